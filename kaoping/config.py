@@ -1,0 +1,183 @@
+"""Configuration: the workspace's `kaoping.toml` plus `KAOPING_*` environment variables.
+
+This is the only module that reads configuration. Environment variables win over the file:
+`KAOPING_WORKSPACE`, `KAOPING_DATABASE_URL`, `KAOPING_SMTP_HOST`, `KAOPING_SMTP_PORT`,
+`KAOPING_SMTP_USER`, `KAOPING_SMTP_PASSWORD`, `KAOPING_SMTP_SENDER`.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message is one line, Chinese / English."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WarehouseSettings(_Section):
+    url: str = ""
+
+
+class IntakeSettings(_Section):
+    max_file_mb: float = Field(default=50, gt=0)
+    max_rows: int = Field(default=200_000, gt=0)
+    max_uncompressed_mb: float = Field(default=500, gt=0)
+    max_zip_ratio: float = Field(default=200, gt=1)
+    jump_z: float = Field(default=3.5, gt=0)
+    jump_ratio: float = Field(default=3.0, gt=1)
+
+
+class ScoringSettings(_Section):
+    sensitivity: bool = False
+    sensitivity_draws: int = Field(default=1000, gt=0)
+    sensitivity_width: float = Field(default=0.2, ge=0, lt=1)
+    seed: int = 20250101
+
+
+class ScheduleSettings(_Section):
+    cron: str = "0 2 * * *"
+    timezone: str = "Asia/Shanghai"
+    work_pool: str = "kaoping"
+
+
+class SmtpSettings(_Section):
+    host: str = ""
+    port: int = 465
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+    timeout_s: float = 30
+    retries: int = Field(default=3, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+class Settings(_Section):
+    """Everything configurable, with the workspace folder it belongs to."""
+
+    workspace: Path
+    warehouse: WarehouseSettings = WarehouseSettings()
+    intake: IntakeSettings = IntakeSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    smtp: SmtpSettings = SmtpSettings()
+
+    @property
+    def database_url(self) -> str:
+        return self.warehouse.url or f"sqlite:///{(self.workspace / 'warehouse.db').resolve()}"
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.workspace / "catalog"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.workspace / "inbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.workspace / "archive"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.workspace / "out"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.workspace / "outbox"
+
+
+_ENV = {
+    "KAOPING_DATABASE_URL": ("warehouse", "url"),
+    "KAOPING_SMTP_HOST": ("smtp", "host"),
+    "KAOPING_SMTP_PORT": ("smtp", "port"),
+    "KAOPING_SMTP_USER": ("smtp", "user"),
+    "KAOPING_SMTP_PASSWORD": ("smtp", "password"),
+    "KAOPING_SMTP_SENDER": ("smtp", "sender"),
+}
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc} / bad config file {path}: {exc}") from None
+
+
+def _one_line(err: ValidationError, path: Path) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"配置文件 {path} 中 {where} 不合法：{first['msg']} / invalid {where} in {path}: {first['msg']}"
+
+
+def workspace_path(workspace: Path | str | None = None) -> Path:
+    """The workspace folder: the argument, else KAOPING_WORKSPACE, else the current folder."""
+    return Path(workspace or os.environ.get("KAOPING_WORKSPACE") or ".").resolve()
+
+
+def load_settings(workspace: Path | str | None = None, database_url: str | None = None) -> Settings:
+    """Settings for a workspace: kaoping.toml, then environment variables, then explicit overrides."""
+    ws = workspace_path(workspace)
+    path = ws / "kaoping.toml"
+    data = _read_toml(path)
+    for var, (section, key) in _ENV.items():
+        if os.environ.get(var):
+            data.setdefault(section, {})[key] = os.environ[var]
+    if database_url:
+        data.setdefault("warehouse", {})["url"] = database_url
+    try:
+        return Settings.model_validate({**data, "workspace": ws})
+    except ValidationError as err:
+        raise ConfigError(_one_line(err, path)) from None
+
+
+DEFAULT_TOML = """\
+# kaoping 工作区配置 / workspace configuration.
+# 环境变量 KAOPING_DATABASE_URL 等优先于本文件 / KAOPING_* environment variables win over this file.
+
+[warehouse]
+# 留空则使用工作区内的 SQLite：warehouse.db / empty: SQLite file warehouse.db in this workspace
+# PostgreSQL 示例 / example: postgresql+psycopg://postgres@127.0.0.1:5432/kaoping
+url = ""
+
+[intake]
+max_file_mb = 50            # 超过此大小的文件不解析 / files larger than this are refused
+max_rows = 200000           # 每个工作表的最大行数 / rows per sheet
+max_uncompressed_mb = 500   # xlsx/ods 解压后的最大大小 / zip bomb guard
+max_zip_ratio = 200         # 最大压缩比 / compression ratio guard
+jump_z = 3.5                # 稳健 z 分数预警阈值 / robust z-score warning threshold
+jump_ratio = 3.0            # 历史较短时的倍数预警 / ×/÷ threshold when history is short
+
+[scoring]
+sensitivity = false         # 是否计算排名稳定性 / run the Monte Carlo rank stability
+sensitivity_draws = 1000
+sensitivity_width = 0.2
+seed = 20250101
+
+[schedule]
+cron = "0 2 * * *"          # 每晚 02:00 / nightly at 02:00
+timezone = "Asia/Shanghai"
+work_pool = "kaoping"
+
+[smtp]
+# 留空则把文件复制到 outbox/<收件人>/ / empty: files are copied to outbox/<recipient>/
+host = ""
+port = 465
+security = "ssl"            # ssl | starttls | none
+user = ""
+password = ""               # 建议用环境变量 KAOPING_SMTP_PASSWORD / prefer the environment variable
+sender = ""
+"""

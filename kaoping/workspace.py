@@ -1,0 +1,54 @@
+"""Creating a workspace (`kaoping init`): the folder layout, config, registries and catalogs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kaoping.config import DEFAULT_TOML
+
+FOLDERS = ("catalog", "inbox", "out", "archive", "outbox")
+EMPTY_REGISTRIES = {
+    "units.csv": "code,name,kind,parent,group,aliases,valid_from,valid_to\n",
+    "departments.csv": "code,name,aliases\n",
+    "recipients.csv": "recipient,name,email\n",
+}
+
+
+class WorkspaceExists(RuntimeError):
+    """The target folder is not empty and --force was not given."""
+
+
+def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Path:
+    """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions.
+
+    An existing non-empty folder is refused unless `force`; even then no existing file is
+    overwritten (only missing files are added).
+    """
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise WorkspaceExists(f"目录 {folder} 非空，如需在其中补充工作区文件请加 --force / "
+                              f"{folder} is not empty; use --force to add missing workspace files")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FOLDERS:
+        (folder / name).mkdir(exist_ok=True)
+    files = {"kaoping.toml": DEFAULT_TOML, **EMPTY_REGISTRIES}
+    if demo:
+        from kaoping.demo import demo_files
+
+        files.update(demo_files())
+    for name, content in files.items():
+        _write_new(folder / name, content)
+    if demo:
+        from kaoping.demo import write_demo_submissions
+
+        write_demo_submissions(folder)
+    return folder
+
+
+def _write_new(path: Path, content: str) -> None:
+    """Write `content` unless the file exists (init never overwrites)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    tmp.replace(path)

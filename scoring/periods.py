@@ -1,0 +1,104 @@
+"""考评期间: canonical period strings `2025`, `2025Q3`, `2025-09` (SPEC §2) and their arithmetic."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Grain = Literal["year", "quarter", "month"]
+_PATTERN = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One assessment period; ordering is chronological within a grain."""
+
+    year: int
+    grain_rank: int  # year=0, quarter=1, month=2: keeps the dataclass orderable
+    index: int  # quarter 1..4, month 1..12, 0 for a year
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = _PATTERN.match(str(text).strip())
+        if not m:
+            raise ValueError(f"期间格式错误：{text!r}（应为 2025、2025Q3 或 2025-09） / "
+                             f"bad period {text!r} (expected 2025, 2025Q3 or 2025-09)")
+        year, quarter, month = m.groups()
+        if quarter:
+            return cls(int(year), 1, int(quarter))
+        if month:
+            return cls(int(year), 2, int(month))
+        return cls(int(year), 0, 0)
+
+    @property
+    def grain(self) -> Grain:
+        return ("year", "quarter", "month")[self.grain_rank]
+
+    @property
+    def code(self) -> str:
+        if self.grain == "quarter":
+            return f"{self.year}Q{self.index}"
+        if self.grain == "month":
+            return f"{self.year}-{self.index:02d}"
+        return str(self.year)
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def per_year(self) -> int:
+        return {"year": 1, "quarter": 4, "month": 12}[self.grain]
+
+    @property
+    def ordinal(self) -> int:
+        """A number that increases by one from each period to the next of the same grain."""
+        return self.year * self.per_year + max(self.index, 1) - 1
+
+    @classmethod
+    def from_ordinal(cls, ordinal: int, grain: Grain) -> "Period":
+        rank = ("year", "quarter", "month").index(grain)
+        per_year = {"year": 1, "quarter": 4, "month": 12}[grain]
+        year, rest = divmod(ordinal, per_year)
+        return cls(year, rank, 0 if grain == "year" else rest + 1)
+
+    def previous(self) -> "Period":
+        """The period just before, same grain (2025Q1 → 2024Q4)."""
+        return Period.from_ordinal(self.ordinal - 1, self.grain)
+
+    def year_ago(self) -> "Period":
+        """The same period one year earlier (2025Q3 → 2024Q3)."""
+        return Period(self.year - 1, self.grain_rank, self.index)
+
+    @property
+    def start(self) -> date:
+        month = {"year": 1, "quarter": 3 * self.index - 2, "month": self.index}[self.grain]
+        return date(self.year, month, 1)
+
+    @property
+    def end(self) -> date:
+        nxt = Period.from_ordinal(self.ordinal + 1, self.grain).start
+        return date.fromordinal(nxt.toordinal() - 1)
+
+    @property
+    def label(self) -> str:
+        """Chinese label for titles: 2025年第三季度, 2025年9月, 2025年度."""
+        if self.grain == "quarter":
+            return f"{self.year}年第{'一二三四'[self.index - 1]}季度"
+        if self.grain == "month":
+            return f"{self.year}年{self.index}月"
+        return f"{self.year}年度"
+
+
+def period_range(first: str, last: str, grain: Grain | None = None) -> list[Period]:
+    """Every period from `first` to `last` inclusive, in time order, of one grain."""
+    a, b = Period.parse(first), Period.parse(last)
+    grain = grain or a.grain
+    if a.grain != grain or b.grain != grain:
+        raise ValueError(f"期间 {first}、{last} 与粒度 {grain} 不符 / periods {first}, {last} are not of grain {grain}")
+    return [Period.from_ordinal(o, grain) for o in range(a.ordinal, b.ordinal + 1)]
+
+
+def sort_periods(codes: list[str]) -> list[str]:
+    """Period codes in time order: by end date; at the same end, months, then the quarter, then the year."""
+    return sorted(codes, key=lambda c: (Period.parse(c).end, -Period.parse(c).grain_rank))

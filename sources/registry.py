@@ -1,0 +1,158 @@
+"""Registries (SPEC §3): units.csv, departments.csv, recipients.csv, and name resolution."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.periods import Period
+
+UNIT_COLUMNS = ["code", "name", "kind", "parent", "group", "aliases", "valid_from", "valid_to"]
+DEPARTMENT_COLUMNS = ["code", "name", "aliases"]
+RECIPIENT_COLUMNS = ["recipient", "name", "email"]
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", "\u202a", "\u202b",
+              "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be used (message in Chinese / English)."""
+
+
+def normalize_name(text: object) -> str:
+    """A matching key: NFKC (full-width → half-width), no spaces or invisible marks, lower case."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return "".join(ch for ch in s if not ch.isspace() and ch not in _INVISIBLE
+                   and unicodedata.category(ch) != "Cc").lower()
+
+
+def _read_csv(path: Path, columns: list[str], required: list[str]) -> pd.DataFrame:
+    """A registry CSV as text columns; UTF-8 (BOM or not) or GB18030, as Excel saves it."""
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RegistryError(f"{path}: 无法识别文件编码 / cannot decode file")
+    from io import StringIO
+
+    frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    frame.columns = [c.strip() for c in frame.columns]
+    lacking = [c for c in required if c not in frame.columns]
+    if lacking:
+        raise RegistryError(f"{path}: 缺少列 {', '.join(lacking)} / missing columns {', '.join(lacking)}")
+    for col in columns:
+        frame[col] = frame[col].str.strip() if col in frame.columns else ""
+    return frame[columns]
+
+
+def _check_codes(frame: pd.DataFrame, path: Path, key: str = "code") -> None:
+    empty = frame.index[frame[key] == ""]
+    if len(empty):
+        raise RegistryError(f"{path}: 第 {empty[0] + 2} 行缺少代码 / row {empty[0] + 2} has no code")
+    dup = frame[key][frame[key].duplicated()]
+    if len(dup):
+        raise RegistryError(f"{path}: 代码 {dup.iloc[0]} 重复 / duplicate code {dup.iloc[0]}")
+
+
+def _check_periods(units: pd.DataFrame, path: Path) -> None:
+    for col in ("valid_from", "valid_to"):
+        for i, value in units[col].items():
+            if value:
+                try:
+                    Period.parse(value)
+                except ValueError:
+                    raise RegistryError(f"{path}: 第 {i + 2} 行 {col} 期间格式错误 {value!r} / "
+                                        f"row {i + 2}: bad period in {col}") from None
+
+
+def load_units(path: Path) -> pd.DataFrame:
+    """units.csv: one row per unit; `aliases` split into a tuple."""
+    units = _read_csv(path, UNIT_COLUMNS, ["code", "name", "kind"])
+    _check_codes(units, path)
+    _check_periods(units, path)
+    units["aliases"] = units["aliases"].map(lambda s: tuple(a.strip() for a in s.split("|") if a.strip()))
+    return units
+
+
+def load_departments(path: Path) -> pd.DataFrame:
+    """departments.csv: one row per reporting department."""
+    deps = _read_csv(path, DEPARTMENT_COLUMNS, ["code", "name"])
+    _check_codes(deps, path)
+    deps["aliases"] = deps["aliases"].map(lambda s: tuple(a.strip() for a in s.split("|") if a.strip()))
+    return deps
+
+
+def load_recipients(path: Path) -> pd.DataFrame:
+    """recipients.csv: one row per recipient address (a unit or department code, or `leaders`)."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=RECIPIENT_COLUMNS)
+    return _read_csv(path, RECIPIENT_COLUMNS, RECIPIENT_COLUMNS)
+
+
+def _period_covers(valid_from: str, valid_to: str, period: Period) -> bool:
+    """True when a unit exists in `period` (bounds compared by dates, so any grain works)."""
+    if valid_from and Period.parse(valid_from).start > period.start:
+        return False
+    if valid_to and Period.parse(valid_to).end < period.end:
+        return False
+    return True
+
+
+@dataclass
+class Registry:
+    """The units and departments of a workspace, with name → code lookup."""
+
+    units: pd.DataFrame
+    departments: pd.DataFrame
+    recipients: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RECIPIENT_COLUMNS))
+
+    def __post_init__(self) -> None:
+        self._unit_keys = self._keys(self.units)
+        self._dept_keys = self._keys(self.departments)
+
+    @staticmethod
+    def _keys(frame: pd.DataFrame) -> dict[str, list[str]]:
+        keys: dict[str, list[str]] = {}
+        for row in frame.itertuples(index=False):
+            for text in {row.code, row.name, *row.aliases}:
+                codes = keys.setdefault(normalize_name(text), [])
+                if row.code not in codes:
+                    codes.append(row.code)
+        return keys
+
+    @classmethod
+    def load(cls, workspace: Path) -> "Registry":
+        ws = Path(workspace)
+        return cls(load_units(ws / "units.csv"), load_departments(ws / "departments.csv"),
+                   load_recipients(ws / "recipients.csv"))
+
+    def units_in(self, period: Period | str, kind: str | None = None) -> pd.DataFrame:
+        """Units valid in `period` (optionally of one kind)."""
+        p = Period.parse(period) if isinstance(period, str) else period
+        mask = [_period_covers(f, t, p) for f, t in zip(self.units["valid_from"], self.units["valid_to"])]
+        frame = self.units[mask]
+        return frame[frame["kind"] == kind] if kind is not None else frame
+
+    def resolve_unit(self, text: object, period: Period | str | None = None) -> str | None:
+        """The unit code that `text` names (code, name or alias), preferring units valid in `period`."""
+        codes = self._unit_keys.get(normalize_name(text), [])
+        if period is not None and len(codes) > 1:
+            valid = set(self.units_in(period)["code"])
+            codes = [c for c in codes if c in valid] or codes
+        return codes[0] if len(codes) == 1 else None
+
+    def resolve_department(self, text: object) -> str | None:
+        """The department code that `text` names (code, name or alias)."""
+        codes = self._dept_keys.get(normalize_name(text), [])
+        return codes[0] if len(codes) == 1 else None
+
+    def unit_name(self, code: str) -> str:
+        return str(self.units.loc[self.units["code"] == code, "name"].iloc[0])
+
+    def department_name(self, code: str) -> str:
+        return str(self.departments.loc[self.departments["code"] == code, "name"].iloc[0])

@@ -1,0 +1,278 @@
+"""The warehouse schema (SPEC §7): the one place that declares every table.
+
+Layers, each reading only the one below: `submission` + `fact_value` (clean values with their
+source cells) → `fact_score` → `fact_category_score` / `fact_ranking` → workbooks.
+docs/warehouse.md describes the tables for analysts who query them directly.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey,
+                        ForeignKeyConstraint, Index, Integer, MetaData, String, Text, UniqueConstraint,
+                        text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SUBMISSION_STATUSES = ("accepted", "rejected", "superseded")
+RUN_STATUSES = ("draft", "published")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class DimUnit(Base):
+    """One row per assessed unit (被考评单位), as in units.csv."""
+
+    __tablename__ = "dim_unit"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64))
+    parent: Mapped[str | None] = mapped_column(String(64))
+    group_code: Mapped[str | None] = mapped_column("group", String(64))
+    aliases: Mapped[str] = mapped_column(Text, default="")  # `|`-separated, as in units.csv
+    valid_from: Mapped[str | None] = mapped_column(String(16))
+    valid_to: Mapped[str | None] = mapped_column(String(16))
+
+
+class DimDepartment(Base):
+    """One row per reporting department (报送部门), as in departments.csv."""
+
+    __tablename__ = "dim_department"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str] = mapped_column(Text, default="")
+
+
+class DimRecipient(Base):
+    """One row per recipient address, as in recipients.csv."""
+
+    __tablename__ = "dim_recipient"
+    recipient: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class DimCatalog(Base):
+    """One row per catalog (考评细则) code; `sha256` is of the YAML text last loaded."""
+
+    __tablename__ = "dim_catalog"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    assessed_kind: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DimIndicator(Base):
+    """One row per catalog × indicator (every kind: scored, bonus, penalty, veto, input, derived)."""
+
+    __tablename__ = "dim_indicator"
+    catalog_code: Mapped[str] = mapped_column(ForeignKey("dim_catalog.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str | None] = mapped_column(String(64))
+    category_name: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    source_department: Mapped[str | None] = mapped_column(ForeignKey("dim_department.code"))
+    method: Mapped[str | None] = mapped_column(String(16))
+    direction: Mapped[str | None] = mapped_column(String(16))
+    points: Mapped[float | None] = mapped_column(Float)
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    __table_args__ = (CheckConstraint(_in("kind", ("scored", "bonus", "penalty", "veto", "input",
+                                                    "derived")), name="kind"),)
+
+
+class DimPeriod(Base):
+    """One row per period (考评期间) the warehouse has seen."""
+
+    __tablename__ = "dim_period"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint(_in("grain", ("year", "quarter", "month")), name="grain"),
+                      UniqueConstraint("grain", "ordinal"))
+
+
+class Submission(Base):
+    """One row per file received (报送): accepted, rejected or superseded; never deleted."""
+
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    inbox_path: Mapped[str] = mapped_column(Text)
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("dim_department.code"))
+    period: Mapped[str | None] = mapped_column(ForeignKey("dim_period.code"))
+    catalog_code: Mapped[str | None] = mapped_column(ForeignKey("dim_catalog.code"))
+    shape: Mapped[str | None] = mapped_column(String(16))
+    sheet: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    value_count: Mapped[int] = mapped_column(Integer, default=0)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    problem_report: Mapped[str | None] = mapped_column(Text)  # path of the 问题清单 workbook
+    __table_args__ = (
+        CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
+        CheckConstraint("status = 'rejected' OR (department_code IS NOT NULL AND period IS NOT NULL "
+                        "AND catalog_code IS NOT NULL)", name="loaded_has_keys"),
+        CheckConstraint("status <> 'accepted' OR error_count = 0", name="accepted_has_no_errors"),
+        CheckConstraint("(status = 'superseded') = (superseded_by IS NOT NULL)", name="superseded_link"),
+        # one current accepted submission per department × period × catalog
+        Index("uq_submission_current", "department_code", "period", "catalog_code", unique=True,
+              sqlite_where=text("status = 'accepted'"), postgresql_where=text("status = 'accepted'")),
+    )
+
+
+class SubmissionProblem(Base):
+    """One row per problem found in a submission (error or warning), with its cell."""
+
+    __tablename__ = "submission_problem"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str] = mapped_column(String(64))
+    sheet: Mapped[str | None] = mapped_column(Text)
+    cell: Mapped[str | None] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(Text)
+    indicator: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint(_in("severity", ("error", "warning")), name="severity"),)
+
+
+class FactValue(Base):
+    """One row per unit × indicator × period × submission: a clean value and where it came from."""
+
+    __tablename__ = "fact_value"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"))
+    catalog_code: Mapped[str] = mapped_column(String(64))
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(ForeignKey("dim_period.code"))
+    value: Mapped[float | None] = mapped_column(Float)  # NULL: the sender marked it missing (—, 无 …)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[str] = mapped_column(Text, default="")  # `;`-separated, e.g. 文字已去除
+    sheet: Mapped[str | None] = mapped_column(Text)
+    cell: Mapped[str | None] = mapped_column(String(16))
+    __table_args__ = (
+        UniqueConstraint("submission_id", "unit_code", "indicator_code"),
+        ForeignKeyConstraint(["catalog_code", "indicator_code"],
+                             ["dim_indicator.catalog_code", "dim_indicator.code"]),
+        Index("ix_fact_value_lookup", "catalog_code", "period", "indicator_code"),
+    )
+
+
+class ScoreRun(Base):
+    """One row per scoring of one period under one catalog (评分批次); published rows are immutable."""
+
+    __tablename__ = "score_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(ForeignKey("dim_period.code"))
+    catalog_code: Mapped[str] = mapped_column(ForeignKey("dim_catalog.code"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    data_cutoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    produced_by: Mapped[dict] = mapped_column(JSON, default=dict)  # host, user, version
+    __table_args__ = (
+        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+        CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_at"),
+        Index("ix_score_run_period", "catalog_code", "period"),
+    )
+
+
+class FactScore(Base):
+    """One row per run × unit × scored/bonus/penalty/veto indicator: value used, score, flags."""
+
+    __tablename__ = "fact_score"
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_run.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_used: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # NULL: excluded (不计分)
+    points: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[str] = mapped_column(Text, default="")  # 缺报 / 沿用上期 / 不计分, `;`-separated
+    value_period: Mapped[str | None] = mapped_column(String(16))  # period the value came from
+    fact_value_id: Mapped[int | None] = mapped_column(ForeignKey("fact_value.id"))  # lineage
+
+
+class FactCategoryScore(Base):
+    """One row per run × unit × category (一级指标): the category score."""
+
+    __tablename__ = "fact_category_score"
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_run.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+
+
+class FactRanking(Base):
+    """One row per run × ranked unit: totals, rank, grade, veto, rank change, alerts."""
+
+    __tablename__ = "fact_ranking"
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_run.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"), primary_key=True)
+    group_code: Mapped[str | None] = mapped_column("group", String(64))
+    category_total: Mapped[float] = mapped_column(Float)  # after `exclude` rescaling, before bonus
+    bonus: Mapped[float] = mapped_column(Float)
+    penalty: Mapped[float] = mapped_column(Float)
+    total: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(32))
+    is_vetoed: Mapped[bool] = mapped_column(Boolean)
+    rank_change: Mapped[int | None] = mapped_column(Integer)
+    alerts: Mapped[str] = mapped_column(Text, default="")  # `;`-separated: 连续末位, 等次下降
+    median_rank: Mapped[float | None] = mapped_column(Float)
+    rank_p05: Mapped[float | None] = mapped_column(Float)
+    rank_p95: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (CheckConstraint("rank >= 1", name="rank_positive"),)
+
+
+class Distribution(Base):
+    """One row per file × recipient send attempt outcome; a sent file is never sent again."""
+
+    __tablename__ = "distribution"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320), default="")  # empty for the outbox channel
+    period: Mapped[str] = mapped_column(String(16))
+    file_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("channel", ("smtp", "outbox")), name="channel"),
+        CheckConstraint(_in("status", ("sent", "failed")), name="status"),
+        Index("uq_distribution_sent", "recipient", "email", "sha256", unique=True,
+              sqlite_where=text("status = 'sent'"), postgresql_where=text("status = 'sent'")),
+    )
