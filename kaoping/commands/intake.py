@@ -1,0 +1,1 @@
+"""Commands of the intake stage (filled in by its issue)."""

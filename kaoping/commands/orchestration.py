@@ -1,0 +1,1 @@
+"""Commands of the orchestration stage (filled in by its issue)."""

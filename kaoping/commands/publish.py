@@ -1,0 +1,1 @@
+"""Commands of the publish stage (filled in by its issue)."""

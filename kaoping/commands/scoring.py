@@ -1,0 +1,1 @@
+"""Commands of the scoring stage (filled in by its issue)."""

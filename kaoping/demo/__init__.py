@@ -1,0 +1,1 @@
+"""The demo city (filled in by the foundation issue)."""
