@@ -20,5 +20,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest -n 2
 
+bench: $(STAMP)
+	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m benchmarks --profile full
+
+bench-smoke: $(STAMP)
+	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m benchmarks --profile smoke
+
 clean:
 	rm -rf $(VENV) .prefect kaoping-demo

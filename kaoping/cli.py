@@ -59,24 +59,14 @@ def _user_error_line(exc: Exception) -> str:
 
 
 def main() -> None:
-    """Entry point: user errors become exit 2 with one line, never a traceback."""
+    """Entry point: click's own exit codes (usage 2, `typer.Exit(n)` n); user errors exit 2 in one line."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from kaoping import commands  # noqa: F401  (registers the commands on `app`)
 
     try:
-        app(standalone_mode=False)
+        # standalone mode: click turns typer.Exit into sys.exit(code) and usage errors into exit 2;
+        # outside it, a typer.Exit(1) would come back as a return value and end as exit 0
+        app()
     except USER_ERRORS as exc:
         err_console.print(_user_error_line(exc), highlight=False, soft_wrap=True, markup=False)
         sys.exit(EXIT_USAGE)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("已中止 / aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(EXIT_USAGE)
-        raise

@@ -117,10 +117,21 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"配置文件 {path} 格式错误：{exc} / bad config file {path}: {exc}") from None
 
 
-def _one_line(err: ValidationError, path: Path) -> str:
+_REASONS_ZH = {"greater_than": "应大于 {gt}", "greater_than_equal": "应不小于 {ge}", "less_than": "应小于 {lt}",
+               "less_than_equal": "应不大于 {le}", "int_parsing": "应为整数", "float_parsing": "应为数字",
+               "bool_parsing": "应为 true 或 false", "literal_error": "应为 {expected} 之一",
+               "extra_forbidden": "是未知的配置项", "string_type": "应为文字", "model_type": "应为一个表",
+               "dict_type": "应为一个表"}
+
+
+def _one_line(err: ValidationError, path: Path, from_env: dict[tuple[str, str], str]) -> str:
+    """The first validation error as one line, naming the environment variable when it came from one."""
     first = err.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
-    return f"配置文件 {path} 中 {where} 不合法：{first['msg']} / invalid {where} in {path}: {first['msg']}"
+    var = from_env.get(tuple(first["loc"][:2]))
+    origin, origin_en = (f"环境变量 {var}", f"environment variable {var}") if var else (f"配置文件 {path}", str(path))
+    reason = _REASONS_ZH.get(first["type"], "不合法").format(**first.get("ctx", {}))
+    return f"{origin} 中 {where} {reason} / invalid {where} in {origin_en}: {first['msg']}"
 
 
 def workspace_path(workspace: Path | str | None = None) -> Path:
@@ -131,17 +142,30 @@ def workspace_path(workspace: Path | str | None = None) -> Path:
 def load_settings(workspace: Path | str | None = None, database_url: str | None = None) -> Settings:
     """Settings for a workspace: kaoping.toml, then environment variables, then explicit overrides."""
     ws = workspace_path(workspace)
+    if not ws.is_dir():
+        raise ConfigError(f"工作区目录 {ws} 不存在（可用 kaoping init 创建） / workspace {ws} does not exist "
+                          "(create it with kaoping init)")
     path = ws / "kaoping.toml"
     data = _read_toml(path)
+    from_env: dict[tuple[str, str], str] = {}
     for var, (section, key) in _ENV.items():
         if os.environ.get(var):
-            data.setdefault(section, {})[key] = os.environ[var]
+            _section(data, section, path)[key] = os.environ[var]
+            from_env[(section, key)] = var
     if database_url:
-        data.setdefault("warehouse", {})["url"] = database_url
+        _section(data, "warehouse", path)["url"] = database_url
     try:
         return Settings.model_validate({**data, "workspace": ws})
     except ValidationError as err:
-        raise ConfigError(_one_line(err, path)) from None
+        raise ConfigError(_one_line(err, path, from_env)) from None
+
+
+def _section(data: dict, name: str, path: Path) -> dict:
+    """The `[name]` table of the parsed toml, created when absent."""
+    table = data.setdefault(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"配置文件 {path} 中 {name} 应为一个表 [{name}] / {name} in {path} must be a [{name}] table")
+    return table
 
 
 DEFAULT_TOML = """\

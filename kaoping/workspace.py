@@ -24,6 +24,9 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Pat
     overwritten (only missing files are added).
     """
     folder = Path(folder)
+    for path in (folder, *(folder / name for name in FOLDERS)):
+        if path.exists() and not path.is_dir():
+            raise WorkspaceExists(f"{path} 是文件而不是目录 / {path} is a file, not a folder")
     if folder.exists() and any(folder.iterdir()) and not force:
         raise WorkspaceExists(f"目录 {folder} 非空，如需在其中补充工作区文件请加 --force / "
                               f"{folder} is not empty; use --force to add missing workspace files")

@@ -6,13 +6,13 @@ and the code concerned.
 """
 from __future__ import annotations
 
-import re
+import hashlib
 from pathlib import Path
 from typing import Iterable, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scoring.catalog_checks import catalog_problems
 
@@ -20,8 +20,6 @@ Method = Literal["threshold", "relative", "rank", "deduction"]
 Direction = Literal["higher_better", "lower_better"]
 MissingPolicy = Literal["zero", "previous", "exclude"]
 Kind = Literal["scored", "bonus", "penalty", "veto", "input", "derived"]
-
-CATALOG_CODE = re.compile(r"^[a-z0-9-]+$")
 
 
 class CatalogError(ValueError):
@@ -159,58 +157,114 @@ class Catalog(_Strict):
         return pd.DataFrame(rows)
 
 
-def _with_kind(entries: list, kind: Kind, category: str | None = None) -> list[dict]:
+SECTIONS = {"bonus": "bonus", "penalties": "penalty", "vetoes": "veto", "inputs": "input",
+            "derived": "derived"}
+_TOP_KEYS = {"catalog", "categories", *SECTIONS}
+_LOADER_ONLY = {"source_path", "sha256", "categories", *SECTIONS}  # not writable in `catalog:`
+_PYDANTIC_ZH = {"extra_forbidden": "未知字段", "missing": "缺少必填字段", "literal_error": "取值不在允许范围内",
+                "float_parsing": "应为数字", "int_parsing": "应为整数", "bool_parsing": "应为 true 或 false",
+                "string_type": "应为文字", "tuple_type": "应为列表", "dict_type": "应为映射（键: 值）",
+                "model_type": "应为映射（键: 值）"}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _with_kind(entries: object, kind: Kind, category: object = None) -> object:
+    """Section entries tagged with their kind; anything not a list of mappings is left for pydantic."""
+    if not isinstance(entries, list):
+        return entries if entries is not None else []
     out = []
-    for entry in entries or []:
-        entry = dict(entry)
-        if kind == "derived" and "derived" not in entry:
-            formula = {k: entry.pop(k) for k in ("ratio", "yoy", "scale") if k in entry}
-            entry["derived"] = formula
-        out.append({**entry, "kind": kind, "category_code": category})
+    for entry in entries:
+        if isinstance(entry, dict):
+            entry = dict(entry)
+            if kind == "derived" and "derived" not in entry:
+                entry["derived"] = {k: entry.pop(k) for k in ("ratio", "yoy", "scale") if k in entry}
+            entry = {**entry, "kind": kind, "category_code": category}
+        out.append(entry)
     return out
 
 
 def _normalised(doc: dict) -> dict:
     """The YAML document rearranged into the model's shape (kinds set, sections merged)."""
-    head = dict(doc.get("catalog") or {})
-    cats = []
-    for cat in doc.get("categories") or []:
-        cat = dict(cat)
-        cat["indicators"] = _with_kind(cat.get("indicators"), "scored", cat.get("code"))
-        cats.append(cat)
-    return {**head, "categories": cats,
-            "bonus": _with_kind(doc.get("bonus"), "bonus"),
-            "penalties": _with_kind(doc.get("penalties"), "penalty"),
-            "vetoes": _with_kind(doc.get("vetoes"), "veto"),
-            "inputs": _with_kind(doc.get("inputs"), "input"),
-            "derived": _with_kind(doc.get("derived"), "derived")}
+    cats = doc.get("categories") or []
+    if isinstance(cats, list):
+        cats = [{**c, "indicators": _with_kind(c.get("indicators"), "scored", c.get("code"))}
+                if isinstance(c, dict) else c for c in cats]
+    sections = {name: _with_kind(doc.get(name), kind) for name, kind in SECTIONS.items()}
+    return {**doc["catalog"], "categories": cats, **sections}
 
 
-def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
+def _layout_problems(doc: dict) -> list[tuple[str, str]]:
+    """Unknown top-level sections and section names written inside `catalog:`."""
+    out = [(f"未知的顶层段 {k}（允许：{', '.join(sorted(_TOP_KEYS))}）", f"unknown top-level section {k}")
+           for k in doc if k not in _TOP_KEYS]
+    return out + [(f"catalog: 段中不能有 {k}", f"{k} is not allowed inside the catalog: section")
+                  for k in doc["catalog"] if k in _LOADER_ONLY]
+
+
+def _owner(data: dict, loc: tuple) -> str:
+    """The code of the category or indicator a pydantic error location points into."""
+    node, owner = data, ""
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("code"), str):
+            owner = node["code"]
+    return owner
+
+
+def _pydantic_problems(err: ValidationError, data: dict) -> list[tuple[str, str]]:
     out = []
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"])
-        out.append((f"字段 {where} 不合法：{e['msg']}", f"field {where} is invalid: {e['msg']}"))
+        owner = _owner(data, e["loc"])
+        zh_owner, en_owner = (f"指标 {owner} 的", f"{owner}: ") if owner else ("", "")
+        zh = _PYDANTIC_ZH.get(e["type"], "格式不正确")
+        out.append((f"{zh_owner}字段 {where} 不合法：{zh}（{e['msg']}）", f"{en_owner}field {where} is invalid: {e['msg']}"))
     return out
+
+
+def _yaml_document(text: str, path: str) -> dict:
+    """The parsed YAML mapping; syntax errors and duplicate keys name the line and column."""
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
+        at_en = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogError(path, [(f"YAML 格式错误，{at_zh}{problem}", f"YAML syntax error at {at_en}{problem}")]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("catalog"), dict):
+        raise CatalogError(path, [("缺少 catalog: 段", "missing the catalog: section")])
+    return doc
 
 
 def parse_catalog(text: str, path: str = "<catalog>",
                   departments: Iterable[str] | None = None) -> Catalog:
     """A checked Catalog from YAML text; raises CatalogError listing every problem."""
-    import hashlib
-
+    doc = _yaml_document(text, path)
+    layout = _layout_problems(doc)
+    data = _normalised(doc)
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogError(path, [(f"YAML 格式错误：{exc}", f"YAML syntax error: {exc}")]) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("catalog"), dict):
-        raise CatalogError(path, [("缺少 catalog: 段", "missing the catalog: section")])
-    try:
-        catalog = Catalog.model_validate({**_normalised(doc), "source_path": path,
+        catalog = Catalog.model_validate({**data, "source_path": path,
                                           "sha256": hashlib.sha256(text.encode()).hexdigest()})
     except ValidationError as err:
-        raise CatalogError(path, _pydantic_problems(err)) from None
-    problems = catalog_problems(catalog, set(departments) if departments is not None else None)
+        raise CatalogError(path, layout + _pydantic_problems(err, data)) from None
+    problems = layout + catalog_problems(catalog, set(departments) if departments is not None else None)
     if problems:
         raise CatalogError(path, problems)
     return catalog

@@ -28,14 +28,20 @@ def header_problems(cat: Catalog) -> list[Problem]:
     if not cat.grades:
         out.append(("缺少等次 grades", "grades are missing"))
     elif cat.grades[-1].min_score is not None or cat.grades[-1].max_share is not None:
-        out.append((f"等次列表最后一项 {cat.grades[-1].name} 必须是兜底等次（不设 min_score 和 max_share）",
-                     f"the last grade {cat.grades[-1].name} must be a catch-all (no min_score, no max_share)"))
+        out.append((f"等次列表 grades 最后一项 {cat.grades[-1].name} 必须是兜底等次（不设 min_score 和 max_share）",
+                     f"the last of grades, {cat.grades[-1].name}, must be a catch-all (no min_score, no max_share)"))
+    floors = [g.min_score for g in cat.grades if g.min_score is not None]
+    if floors != sorted(floors, reverse=True):
+        out.append(("等次列表 grades 须按 min_score 从高到低排列（先匹配者优先）",
+                    "grades must be listed by min_score, highest first (first match wins)"))
     names = [g.name for g in cat.grades]
     if len(set(names)) != len(names):
-        out.append(("等次名称重复", "grade names are duplicated"))
+        out.append(("等次列表 grades 中名称重复", "grade names in grades are duplicated"))
     if cat.veto_grade is not None and cat.veto_grade not in names:
-        out.append((f"一票否决等次 {cat.veto_grade} 不在等次列表中",
+        out.append((f"一票否决等次 veto_grade {cat.veto_grade} 不在等次列表 grades 中",
                      f"veto_grade {cat.veto_grade} is not one of the grades"))
+    if cat.bonus_cap is not None and cat.bonus_cap < 0:
+        out.append(("加分上限 bonus_cap 不能为负", "bonus_cap must not be negative"))
     if cat.vetoes and cat.veto_grade is None:
         out.append(("设置了一票否决指标但没有 veto_grade", "vetoes are defined but veto_grade is missing"))
     return out
@@ -46,7 +52,7 @@ def points_problems(cat: Catalog) -> list[Problem]:
     out: list[Problem] = []
     total = sum(c.points for c in cat.categories)
     if not _close(total, cat.full_marks):
-        out.append((f"一级指标分值合计 {total:g} 不等于满分 {cat.full_marks:g}",
+        out.append((f"一级指标分值合计 {total:g} 不等于满分 full_marks {cat.full_marks:g}",
                      f"category points add up to {total:g}, not full_marks {cat.full_marks:g}"))
     for c in cat.categories:
         s = sum(i.points or 0 for i in c.indicators)
@@ -103,6 +109,42 @@ def method_problems(ind: Indicator) -> list[Problem]:
         out += _need(ind, "step")
     if ind.method == "deduction":
         out += _need(ind, "per")
+    return out
+
+
+_SCORING = ("method", "direction", "points", "target", "floor", "ceiling", "base", "step", "min_points",
+            "per", "cap")
+_USED = {"threshold": {"direction", "target", "floor", "ceiling"}, "relative": {"direction", "base"},
+         "rank": {"direction", "step", "min_points"}, "deduction": {"per"},
+         "bonus": {"per", "cap"}, "penalty": {"per", "cap"}}
+
+
+def unused_parameter_problems(ind: Indicator) -> list[Problem]:
+    """Parameters the indicator's kind and method never read: a typo or a wrong method, not to ignore."""
+    used = _USED.get(ind.method if ind.kind == "scored" else ind.kind, set())
+    if ind.kind == "scored":
+        used = used | {"method", "points"}
+    if ind.method == "threshold":  # a floor bounds higher_better, a ceiling lower_better
+        used = used - {"higher_better": {"ceiling"}, "lower_better": {"floor"}}.get(ind.direction, set())
+    out = [(f"指标 {ind.code}：参数 {f} 对该指标无效（类型 {ind.kind}，方法 {ind.method or '无'}）",
+            f"indicator {ind.code}: parameter {f} does not apply (kind {ind.kind}, method {ind.method})")
+           for f in _SCORING if getattr(ind, f) is not None and f not in used]
+    if ind.derived is not None and ind.kind not in ("scored", "derived"):
+        out.append((f"指标 {ind.code}：只有计分指标和 derived: 段可以设置计算公式",
+                    f"indicator {ind.code}: only scored and derived indicators may have a formula"))
+    return out
+
+
+def sign_problems(ind: Indicator) -> list[Problem]:
+    """Counts and steps that only make sense positive."""
+    out: list[Problem] = []
+    for f, ok, zh in (("per", lambda v: v > 0, "必须大于 0"), ("step", lambda v: v > 0, "必须大于 0"),
+                      ("cap", lambda v: v >= 0, "不能为负"), ("min_points", lambda v: v >= 0, "不能为负")):
+        value = getattr(ind, f)
+        if value is not None and not ok(value):
+            out.append((f"指标 {ind.code}：{f} {zh}", f"indicator {ind.code}: {f} is out of range"))
+    if ind.min_points is not None and ind.points is not None and ind.min_points > ind.points:
+        out.append((f"指标 {ind.code}：min_points 不能大于分值", f"indicator {ind.code}: min_points exceeds points"))
     return out
 
 
@@ -170,7 +212,7 @@ def _cycle(graph: dict[str, list[str]]) -> list[str] | None:
 def tie_breaker_problems(cat: Catalog) -> list[Problem]:
     """Tie-breakers name a category or a scored indicator."""
     allowed = {c.code for c in cat.categories} | {i.code for c in cat.categories for i in c.indicators}
-    return [(f"并列排序依据 {t} 不是一级指标或计分指标", f"tie breaker {t} is not a category or scored indicator")
+    return [(f"并列排序依据 tie_breakers 中的 {t} 不是一级指标或计分指标", f"tie_breakers: {t} is not a category or scored indicator")
             for t in cat.tie_breakers if t not in allowed]
 
 
@@ -178,5 +220,5 @@ def catalog_problems(cat: Catalog, departments: set[str] | None) -> list[Problem
     """Every problem of a catalog, in a stable order."""
     out = header_problems(cat) + points_problems(cat) + code_problems(cat)
     for ind in cat.all_indicators():
-        out += method_problems(ind)
+        out += method_problems(ind) + unused_parameter_problems(ind) + sign_problems(ind)
     return out + source_problems(cat, departments) + formula_problems(cat) + tie_breaker_problems(cat)

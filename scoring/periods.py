@@ -96,6 +96,8 @@ def period_range(first: str, last: str, grain: Grain | None = None) -> list[Peri
     grain = grain or a.grain
     if a.grain != grain or b.grain != grain:
         raise ValueError(f"期间 {first}、{last} 与粒度 {grain} 不符 / periods {first}, {last} are not of grain {grain}")
+    if b.ordinal < a.ordinal:
+        raise ValueError(f"起始期间 {first} 晚于结束期间 {last} / {first} is after {last}")
     return [Period.from_ordinal(o, grain) for o in range(a.ordinal, b.ordinal + 1)]
 
 

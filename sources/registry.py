@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -12,8 +13,6 @@ from scoring.periods import Period
 UNIT_COLUMNS = ["code", "name", "kind", "parent", "group", "aliases", "valid_from", "valid_to"]
 DEPARTMENT_COLUMNS = ["code", "name", "aliases"]
 RECIPIENT_COLUMNS = ["recipient", "name", "email"]
-_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", "\u202a", "\u202b",
-              "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
 
 class RegistryError(ValueError):
@@ -23,51 +22,68 @@ class RegistryError(ValueError):
 def normalize_name(text: object) -> str:
     """A matching key: NFKC (full-width → half-width), no spaces or invisible marks, lower case."""
     s = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in s if not ch.isspace() and ch not in _INVISIBLE
-                   and unicodedata.category(ch) != "Cc").lower()
+    # Cf holds zero-width spaces/joiners, BOMs and bidi marks that copy-paste from web pages brings
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")).lower()
+
+
+def _decoded(path: Path) -> str:
+    """The file's text: UTF-8 (BOM or not) or GB18030/GBK, as Excel on Chinese Windows saves CSV."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"{path}: 无法读取文件（{exc.strerror}） / cannot read file: {exc.strerror}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RegistryError(f"{path}: 无法识别文件编码 / cannot decode file")
 
 
 def _read_csv(path: Path, columns: list[str], required: list[str]) -> pd.DataFrame:
-    """A registry CSV as text columns; UTF-8 (BOM or not) or GB18030, as Excel saves it."""
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RegistryError(f"{path}: 无法识别文件编码 / cannot decode file")
-    from io import StringIO
-
-    frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    frame.columns = [c.strip() for c in frame.columns]
+    """A registry CSV as stripped text columns, in `columns` order."""
+    try:
+        frame = pd.read_csv(StringIO(_decoded(path)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "empty"
+        raise RegistryError(f"{path}: CSV 格式错误（{first}） / bad CSV: {first}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
     lacking = [c for c in required if c not in frame.columns]
     if lacking:
-        raise RegistryError(f"{path}: 缺少列 {', '.join(lacking)} / missing columns {', '.join(lacking)}")
+        raise RegistryError(f"{path}: 第 1 行（表头）缺少列 {', '.join(lacking)} / "
+                            f"row 1 (header) lacks columns {', '.join(lacking)}")
     for col in columns:
         frame[col] = frame[col].str.strip() if col in frame.columns else ""
     return frame[columns]
 
 
 def _check_codes(frame: pd.DataFrame, path: Path, key: str = "code") -> None:
+    """Every row has a code and no code is used twice (rows counted as Excel shows them)."""
     empty = frame.index[frame[key] == ""]
     if len(empty):
         raise RegistryError(f"{path}: 第 {empty[0] + 2} 行缺少代码 / row {empty[0] + 2} has no code")
-    dup = frame[key][frame[key].duplicated()]
+    dup = frame.index[frame[key].duplicated()]
     if len(dup):
-        raise RegistryError(f"{path}: 代码 {dup.iloc[0]} 重复 / duplicate code {dup.iloc[0]}")
+        code = frame.at[dup[0], key]
+        first = frame.index[frame[key] == code][0]
+        raise RegistryError(f"{path}: 第 {dup[0] + 2} 行代码 {code} 与第 {first + 2} 行重复 / "
+                            f"row {dup[0] + 2}: code {code} duplicates row {first + 2}")
 
 
 def _check_periods(units: pd.DataFrame, path: Path) -> None:
-    for col in ("valid_from", "valid_to"):
-        for i, value in units[col].items():
-            if value:
+    """valid_from / valid_to are periods of any grain, and from is not after to."""
+    for i, row in units.iterrows():
+        bounds = {}
+        for col in ("valid_from", "valid_to"):
+            if row[col]:
                 try:
-                    Period.parse(value)
+                    bounds[col] = Period.parse(row[col])
                 except ValueError:
-                    raise RegistryError(f"{path}: 第 {i + 2} 行 {col} 期间格式错误 {value!r} / "
+                    raise RegistryError(f"{path}: 第 {i + 2} 行 {col} 期间格式错误 {row[col]!r} / "
                                         f"row {i + 2}: bad period in {col}") from None
+        if len(bounds) == 2 and bounds["valid_from"].start > bounds["valid_to"].end:
+            raise RegistryError(f"{path}: 第 {i + 2} 行 valid_from 晚于 valid_to / "
+                                f"row {i + 2}: valid_from is after valid_to")
 
 
 def load_units(path: Path) -> pd.DataFrame:

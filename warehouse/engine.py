@@ -8,7 +8,7 @@ from typing import Iterator
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,9 +35,25 @@ def _sqlite_begin(conn) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with the settings kaoping relies on (foreign keys and WAL on SQLite)."""
     try:
-        parsed = make_url(url)
+        return _engine(make_url(url))
+    except (ArgumentError, ImportError):
+        # kaoping supports SQLite and PostgreSQL; anything else (postgres://, mysql://…) stops here
+        shown = _shown(url)
+        raise WarehouseError(f"数据库地址格式错误或不受支持：{shown}（应为 sqlite:/// 或 postgresql://） / "
+                             f"bad or unsupported database URL: {shown} (use sqlite:/// or postgresql://)") from None
+
+
+def _shown(url: str) -> str:
+    """The URL as it may appear in a message: without its password."""
+    try:
+        return make_url(url).render_as_string()
     except ArgumentError:
-        raise WarehouseError(f"数据库地址格式错误：{url} / bad database URL: {url}") from None
+        return url
+
+
+def _engine(parsed: URL) -> Engine:
+    """The engine for a parsed URL; `postgresql://` gets the psycopg 3 driver."""
+    url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -76,8 +92,9 @@ class Warehouse:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise WarehouseError(f"无法连接数据库 {make_url(self.url).render_as_string()}：{exc.orig} / "
-                                 f"cannot open the warehouse: {exc.orig}") from None
+            reason = " ".join(str(exc.orig).split())  # the driver's message spans lines; ours is one
+            raise WarehouseError(f"无法连接数据库 {_shown(self.url)}：{reason} / "
+                                 f"cannot open the warehouse: {reason}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:

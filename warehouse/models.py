@@ -6,11 +6,11 @@ docs/warehouse.md describes the tables for analysts who query them directly.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey,
-                        ForeignKeyConstraint, Index, Integer, MetaData, String, Text, UniqueConstraint,
-                        text)
+                        ForeignKeyConstraint, Index, Integer, MetaData, String, Text, TypeDecorator,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -23,6 +23,27 @@ NAMING = {
 
 SUBMISSION_STATUSES = ("accepted", "rejected", "superseded")
 RUN_STATUSES = ("draft", "published")
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """The same instant as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware, on SQLite and PostgreSQL alike."""
+
+    # SQLite's DATETIME drops the offset: 09:00+08:00 would come back as 09:00 (taken for UTC)
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return _as_utc(value)
 
 
 class Base(DeclarativeBase):
@@ -75,7 +96,7 @@ class DimCatalog(Base):
     assessed_kind: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(Text)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DimIndicator(Base):
@@ -126,8 +147,8 @@ class Submission(Base):
     shape: Mapped[str | None] = mapped_column(String(16))
     sheet: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     value_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -196,9 +217,9 @@ class ScoreRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     input_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    data_cutoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    data_cutoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     produced_by: Mapped[dict] = mapped_column(JSON, default=dict)  # host, user, version
     __table_args__ = (
         CheckConstraint(_in("status", RUN_STATUSES), name="status"),
@@ -269,7 +290,7 @@ class Distribution(Base):
     status: Mapped[str] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __table_args__ = (
         CheckConstraint(_in("channel", ("smtp", "outbox")), name="channel"),
         CheckConstraint(_in("status", ("sent", "failed")), name="status"),

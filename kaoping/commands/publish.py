@@ -1,1 +1,56 @@
-"""Commands of the publish stage (filled in by its issue)."""
+"""`kaoping publish --period P`: publish the latest draft runs, write the outputs, distribute them."""
+from __future__ import annotations
+
+import typer
+from rich.progress import Progress
+
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
+from kaoping.resources import Resources
+from scoring.periods import Period
+from warehouse import queries
+
+
+def publish_drafts(res: Resources, period: str) -> list[int]:
+    """Publish the newest run of each catalog of the period when it is still a draft."""
+    published = []
+    for catalog in res.catalogs_for(period):
+        with res.warehouse.session() as session:
+            run = queries.latest_run(session, catalog.code, period)
+            draft = run.id if run is not None and run.status == "draft" else None
+        if draft is not None:
+            from warehouse.runs import publish_run
+
+            publish_run(res, draft)
+            published.append(draft)
+    return published
+
+
+@app.command("publish")
+def publish_command(period: str = typer.Option(..., "--period", "-p", help="考评期间 / period, e.g. 2025Q3")) -> None:
+    """发布评分批次，生成排名表、反馈表和 rankings.csv，并分发 / publish, write outputs, distribute."""
+    from reports.distribute import distribute
+    from reports.publish import write_outputs
+
+    try:
+        code = Period.parse(period).code
+    except ValueError as exc:
+        fail(*str(exc).split(" / ", 1))
+    res = resources()
+    res.sync_dimensions()
+    for run_id in publish_drafts(res, code):
+        console.print(f"已发布评分批次 {run_id} / published run {run_id}")
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("生成反馈表 / feedback workbooks", total=None)
+        paths = write_outputs(res, code, progress=lambda _c, k, n: bar.update(task, completed=k, total=n))
+    if not paths:
+        fail(f"期间 {code} 没有已发布的评分批次，请先运行 kaoping score --period {code}",
+             f"period {code} has no published score run; run `kaoping score --period {code}` first")
+    console.print(f"已生成 {len(paths)} 个文件：{paths[0].parent.parent} / wrote {len(paths)} files")
+    report = distribute(res, code)
+    console.print(f"分发：发送 {len(report.sent)} 个，跳过已发送 {len(report.skipped)} 个，失败 {len(report.failed)} 个"
+                  f" / sent {len(report.sent)}, skipped {len(report.skipped)}, failed {len(report.failed)}")
+    for r in report.failed:
+        err_console.print(f"[red]分发失败[/red] {r.recipient} {r.email} {r.path.name}: {r.error}",
+                          highlight=False, soft_wrap=True)
+    res.close()
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_REJECTED)

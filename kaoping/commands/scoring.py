@@ -1,1 +1,78 @@
-"""Commands of the scoring stage (filled in by its issue)."""
+"""`kaoping score --period P [--sensitivity]`: score and rank a period under each catalog of its year."""
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
+from scoring.periods import Period
+from scoring.rounding import round_half_up
+from warehouse.runs import NoData, run_rankings, score_period
+
+COLUMNS = {"排名": "right", "单位": "left", "总分": "right", "等次": "left", "否决": "center",
+           "变化": "right", "预警": "left"}
+STABILITY = "稳定性 中位[5%,95%]"
+
+
+def _number(value: float) -> str:
+    return f"{float(round_half_up(value)):.2f}"
+
+
+def _change(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"↑{value}" if value > 0 else (f"↓{-value}" if value < 0 else "—")
+
+
+def ranking_table(title: str, frame: pd.DataFrame) -> Table:
+    """A run's ranking as a rich table (one per group when the catalog ranks within groups)."""
+    stability = frame["median_rank"].notna().any()
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name, justify in [*COLUMNS.items(), *([(STABILITY, "left")] if stability else [])]:
+        table.add_column(name, justify=justify)
+    for r in frame.itertuples():
+        style = "red" if r.is_vetoed else ("yellow" if r.alerts else None)
+        cells = [str(r.rank), f"{r.unit_name}（{r.unit_code}）", _number(r.total), r.grade,
+                 "是" if r.is_vetoed else "", _change(r.rank_change), r.alerts]
+        if stability:
+            cells.append(f"{r.median_rank:g} [{r.rank_p05:g}–{r.rank_p95:g}]")
+        table.add_row(*cells, style=style)
+    return table
+
+
+@app.command()
+def score(period: str = typer.Option(..., "--period", "-p", help="考评期间 / period, e.g. 2025Q3"),
+          sensitivity: Optional[bool] = typer.Option(None, "--sensitivity/--no-sensitivity",
+                                                     help="计算排名稳定性 / run the rank stability draws "
+                                                          "(default: kaoping.toml)")) -> None:
+    """评分并排名（草稿批次，需 kaoping publish 发布）/ score and rank a period (draft runs).
+
+    Exit 1 when no catalog of the period had an accepted submission (nothing was ranked).
+    """
+    try:
+        code = Period.parse(period).code
+    except ValueError as exc:
+        fail(*str(exc).split(" / ", 1))
+    res = resources()
+    catalogs = res.catalogs_for(code)
+    if not catalogs:
+        fail(f"没有适用于 {code} 的考评细则（catalog/ 中没有 year: {code[:4]} 的文件）",
+             f"no catalog for {code} (none with year {code[:4]} in catalog/)")
+    scored = 0
+    for catalog in catalogs:
+        try:
+            run_id = score_period(res, catalog, code, sensitivity)
+        except NoData as exc:
+            err_console.print(f"[yellow]{exc}[/yellow]", highlight=False, soft_wrap=True)
+            continue
+        scored += 1
+        with res.warehouse.session() as session:
+            frame = run_rankings(session, run_id)
+        for group, rows in frame.groupby(frame["group"].fillna(""), sort=True):
+            title = f"{catalog.name} {code}{f' {group}组' if group else ''} — 评分批次 / run {run_id}"
+            console.print(ranking_table(title, rows))
+    res.close()
+    raise typer.Exit(EXIT_OK if scored else EXIT_REJECTED)

@@ -1,0 +1,90 @@
+"""Prefect artifacts of a run: the ranking's top and bottom units, the intake summary, the output
+files. The `*_rows` / `*_markdown` functions build the content; `post_*` hand it to Prefect."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from flows import texts
+from kaoping.resources import Resources
+from warehouse.models import ScoreRun
+from warehouse.queries import ranking_rows
+
+EXTREMES = 5
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key (lower-case letters, digits and dashes only)."""
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
+
+
+def extremes(ranking: pd.DataFrame, n: int = EXTREMES) -> pd.DataFrame:
+    """The first and last `n` rows of a ranking (all of it when it is short), with a position label."""
+    if len(ranking) <= 2 * n:
+        return ranking.assign(position="")
+    return pd.concat([ranking.head(n).assign(position=texts.TOP),
+                      ranking.tail(n).assign(position=texts.BOTTOM)])
+
+
+def ranking_table(ranking: pd.DataFrame) -> list[dict]:
+    """Rows for the table artifact: Chinese headers, totals to 2 decimals."""
+    shown = extremes(ranking)
+    rows = []
+    for record in shown.to_dict("records"):
+        row = {texts.RANKING_COLUMNS[k]: record.get(k) for k in texts.RANKING_COLUMNS}
+        row[texts.RANKING_COLUMNS["total"]] = f"{record['total']:.2f}"
+        row[""] = record["position"]
+        rows.append({k: ("" if v is None or v != v else v) for k, v in row.items()})
+    return rows
+
+
+def _reasons(outcome) -> str:
+    errors = [p.message for p in getattr(outcome, "problems", []) if p.severity == "error"]
+    return "；".join(errors[:3]).replace("|", "｜").replace("\n", " ")
+
+
+def intake_markdown(outcomes: list, missing: dict[str, list[str]]) -> str:
+    """The intake summary: one line per file, then the departments still missing per period."""
+    lines = [texts.INTAKE_TITLE, ""]
+    if outcomes:
+        lines.append(texts.INTAKE_HEADER)
+        for o in outcomes:
+            lines.append(f"| {Path(o.path).name} | {o.department or texts.UNKNOWN} | "
+                         f"{o.period or texts.UNKNOWN} | {texts.STATUS.get(o.status, o.status)} | {_reasons(o)} |")
+    else:
+        lines.append(texts.NOTHING_NEW)
+    lines.append("")
+    for period, departments in missing.items():
+        lines.append("- " + (texts.MISSING.format(period=period, departments="、".join(departments))
+                             if departments else texts.NONE_MISSING.format(period=period)))
+    return "\n".join(lines)
+
+
+def outputs_markdown(period: str, paths: list[Path]) -> str:
+    """Links to the period's output files."""
+    lines = [texts.OUTPUTS_TITLE.format(period=period), ""]
+    lines += [f"- [{Path(p).name}]({Path(p).resolve().as_uri()})" for p in sorted(paths)]
+    return "\n".join(lines)
+
+
+def post_ranking(res: Resources, run_id: int) -> None:
+    """A table artifact of the run's top and bottom units."""
+    with res.warehouse.session() as session:
+        run = session.get(ScoreRun, run_id)
+        ranking = ranking_rows(session, run_id)
+    create_table_artifact(ranking_table(ranking), key=artifact_key("ranking", run.catalog_code, run.period),
+                          description=texts.RANKING_DESCRIPTION.format(
+                              catalog=run.catalog_code, period=run.period, n=EXTREMES, run_id=run_id))
+
+
+def post_intake(outcomes: list, missing: dict[str, list[str]]) -> None:
+    """The markdown intake summary."""
+    create_markdown_artifact(intake_markdown(outcomes, missing), key="intake")
+
+
+def post_outputs(period: str, paths: list[Path]) -> None:
+    """The markdown list of links to the period's files."""
+    create_markdown_artifact(outputs_markdown(period, paths), key=artifact_key("outputs", period))

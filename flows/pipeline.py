@@ -1,0 +1,197 @@
+"""The flows: `ingest`, `score`, `publish`, `nightly`, `backfill` and the per-period `period`.
+
+Parameters are plain JSON (workspace folder, optional database URL, period codes) so the same
+flows run in-process from the CLI and as deployments on workers. Periods are scored in time
+order and each is published before the next is scored: rank changes and alerts of a period
+read the published rankings before it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from flows import artifacts, fanout, progress, state, tasks
+from kaoping.resources import Resources
+from scoring.periods import Period, period_range, sort_periods
+
+
+@dataclass
+class RunSummary:
+    """What one flow run did: files taken in, runs published per period, periods skipped, files written."""
+
+    outcomes: list = field(default_factory=list)
+    runs: dict[str, list[int]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> list:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+
+def open_resources(workspace: str, database_url: str | None) -> Resources:
+    """The workspace's resources, with registries and catalogs synced into the warehouse."""
+    res = Resources.open(workspace, database_url)
+    res.sync_dimensions()
+    return res
+
+
+def backfill_periods(first: str, last: str, grain: str | None = None) -> list[str]:
+    """The periods of `grain` from the one holding `first`'s start to the one holding `last`'s end."""
+    a, b = Period.parse(first), Period.parse(last)
+    grain = grain or a.grain
+    per_year = {"year": 1, "quarter": 4, "month": 12}[grain]
+    start = Period.from_ordinal(a.year * per_year + (a.start.month - 1) * per_year // 12, grain)
+    end = Period.from_ordinal(b.year * per_year + (b.end.month - 1) * per_year // 12, grain)
+    return [p.code for p in period_range(start.code, end.code, grain)]
+
+
+def touched_periods(outcomes: list) -> list[str]:
+    """The periods that received an accepted file, in time order."""
+    from sources.intake import IngestReport
+
+    return IngestReport(outcomes).periods_touched
+
+
+def ingest_files(res: Resources) -> list:
+    """Every new inbox file processed in received order, one at a time (GX is not run concurrently)."""
+    found = tasks.discover_files(res)
+    progress.report("ingest-total", len(found))
+    if not found:
+        return []
+    validator = tasks.new_validator()
+    outcomes = []
+    for inbox_file in found:
+        outcomes.append(tasks.process_file(res, inbox_file, validator))
+        progress.report("ingest", Path(inbox_file.path).name)
+    missing = {p: state.missing_departments(res, p, state.submissions(res, p)) for p in touched_periods(outcomes)}
+    artifacts.post_intake(outcomes, missing)
+    get_run_logger().info("收到 %d 个文件，退回 %d 个", len(outcomes),
+                          sum(o.status == "rejected" for o in outcomes))
+    return outcomes
+
+
+def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publish: bool,
+                   after_publish: Callable[[str], None] = lambda period: None) -> None:
+    """Each period scored with every catalog of its year, in time order; published before the next."""
+    ordered = sort_periods(periods)
+    progress.report("score-total", len(ordered))
+    for period in ordered:
+        run_ids = [r for c in res.catalogs_for(period) if (r := tasks.score(res, c.code, period)) is not None]
+        if not run_ids:
+            summary.skipped.append(period)
+        elif publish:
+            for run_id in run_ids:
+                if state.run_status(res, run_id) == "draft":
+                    tasks.publish(res, run_id)
+                artifacts.post_ranking(res, run_id)
+            after_publish(period)
+        if run_ids:
+            summary.runs[period] = run_ids
+        progress.report("score", period)
+    if summary.skipped:
+        get_run_logger().warning("以下期间没有已接收的报送，未排名：%s", "、".join(summary.skipped))
+
+
+def write_period(res: Resources, period: str) -> list[Path]:
+    """The period's output files written and distributed; a link artifact of them."""
+    paths = tasks.write_outputs(res, period)
+    tasks.distribute(res, period)
+    artifacts.post_outputs(period, paths)
+    progress.report("outputs", period)
+    return paths
+
+
+def write_in_process(res: Resources, summary: RunSummary) -> None:
+    progress.report("outputs-total", sum(bool(ids) for ids in summary.runs.values()))
+    for period, run_ids in summary.runs.items():
+        if run_ids:
+            summary.outputs[period] = write_period(res, period)
+
+
+@flow(name="ingest")
+def ingest(workspace: str, database_url: str | None = None) -> RunSummary:
+    """Take in every new file of the inbox."""
+    res = open_resources(workspace, database_url)
+    try:
+        return RunSummary(outcomes=ingest_files(res))
+    finally:
+        res.close()
+
+
+@flow(name="score")
+def score(workspace: str, periods: list[str], database_url: str | None = None) -> RunSummary:
+    """Draft score runs for the periods (not published)."""
+    res, summary = open_resources(workspace, database_url), RunSummary()
+    try:
+        score_in_order(res, periods, summary, publish=False)
+        return summary
+    finally:
+        res.close()
+
+
+@flow(name="publish")
+def publish(workspace: str, periods: list[str], database_url: str | None = None) -> RunSummary:
+    """The newest run of each catalog of the periods published, then their files written and sent."""
+    res, summary = open_resources(workspace, database_url), RunSummary()
+    try:
+        for period in sort_periods(periods):
+            summary.runs[period] = state.latest_run_ids(res, period)
+            for run_id in summary.runs[period]:
+                if state.run_status(res, run_id) == "draft":
+                    tasks.publish(res, run_id)
+                artifacts.post_ranking(res, run_id)
+        write_in_process(res, summary)
+        return summary
+    finally:
+        res.close()
+
+
+@flow(name="nightly")
+def nightly(workspace: str, database_url: str | None = None, periods: list[str] | None = None) -> RunSummary:
+    """Take in what is new, score the periods it touched (or those given) in time order, publish."""
+    res, summary = open_resources(workspace, database_url), RunSummary()
+    try:
+        summary.outcomes = ingest_files(res)
+        targets = list(periods) if periods else touched_periods(summary.outcomes) + state.unscored_periods(res)
+        targets = state.with_later_published(res, targets)
+        score_in_order(res, targets, summary, publish=True)
+        write_in_process(res, summary)
+        return summary
+    finally:
+        res.close()
+
+
+@flow(name="backfill")
+def backfill(workspace: str, first: str, last: str, grain: str | None = None, rescore_only: bool = False,
+             database_url: str | None = None) -> RunSummary:
+    """Re-run a range of periods in time order; on a server, each period's files are its own flow run."""
+    periods = backfill_periods(first, last, grain)
+    res, summary = open_resources(workspace, database_url), RunSummary()
+    try:
+        if not rescore_only:
+            summary.outcomes = ingest_files(res)
+        if not fanout.available():
+            score_in_order(res, periods, summary, publish=True)
+            write_in_process(res, summary)
+            return summary
+        submitted = {}
+        score_in_order(res, periods, summary, publish=True, after_publish=lambda p: submitted.update(
+            {p: fanout.submit_period(workspace, p, database_url)}))
+        fanout.wait(submitted)
+        return summary
+    finally:
+        res.close()
+
+
+@flow(name="period")
+def period_outputs(workspace: str, period: str, database_url: str | None = None) -> list[str]:
+    """One period's files (ranking, feedback, CSV) written and distributed: the fanned-out unit."""
+    res = open_resources(workspace, database_url)
+    try:
+        return [str(p) for p in write_period(res, period)]
+    finally:
+        res.close()

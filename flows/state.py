@@ -1,0 +1,125 @@
+"""What the orchestration reads back from the warehouse: runs to publish, periods that depend on
+others, and who has sent what (for `kaoping status` and the intake artifact)."""
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from kaoping.resources import Resources
+from scoring.periods import Period, sort_periods
+from warehouse.models import DimPeriod, ScoreRun, Submission, SubmissionProblem
+
+REASONS_SHOWN = 3
+
+
+def run_status(res: Resources, run_id: int) -> str:
+    """`draft` or `published`."""
+    with res.warehouse.session() as session:
+        return session.get(ScoreRun, run_id).status
+
+
+def latest_run_ids(res: Resources, period: str) -> list[int]:
+    """The newest run of every catalog of the period that has one."""
+    ids = []
+    with res.warehouse.session() as session:
+        for catalog in res.catalogs_for(period):
+            run_id = session.scalar(select(ScoreRun.id).where(
+                ScoreRun.catalog_code == catalog.code, ScoreRun.period == period)
+                .order_by(ScoreRun.id.desc()).limit(1))
+            if run_id is not None:
+                ids.append(run_id)
+    return ids
+
+
+def with_later_published(res: Resources, periods: list[str]) -> list[str]:
+    """`periods` plus the later published periods of the same grain, in time order.
+
+    Rank changes and alerts of a period look at the rankings before it, so rescoring a period
+    means rescoring the published ones after it (their runs stay the same when nothing changed).
+    """
+    if not periods:
+        return []
+    parsed = [Period.parse(p) for p in periods]
+    with res.warehouse.session() as session:
+        published = session.scalars(select(DimPeriod.code).join(ScoreRun, ScoreRun.period == DimPeriod.code)
+                                    .where(ScoreRun.status == "published").distinct()).all()
+    later = {code for code in published for p in parsed
+             if Period.parse(code).grain == p.grain and Period.parse(code) > p}
+    return sort_periods(sorted(set(periods) | later))
+
+
+def unscored_periods(res: Resources) -> list[str]:
+    """Periods with an accepted file processed after their newest published run (or with none).
+
+    A nightly run scores these as well as the periods it touched, so a run that failed after
+    intake is caught up by the next one.
+    """
+    newest_run = (select(ScoreRun.period, func.max(ScoreRun.created_at).label("at"))
+                  .where(ScoreRun.status == "published").group_by(ScoreRun.period).subquery())
+    stmt = (select(Submission.period).outerjoin(newest_run, newest_run.c.period == Submission.period)
+            .where(Submission.status == "accepted",
+                   (newest_run.c.at.is_(None)) | (Submission.processed_at > newest_run.c.at)).distinct())
+    with res.warehouse.session() as session:
+        return sort_periods(list(session.scalars(stmt).all()))
+
+
+def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
+    """catalog → (id, input hash) of the newest published run of each catalog of the period."""
+    with res.warehouse.session() as session:
+        return {catalog.code: tuple(row) if (row := session.execute(
+            select(ScoreRun.id, ScoreRun.input_sha256).where(
+                ScoreRun.catalog_code == catalog.code, ScoreRun.period == period, ScoreRun.status == "published")
+            .order_by(ScoreRun.id.desc()).limit(1)).first()) else None
+            for catalog in res.catalogs_for(period)}
+
+
+def outputs_fingerprint(res: Resources, period: str) -> str:
+    """SHA-256 over the warehouse, the period's newest published runs and its files on disk."""
+    digest = hashlib.sha256(f"{res.settings.database_url}|{period}|{sorted(published_run_ids(res, period).items())}"
+                            .encode())
+    folder = res.settings.out_dir / period
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        digest.update(f"|{path.relative_to(folder)}:".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def expected_departments(res: Resources, period: str) -> set[str]:
+    """The departments that source an indicator of a catalog of the period's year."""
+    return {ind.source for catalog in res.catalogs_for(period) for ind in catalog.collected()}
+
+
+def submissions(res: Resources, period: str | None = None) -> pd.DataFrame:
+    """One row per file received (for one period or all), with its first error reasons."""
+    stmt = select(Submission.id, Submission.period, Submission.department_code, Submission.file_name,
+                  Submission.received_at, Submission.status, Submission.error_count,
+                  Submission.warning_count)
+    if period:
+        stmt = stmt.where(Submission.period == period)
+    with res.warehouse.session() as session:
+        rows = pd.DataFrame(session.execute(stmt.order_by(Submission.received_at, Submission.id)).all(),
+                            columns=list(stmt.selected_columns.keys()))
+        problems = session.execute(select(SubmissionProblem.submission_id, SubmissionProblem.message)
+                                   .where(SubmissionProblem.severity == "error",
+                                          SubmissionProblem.submission_id.in_(rows["id"].tolist()))
+                                   .order_by(SubmissionProblem.id)).all()
+    reasons: dict[int, list[str]] = {}
+    for submission_id, message in problems:
+        reasons.setdefault(submission_id, []).append(message)
+    rows["reasons"] = [reasons.get(i, [])[:REASONS_SHOWN] for i in rows["id"]]
+    return rows
+
+
+def periods_with_submissions(res: Resources) -> list[str]:
+    """Every period some file was received for, in time order."""
+    with res.warehouse.session() as session:
+        codes = session.scalars(select(Submission.period).where(Submission.period.is_not(None))
+                                .distinct()).all()
+    return sort_periods(list(codes))
+
+
+def missing_departments(res: Resources, period: str, received: pd.DataFrame) -> list[str]:
+    """Departments expected for the period with no accepted file."""
+    accepted = set(received.loc[received["status"] == "accepted", "department_code"])
+    return sorted(expected_departments(res, period) - accepted)

@@ -1,0 +1,113 @@
+"""Prefect tasks at file, period and workbook grain; each calls one stage function.
+
+Stage modules are imported inside the tasks: a per-period output run on a worker then never
+pays for importing the intake stack (Great Expectations), and the reverse.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from prefect.tasks import exponential_backoff
+
+from kaoping.resources import Resources
+
+# Tasks that write the warehouse carry this tag. The warehouse's own write lock (PostgreSQL
+# advisory lock, SQLite BEGIN IMMEDIATE) is what serialises them; a Prefect concurrency limit
+# on the tag (docs/operations.md) only makes the queueing visible in the UI.
+WAREHOUSE_TAG = "kaoping-warehouse"
+# Great Expectations contexts are not thread-safe: one validation at a time per process, even
+# when two flows run in threads of the same process.
+GX_LOCK = threading.Lock()
+IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+              "retry_jitter_factor": 0.5}
+
+
+@task(name="discover", cache_policy=NO_CACHE, **IO_RETRIES)
+def discover_files(res: Resources) -> list:
+    """The inbox files not yet in the warehouse, in received order."""
+    from sources.intake import discover
+
+    return discover(res)
+
+
+@task(name="validator", cache_policy=NO_CACHE)
+def new_validator():
+    """The Great Expectations validator, built once per run and used by one file at a time."""
+    from sources.intake import Validator
+
+    with GX_LOCK:
+        return Validator()
+
+
+@task(name="process-file", task_run_name="file-{inbox_file.sha256:.12}", tags=[WAREHOUSE_TAG],
+      cache_policy=NO_CACHE, **IO_RETRIES)
+def process_file(res: Resources, inbox_file, validator):
+    """One file validated, then loaded or rejected in one transaction."""
+    from sources.intake import process_file as process
+
+    with GX_LOCK:
+        return process(res, inbox_file, validator)
+
+
+@task(name="score", task_run_name="score-{catalog_code}-{period}", tags=[WAREHOUSE_TAG],
+      cache_policy=NO_CACHE)
+def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | None = None) -> int | None:
+    """The run id of the catalog × period scoring, or None when the period has no accepted data."""
+    from warehouse.runs import NoData, score_period
+
+    try:
+        return score_period(res, res.catalog(catalog_code), period, sensitivity=sensitivity)
+    except NoData:
+        return None
+
+
+@task(name="publish-run", task_run_name="publish-run-{run_id}", tags=[WAREHOUSE_TAG],
+      cache_policy=NO_CACHE)
+def publish(res: Resources, run_id: int) -> int:
+    """The run, published (a run already published is left as it is)."""
+    from warehouse.runs import publish_run
+
+    publish_run(res, run_id)
+    return run_id
+
+
+def outputs_cache_key(context: TaskRunContext, parameters: dict) -> str:
+    """The period's published runs and the SHA-256 of every file now under out/<period>/.
+
+    Writing regenerates every workbook to compare it with the file on disk; when neither the
+    runs nor the files changed since the last write, the cached result stands in for all that.
+    """
+    from flows.state import outputs_fingerprint
+
+    return f"kaoping-outputs-{outputs_fingerprint(parameters['res'], parameters['period'])}"
+
+
+@task(name="write-outputs", task_run_name="outputs-{period}", cache_key_fn=outputs_cache_key,
+      persist_result=True, **IO_RETRIES)
+def write_outputs(res: Resources, period: str) -> list[Path]:
+    """The period's workbooks and rankings.csv (unchanged files are not rewritten).
+
+    Written again when a run of the period was published meanwhile by a concurrent flow, so
+    the last files written are always those of the newest published runs.
+    """
+    from flows.state import published_run_ids
+    from reports.publish import write_outputs as write
+
+    while True:
+        runs = published_run_ids(res, period)
+        paths = write(res, period)
+        if published_run_ids(res, period) == runs:
+            return paths
+
+
+@task(name="distribute", task_run_name="distribute-{period}", tags=[WAREHOUSE_TAG],
+      cache_policy=NO_CACHE, **IO_RETRIES)
+def distribute(res: Resources, period: str):
+    """The period's files sent to their recipients (each file once)."""
+    from reports.distribute import distribute as send
+
+    return send(res, period)

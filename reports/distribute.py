@@ -1,0 +1,275 @@
+"""Distribution (SPEC §8): each recipient gets its files by SMTP, or in `outbox/<recipient>/`.
+
+Every file × recipient outcome is recorded in `distribution`; a file already sent to a
+recipient address (same SHA-256) is never sent again, and failures are returned, never hidden.
+"""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import smtplib
+import ssl
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from kaoping.config import SmtpSettings
+from kaoping.faults import fault_point
+from kaoping.resources import Resources
+from reports import texts
+from reports.data import feedback_path, ranking_path, rankings_csv_path
+from reports.xlsx import write_atomic
+from scoring.periods import Period
+from warehouse import queries
+from warehouse.models import Distribution
+
+LEADERS = "leaders"
+
+
+class SendError(RuntimeError):
+    """A delivery that failed after `attempts` tries."""
+
+    def __init__(self, message: str, attempts: int):
+        super().__init__(message)
+        self.attempts = attempts
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message: the files for one recipient address."""
+
+    recipient: str
+    name: str
+    email: str
+    files: tuple[Path, ...]
+
+
+class Mailer(ABC):
+    """Where deliveries go: an SMTP server or the outbox folder."""
+
+    channel: str
+
+    @abstractmethod
+    def send(self, delivery: Delivery, subject: str, body: str) -> int:
+        """Deliver; returns the number of attempts, raises SendError when it gave up."""
+
+
+class OutboxMailer(Mailer):
+    """Copies each file to `outbox/<recipient>/` (atomically), when no SMTP server is set."""
+
+    channel = "outbox"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, delivery: Delivery, subject: str, body: str) -> int:
+        try:
+            for path in delivery.files:
+                write_atomic(self.folder / delivery.recipient / path.name, path.read_bytes())
+        except OSError as exc:
+            raise SendError(str(exc), 1) from exc
+        return 1
+
+
+def _transient(exc: Exception) -> bool:
+    """4xx replies and lost connections are worth retrying; 5xx replies are final."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError))
+
+
+class SmtpMailer(Mailer):
+    """Sends one e-mail per delivery through an SMTP server (SSL, STARTTLS or plain), with retries."""
+
+    channel = "smtp"
+
+    def __init__(self, settings: SmtpSettings, backoff_s: float = 2.0):
+        self.settings = settings
+        self.backoff_s = backoff_s
+
+    def message(self, delivery: Delivery, subject: str, body: str) -> EmailMessage:
+        """The e-mail; attachment names are encoded per RFC 2231, so Chinese names survive."""
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.settings.sender or self.settings.user or "kaoping@localhost"
+        msg["To"] = formataddr((delivery.name, delivery.email))
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = make_msgid(domain="kaoping")
+        msg.set_content(body)
+        for path in delivery.files:
+            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            maintype, subtype = ctype.split("/", 1)
+            msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        return msg
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_s, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+            if s.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if s.user:
+            smtp.login(s.user, s.password)
+        return smtp
+
+    def send(self, delivery: Delivery, subject: str, body: str) -> int:
+        msg = self.message(delivery, subject, body)
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                with self._connect() as smtp:
+                    smtp.send_message(msg)
+                return attempts
+            except (smtplib.SMTPException, OSError) as exc:
+                if not _transient(exc) or attempts > self.settings.retries:
+                    raise SendError(texts.SEND_FAILED.format(attempts=attempts, error=exc), attempts) from exc
+                time.sleep(self.backoff_s * 2 ** (attempts - 1))
+
+
+def mailer_for(res: Resources) -> Mailer:
+    """SMTP when a host is configured, else the outbox folder."""
+    if res.settings.smtp.enabled:
+        return SmtpMailer(res.settings.smtp)
+    return OutboxMailer(res.settings.outbox_dir)
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    """The outcome for one file × recipient address."""
+
+    recipient: str
+    email: str
+    path: Path
+    sha256: str
+    channel: str
+    status: str  # sent | failed | skipped (already sent earlier)
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass
+class DistributionReport:
+    period: str
+    records: list[SendRecord] = field(default_factory=list)
+
+    def _with(self, status: str) -> list[SendRecord]:
+        return [r for r in self.records if r.status == status]
+
+    @property
+    def sent(self) -> list[SendRecord]:
+        return self._with("sent")
+
+    @property
+    def failed(self) -> list[SendRecord]:
+        return self._with("failed")
+
+    @property
+    def skipped(self) -> list[SendRecord]:
+        return self._with("skipped")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, list[Path]]]:
+    """Ranking workbooks (+ rankings.csv) of the period, and each ranked unit's files."""
+    rankings: list[Path] = []
+    per_unit: dict[str, list[Path]] = {}
+    with res.warehouse.session() as session:
+        for catalog in res.catalogs_for(period):
+            run = queries.latest_run(session, catalog.code, period, status="published")
+            if run is None:
+                continue
+            workbook = ranking_path(res, catalog.code, period)
+            rankings.append(workbook)
+            for r in queries.ranking_rows(session, run.id).itertuples():
+                per_unit.setdefault(r.unit_code, []).extend(
+                    [feedback_path(res, period, r.unit_code, r.unit_name), workbook])
+    return rankings, per_unit
+
+
+def planned_deliveries(res: Resources, period: str, by_email: bool) -> list[Delivery]:
+    """Who gets what: a unit its feedback and its catalog's ranking; `leaders` every ranking
+    and rankings.csv. Outbox deliveries go once per recipient (`by_email` False)."""
+    rankings, per_unit = _period_files(res, period)
+    if not rankings:
+        return []
+    out: dict[tuple[str, str], Delivery] = {}
+    for r in res.registry.recipients.itertuples(index=False):
+        if r.recipient == LEADERS:
+            files = (*rankings, rankings_csv_path(res, period))
+        elif r.recipient in per_unit:
+            files = tuple(per_unit[r.recipient])
+        else:
+            continue
+        email = r.email if by_email else ""
+        out.setdefault((r.recipient, email), Delivery(r.recipient, r.name, email, files))
+    return list(out.values())
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _already_sent(res: Resources, delivery: Delivery) -> set[str]:
+    with res.warehouse.session() as session:
+        return set(session.scalars(select(Distribution.sha256).where(
+            Distribution.recipient == delivery.recipient, Distribution.email == delivery.email,
+            Distribution.status == "sent")))
+
+
+def _record(res: Resources, period: str, records: list[SendRecord]) -> None:
+    now = datetime.now(timezone.utc)
+    with res.warehouse.session() as session:
+        for r in records:
+            session.add(Distribution(recipient=r.recipient, email=r.email, period=period,
+                                     file_path=str(r.path), sha256=r.sha256, channel=r.channel,
+                                     status=r.status, attempts=r.attempts, error=r.error, sent_at=now))
+
+
+def _deliver(res: Resources, mailer: Mailer, period: str, delivery: Delivery) -> list[SendRecord]:
+    """Send the files this address has not had yet; record and return every file's outcome."""
+    base = dict(recipient=delivery.recipient, email=delivery.email, channel=mailer.channel)
+    missing = [p for p in delivery.files if not p.exists()]
+    records = [SendRecord(**base, path=p, sha256="", status="failed",
+                          error=texts.SEND_MISSING_FILE.format(path=p)) for p in missing]
+    sent_before = _already_sent(res, delivery)
+    hashes = {p: _sha256(p) for p in delivery.files if p.exists()}
+    records += [SendRecord(**base, path=p, sha256=h, status="skipped") for p, h in hashes.items() if h in sent_before]
+    todo = {p: h for p, h in hashes.items() if h not in sent_before}
+    if todo:
+        label = Period.parse(period).label
+        names = "、".join(p.name for p in todo)
+        try:
+            attempts, status, error = mailer.send(
+                Delivery(delivery.recipient, delivery.name, delivery.email, tuple(todo)),
+                texts.MAIL_SUBJECT.format(label=label),
+                texts.MAIL_BODY.format(name=delivery.name, label=label, files=names)), "sent", None
+        except SendError as exc:
+            attempts, status, error = exc.attempts, "failed", str(exc)
+        records += [SendRecord(**base, path=p, sha256=h, status=status, attempts=attempts, error=error)
+                    for p, h in todo.items()]
+        fault_point("distribute")
+    _record(res, period, [r for r in records if r.status != "skipped"])
+    return records
+
+
+def distribute(res: Resources, period: str, mailer: Mailer | None = None) -> DistributionReport:
+    """Send the period's outputs to every recipient that has not had them yet."""
+    mailer = mailer or mailer_for(res)
+    report = DistributionReport(Period.parse(period).code)
+    for delivery in planned_deliveries(res, report.period, by_email=mailer.channel == "smtp"):
+        report.records += _deliver(res, mailer, report.period, delivery)
+    return report

@@ -1,0 +1,94 @@
+"""问题清单 workbooks for rejected files (SPEC §6, §8): the sender's sheet with bad cells filled red
+and commented, plus a 问题清单 sheet listing every problem."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from sources import messages as M
+from sources.problems import Problem
+
+_FORMULA_START = ("=", "+", "-", "@")
+_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+_RED, _AMBER = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
+_WIDTHS = (28, 14, 8, 14, 24, 14, 22, 80)
+
+
+def safe_name(text: str) -> str:
+    """A path component that stays inside its folder (no separators, no leading dots, bounded length)."""
+    return _UNSAFE.sub("_", text).lstrip(". ")[:100] or "_"
+
+
+def problem_list_path(out_dir: Path, period: str | None, department: str | None, file_name: str) -> Path:
+    """out/<period or 未知期间>/问题清单/<department or 未知部门>/<file stem>_问题清单.xlsx."""
+    folder = out_dir / safe_name(period or M.UNKNOWN_PERIOD_DIR) / M.PROBLEM_LIST_DIR / \
+        safe_name(department or M.UNKNOWN_DEPARTMENT_DIR)
+    return folder / f"{safe_name(Path(file_name).stem)}{M.PROBLEM_LIST_SUFFIX}"
+
+
+def put(ws, row: int, col: int, value: object):
+    """Write a cell; text that looks like a formula stays text (never evaluated by Excel)."""
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        cell.value = value
+        if value.startswith(_FORMULA_START):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    elif value is not None:
+        cell.value = value if isinstance(value, (int, float)) else str(value)
+    return cell
+
+
+def _copy_sheet(ws, grid: pd.DataFrame, problems: list[Problem]) -> None:
+    """The sender's cell values, bad cells filled (red: error, amber: warning) and commented."""
+    for r, c, v in zip(grid["row"], grid["col"], grid["value"]):
+        put(ws, int(r), int(c), v)
+    notes: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.cell:
+            notes.setdefault(p.cell, []).append(p)
+    for ref, found in notes.items():
+        cell = ws[ref]
+        cell.fill = _RED if any(p.severity == M.ERROR for p in found) else _AMBER
+        cell.comment = Comment("\n".join(p.message for p in found)[:2000], "kaoping", width=320, height=160)
+
+
+def _problem_sheet(ws, problems: list[Problem]) -> None:
+    ordered = sorted(problems, key=lambda p: (p.severity != M.ERROR, p.sheet or "", p.cell or ""))
+    for col, (title, width) in enumerate(zip(M.PROBLEM_COLUMNS, _WIDTHS), start=1):
+        put(ws, 1, col, title).font = Font(bold=True)
+        ws.column_dimensions[chr(64 + col)].width = width
+    for row, p in enumerate(ordered, start=2):
+        text = f"【{M.SEVERITY_LABEL[p.severity]}】{p.message}"
+        for col, value in enumerate((p.file, p.sheet, p.cell, p.unit, p.indicator, p.value, p.expected, text), 1):
+            put(ws, row, col, value).alignment = Alignment(wrap_text=col == 8, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:H{len(ordered) + 1}"
+
+
+def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, grid: pd.DataFrame | None) -> Path:
+    """Write the workbook atomically (temp file, then rename); returns its path."""
+    wb = Workbook()
+    listing = wb.active
+    listing.title = M.PROBLEM_SHEET
+    _problem_sheet(listing, problems)
+    if sheet is not None and grid is not None:
+        title = sheet if sheet != M.PROBLEM_SHEET else f"{sheet}(原表)"
+        _copy_sheet(wb.create_sheet(_UNSAFE.sub("_", title)[:31]), grid[grid["sheet"] == sheet], problems)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,175 @@
+"""The ranking workbook (SPEC §8): 排名总表 and 分项得分 here, the other sheets in ranking_sheets."""
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports import texts
+from reports.data import RunData, scheme_name
+from reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
+                                    subtitle)
+from reports.xlsx import (ALERT_FILL, CENTER, FIRST_ROW, PAGE_CHARS, VETO_FILL, WARN, column_blocks,
+                          column_width, new_workbook, print_in_column_blocks, round2, table_sheet,
+                          workbook_bytes)
+
+LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"
+CENTRED = (texts.GROUP, texts.GRADE, texts.VETO, texts.RANK_CHANGE, texts.ALERTS)
+
+
+def rank_change_text(change: int | None) -> str:
+    """↑2 / ↓1 / 持平, empty where there is no earlier ranking."""
+    if change is None or change != change:
+        return ""
+    change = int(change)
+    return "↑%d" % change if change > 0 else ("↓%d" % -change if change < 0 else texts.NO_CHANGE)
+
+
+def _unit_columns(data: RunData, row) -> list:
+    return [int(row.rank), row.unit_name] + ([row.group or ""] if data.grouped else [])
+
+
+def ranking_table(data: RunData) -> tuple[list[str], list[list]]:
+    """Headers and rows of 排名总表, in ranking order."""
+    cats = data.catalog.categories
+    headers = [texts.RANK, texts.UNIT] + ([texts.GROUP] if data.grouped else []) + [
+        texts.TOTAL, texts.GRADE, *(texts.CATEGORY_HEADER.format(name=c.name, points=c.points) for c in cats),
+        texts.BONUS, texts.PENALTY, texts.VETO, texts.RANK_CHANGE, texts.ALERTS]
+    scores = {(r.unit_code, r.category_code): r.score for r in data.categories.itertuples()}
+    rows = []
+    for r in data.rankings.itertuples():
+        rows.append(_unit_columns(data, r) + [
+            round2(r.total), r.grade, *(round2(scores.get((r.unit_code, c.code))) for c in cats),
+            round2(r.bonus), round2(r.penalty), texts.VETO_MARK if r.is_vetoed else "",
+            rank_change_text(r.rank_change), (r.alerts or "").replace(";", "、")])
+    return headers, rows
+
+
+def _score_ranges(data: RunData) -> tuple[int, list[tuple[int, float]]]:
+    """Column of the total and (column, points) of each category on 排名总表."""
+    total_col = 4 if data.grouped else 3
+    return total_col, [(total_col + 2 + i, c.points) for i, c in enumerate(data.catalog.categories)]
+
+
+def _colour_scores(ws: Worksheet, data: RunData, last_row: int) -> None:
+    total_col, cats = _score_ranges(data)
+    letter = get_column_letter(total_col)
+    ws.conditional_formatting.add(f"{letter}{FIRST_ROW}:{letter}{last_row}", DataBarRule(
+        start_type="num", start_value=0, end_type="num", end_value=data.catalog.full_marks,
+        color="9BC2E6"))
+    for col, points in cats:
+        letter = get_column_letter(col)
+        ws.conditional_formatting.add(f"{letter}{FIRST_ROW}:{letter}{last_row}", ColorScaleRule(
+            start_type="num", start_value=0, start_color=LOW, mid_type="num", mid_value=points * 0.6,
+            mid_color=MID, end_type="num", end_value=points, end_color=HIGH))
+
+
+def _mark_vetoes_and_alerts(ws: Worksheet, rows: list[list], width: int) -> None:
+    veto_col, alert_col = width - 2, width
+    for offset, row in enumerate(rows):
+        r = FIRST_ROW + offset
+        if row[veto_col - 1]:
+            for col in range(1, width + 1):
+                ws.cell(r, col).fill = VETO_FILL
+            ws.cell(r, veto_col).font = WARN
+        if row[alert_col - 1]:
+            ws.cell(r, alert_col).fill = ALERT_FILL
+            ws.cell(r, alert_col).font = WARN
+
+
+def _totals_chart(ws: Worksheet, data: RunData, n: int, widths: list[float]) -> None:
+    total_col, _ = _score_ranges(data)
+    chart = BarChart()
+    chart.type, chart.style, chart.title, chart.legend = "bar", 10, f"{texts.CHART_TOTALS}", None
+    chart.add_data(Reference(ws, min_col=total_col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + n - 1),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=FIRST_ROW, max_row=FIRST_ROW + n - 1))
+    chart.x_axis.scaling.orientation = "maxMin"  # first place at the top, as in the table
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, data.catalog.full_marks
+    chart.y_axis.numFmt = "0"
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal, chart.dataLabels.numFmt = True, "0.00"
+    chart.dataLabels.showCatName = chart.dataLabels.showSerName = chart.dataLabels.showLegendKey = False
+    chart.width = min(max(sum(widths) * 0.21, 14), 40)
+    chart.height = max(7.0, 0.55 * n + 2.5)
+    ws.add_chart(chart, f"A{FIRST_ROW + n + 2}")
+    if n > 12:  # the chart would not fit under the table: it starts a page of its own
+        ws.row_breaks.append(Break(id=FIRST_ROW + n))
+
+
+def _ranking_sheet(wb, data: RunData) -> None:
+    headers, rows = ranking_table(data)
+    widths = [column_width([*h.split("\n"), *(r[i] for r in rows)], floor=8) for i, h in enumerate(headers)]
+    title = texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
+    centred = {1: CENTER, **{k + 1: CENTER for k, h in enumerate(headers) if h in CENTRED}}
+    ws = table_sheet(wb, texts.SHEET_RANKING, title, subtitle(data), headers, rows, widths,
+                     freeze=f"C{FIRST_ROW}", aligns=centred)
+    if rows:
+        _colour_scores(ws, data, FIRST_ROW + len(rows) - 1)
+        _mark_vetoes_and_alerts(ws, rows, len(headers))
+        _totals_chart(ws, data, len(rows), widths)
+
+
+def scored_indicators(data: RunData) -> list:
+    """Indicators shown on 分项得分: scored ones in catalog order, then bonus and penalties."""
+    cat = data.catalog
+    return [i for c in cat.categories for i in c.indicators] + [*cat.bonus, *cat.penalties]
+
+
+def _points_note(ind) -> str:
+    return texts.POINTS.format(points=ind.points) if ind.kind == "scored" else texts.KIND[ind.kind]
+
+
+def _scores_sheet(wb, data: RunData) -> None:
+    indicators = scored_indicators(data)
+    by_key = {(r.unit_code, r.indicator_code): r for r in data.details.itertuples()}
+    rows = []
+    for r in data.rankings.itertuples():
+        cells = []
+        for ind in indicators:
+            d = by_key.get((r.unit_code, ind.code))
+            excluded = d is not None and d.score is None and texts.FLAG_EXCLUDED in (d.flags or "")
+            cells.append(texts.FLAG_EXCLUDED if excluded else (round2(d.score) if d is not None else None))
+        rows.append(_unit_columns(data, r) + cells + [round2(r.total)])
+    fixed = [texts.RANK, texts.UNIT] + ([texts.GROUP] if data.grouped else [])
+    headers = fixed + [texts.INDICATOR_HEADER.format(code=i.code, name=i.name, note=_points_note(i))
+                       for i in indicators] + [texts.TOTAL]
+    widths = [column_width([h, *(r[k] for r in rows)], floor=8) for k, h in enumerate(fixed)]
+    widths += [column_width([i.code, *(r[len(fixed) + k] for r in rows)], floor=11, cap=14)
+               for k, i in enumerate(indicators)] + [9]
+    title = texts.SCORES_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
+    wide = sum(widths) > PAGE_CHARS / 0.6  # fit to one page wide only while that stays legible
+    scale, breaks = column_blocks(widths, _category_blocks(indicators, len(fixed), len(headers)), len(fixed))
+    ws = table_sheet(wb, texts.SHEET_SCORES, title, subtitle(data), headers, rows, widths,
+                     freeze=f"C{FIRST_ROW}", aligns={1: CENTER})
+    if wide:
+        print_in_column_blocks(ws, scale, breaks, len(fixed), title)
+
+
+def _category_blocks(indicators: list, fixed: int, width: int) -> list[int]:
+    """Last column of each category's indicators (bonus and penalties close the last block)."""
+    ends, col = [], fixed
+    for k, ind in enumerate(indicators):
+        col += 1
+        following = indicators[k + 1] if k + 1 < len(indicators) else None
+        if following is not None and following.kind == "scored" and following.category_code != ind.category_code:
+            ends.append(col)
+    return ends + [width]
+
+
+def ranking_workbook(data: RunData) -> bytes:
+    """The ranking workbook of one run, as deterministic .xlsx bytes."""
+    title = texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
+    wb = new_workbook(title, data.run.stamp)
+    _ranking_sheet(wb, data)
+    _scores_sheet(wb, data)
+    details_sheet(wb, data)
+    submissions_sheet(wb, data)
+    if data.has_stability:
+        stability_sheet(wb, data)
+    notes_sheet(wb, data)
+    return workbook_bytes(wb)

@@ -1,0 +1,129 @@
+"""Why a unit lost points on an indicator, in words (pure: catalog indicator + score row in, text out)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from reports import texts
+from reports.xlsx import round2
+from scoring.catalog import Catalog, Indicator
+
+
+def number_text(value: float | None) -> str:
+    """A number as people write it: at most 2 decimals, no trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{round2(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def quantity_text(value: float | None, unit: str) -> str:
+    """A value with its unit of measure: `95%`, `2 起`."""
+    if not unit:
+        return number_text(value)
+    return f"{number_text(value)}{unit}" if unit in ("%", "‰") else f"{number_text(value)} {unit}"
+
+
+def points_lost(score: float | None, points: float | None) -> float | None:
+    """Points the unit did not get on a scored indicator (None when it does not count)."""
+    if score is None or points is None:
+        return None
+    return round2(points - score)
+
+
+def _flags(flags: str | None) -> set[str]:
+    return {f for f in (flags or "").split(";") if f}
+
+
+def competition_rank(value: float, peers: Sequence[float], higher_better: bool) -> int:
+    """1 + the number of peers strictly better than `value` (ties share a rank)."""
+    better = [p for p in peers if (p > value if higher_better else p < value)]
+    return 1 + len(better)
+
+
+def _threshold_reason(ind: Indicator, value: float) -> str:
+    q = lambda v: quantity_text(v, ind.unit)  # noqa: E731
+    if ind.direction == "lower_better":
+        if ind.ceiling is not None and value >= ind.ceiling:
+            return texts.REASON_AT_CEILING.format(ceiling=q(ind.ceiling), value=q(value))
+        return texts.REASON_ABOVE_TARGET.format(target=q(ind.target), value=q(value))
+    if value <= (ind.floor or 0):
+        return texts.REASON_AT_FLOOR.format(floor=q(ind.floor or 0), value=q(value))
+    return texts.REASON_BELOW_TARGET.format(target=q(ind.target), value=q(value))
+
+
+def _method_reason(ind: Indicator, value: float, lost: float, peers: Sequence[float]) -> str:
+    q = lambda v: quantity_text(v, ind.unit)  # noqa: E731
+    higher = ind.direction != "lower_better"
+    if ind.method == "threshold":
+        return _threshold_reason(ind, value)
+    if ind.method == "deduction":
+        return texts.REASON_DEDUCTION.format(value=q(value), lost=number_text(lost))
+    if ind.method == "relative":
+        best = max(peers) if higher else min(peers)
+        return texts.REASON_RELATIVE.format(value=q(value), best=q(best))
+    return texts.REASON_RANK.format(rank=competition_rank(value, peers, higher), n=len(peers))
+
+
+def loss_reason(ind: Indicator, value_used: float | None, score: float | None, points: float | None,
+                flags: str | None, value_period: str | None = None,
+                peers: Sequence[float] = ()) -> str:
+    """The reason a scored indicator lost points, or the effect of a bonus/penalty/veto; '' if none."""
+    marks = _flags(flags)
+    if texts.FLAG_EXCLUDED in marks:
+        return texts.REASON_EXCLUDED
+    if ind.kind in ("bonus", "penalty", "veto"):
+        return _extra_reason(ind, value_used, score)
+    if texts.FLAG_MISSING in marks or value_used is None:
+        return texts.REASON_MISSING
+    lost = points_lost(score, points)
+    if not lost or lost <= 0:
+        return ""
+    prefix = texts.REASON_PREVIOUS.format(period=value_period or "") if texts.FLAG_PREVIOUS in marks else ""
+    return prefix + _method_reason(ind, value_used, lost, list(peers) or [value_used])
+
+
+def _extra_reason(ind: Indicator, value: float | None, score: float | None) -> str:
+    if not value:
+        return ""
+    q = quantity_text(value, ind.unit)
+    if ind.kind == "veto":
+        return texts.REASON_VETO.format(value=q)
+    template = texts.REASON_BONUS if ind.kind == "bonus" else texts.REASON_PENALTY
+    return template.format(score=number_text(abs(score or 0)), value=q)
+
+
+def _rule_note(ind: Indicator, catalog: Catalog) -> str:
+    q = lambda v: quantity_text(v, ind.unit)  # noqa: E731
+    direction = texts.DIRECTION.get(ind.direction or "higher_better", "")
+    if ind.kind == "bonus":
+        return texts.NOTE_BONUS.format(unit=ind.unit, per=number_text(ind.per), cap=number_text(ind.cap))
+    if ind.kind == "penalty":
+        cap = texts.NOTE_PENALTY_CAP.format(cap=number_text(ind.cap)) if ind.cap is not None else ""
+        return texts.NOTE_PENALTY.format(unit=ind.unit, per=number_text(ind.per), cap=cap)
+    if ind.kind == "veto":
+        return texts.NOTE_VETO.format(grade=catalog.veto_grade or "")
+    if ind.kind in ("input", "derived") or ind.method is None:
+        return texts.NOTE_INPUT
+    if ind.method == "threshold" and ind.direction == "lower_better":
+        return texts.NOTE_THRESHOLD_LOW.format(target=q(ind.target), ceiling=q(ind.ceiling))
+    if ind.method == "threshold":
+        return texts.NOTE_THRESHOLD_HIGH.format(target=q(ind.target), floor=q(ind.floor or 0))
+    if ind.method == "relative":
+        return texts.NOTE_RELATIVE.format(direction=direction, base=number_text(ind.base or 0))
+    if ind.method == "rank":
+        return texts.NOTE_RANK.format(step=number_text(ind.step), min_points=number_text(ind.min_points or 0),
+                                      direction=direction)
+    return texts.NOTE_DEDUCTION.format(unit=ind.unit, per=number_text(ind.per))
+
+
+def method_note(ind: Indicator, catalog: Catalog) -> str:
+    """How an indicator is scored (or computed), in words, with its missing-data rule."""
+    note = _rule_note(ind, catalog)
+    if ind.derived is not None:
+        formula = (texts.NOTE_RATIO.format(a=ind.derived.ratio[0], b=ind.derived.ratio[1],
+                                           scale=number_text(ind.derived.scale))
+                   if ind.derived.ratio else texts.NOTE_YOY.format(x=ind.derived.yoy))
+        note = formula if ind.kind == "derived" else f"{note}；{formula}"
+    if ind.kind == "scored":
+        note += texts.NOTE_MISSING.format(policy=texts.MISSING_NOTE[catalog.missing_policy(ind)])
+    return note

@@ -1,0 +1,105 @@
+"""Every Chinese text the reports show, kept together so it can be read and reviewed at once."""
+from __future__ import annotations
+
+CREATOR = "kaoping"
+
+RANKING_DIR = "排名"
+FEEDBACK_DIR = "反馈"
+RANKING_FILE = "{catalog}_{period}_考评排名.xlsx"
+
+SHEET_RANKING = "排名总表"
+SHEET_SCORES = "分项得分"
+SHEET_DETAILS = "指标明细"
+SHEET_SUBMISSIONS = "报送情况"
+SHEET_STABILITY = "排名稳定性"
+SHEET_NOTES = "说明"
+SHEET_FEEDBACK = "考评反馈"
+SHEET_TREND = "历次排名"
+
+RANKING_TITLE = "{label}{name}排名"
+SCORES_TITLE = "{label}{name}分项得分"
+DETAILS_TITLE = "{label}{name}指标明细"
+SUBMISSIONS_TITLE = "{label}{name}数据报送情况"
+STABILITY_TITLE = "{label}{name}排名稳定性分析"
+NOTES_TITLE = "{name}说明"
+FEEDBACK_TITLE = "{unit}{label}{scheme}情况反馈"
+SUBTITLE = "评分批次 {run_id}　　数据截止 {cutoff}　　发布 {published}"
+
+RANK, UNIT, UNIT_CODE, GROUP, TOTAL, GRADE = "名次", "单位", "单位代码", "分组", "总分", "等次"
+BONUS, PENALTY, VETO, RANK_CHANGE, ALERTS = "加分", "扣分", "一票否决", "名次变化", "预警"
+VETO_MARK = "否决"
+NO_CHANGE = "持平"
+CATEGORY_HEADER = "{name}\n({points:g}分)"
+INDICATOR_HEADER = "{code} {name}\n({note})"
+POINTS = "{points:g}分"
+
+DETAIL_HEADERS = ("单位代码", "单位", "指标代码", "指标名称", "计量单位", "原始填报", "采用值",
+                  "得分", "满分", "标记", "取值期间", "报送部门", "报送文件", "工作表", "单元格")
+SUBMISSION_HEADERS = ("报送部门", "文件", "接收时间", "状态", "错误数", "警告数", "数值个数")
+SUBMISSION_STATUS = {"accepted": "已采用", "rejected": "已退回", "superseded": "已被替代"}
+STABILITY_HEADERS = ("单位", "名次", "中位名次", "名次区间下限(P5)", "名次区间上限(P95)")
+STABILITY_NOTE = ("注：对各一级指标分值在±{width:.0%}范围内随机扰动 {draws} 次后重新排名，"
+                  "名次区间越窄，排名越稳定。")
+
+NOTES_FIELDS = ("考评细则代码", "考评细则名称", "考评期间", "考评对象", "评分批次", "批次状态",
+                "发布时间", "数据截止时间", "输入数据哈希", "生成者")
+RUN_STATUS = {"draft": "草稿", "published": "已发布"}
+NOTES_INDICATOR_HEADERS = ("指标代码", "指标名称", "一级指标", "类型", "分值", "计分方法")
+KIND = {"scored": "计分", "bonus": "加分", "penalty": "扣分", "veto": "一票否决",
+        "input": "基础数据", "derived": "派生数据"}
+MISSING_NOTE = {"zero": "缺报计 0 分", "previous": "缺报沿用上期数值", "exclude": "缺报不计分并折算"}
+
+FLAG_MISSING, FLAG_PREVIOUS, FLAG_EXCLUDED = "缺报", "沿用上期", "不计分"
+
+SUMMARY_TOTAL, SUMMARY_RANK, SUMMARY_GRADE = "总分", "名次", "等次"
+SUMMARY_GAP_ABOVE, SUMMARY_GAP_GRADE, SUMMARY_ALERTS = "与上一名差距", "距上一等次", "预警"
+SECTION_INDICATORS = "一、各项指标得分及失分原因"
+SECTION_EXTRAS = "加分、扣分及一票否决"
+SECTION_TREND = "二、历次考评情况"
+FEEDBACK_HEADERS = ("指标代码", "指标名称", "计量单位", "填报值", "得分", "满分", "失分", "失分原因")
+TREND_HEADERS = ("期间", "总分", "名次", "等次")
+TREND_CHART = "历次总分走势"
+CHART_TOTALS = "总分"
+TOP_RANK = "已居首位"
+TOP_GRADE = "已是最高等次"
+GAP_ABOVE = "落后上一名 {above} {gap:.2f} 分"
+GAP_GRADE = "距{grade}（{min_score:g}分）差 {gap:.2f} 分"
+GAP_GRADE_REACHED = "分数已达{grade}（{min_score:g}分），受等次名额比例限制"
+GAP_VETOED = "因一票否决定为{grade}"
+OF_RANKED = "{rank}（共 {n} 个单位）"
+
+REASON_MISSING = "缺报，计 0 分"
+REASON_EXCLUDED = "缺报，不计分（总分按其余指标折算）"
+REASON_PREVIOUS = "沿用上期（{period}）数值；"
+REASON_BELOW_TARGET = "未达目标值 {target}（实际 {value}）"
+REASON_ABOVE_TARGET = "高于目标值 {target}（实际 {value}）"
+REASON_AT_FLOOR = "未达下限 {floor}（实际 {value}），不得分"
+REASON_AT_CEILING = "达到上限 {ceiling}（实际 {value}），不得分"
+REASON_DEDUCTION = "发生 {value}扣 {lost} 分"
+REASON_RELATIVE = "比较赋分：本单位 {value}，最优 {best}"
+REASON_RANK = "位次赋分：第 {rank} 位（共 {n} 个单位）"
+REASON_BONUS = "加 {score} 分（{value}）"
+REASON_PENALTY = "扣 {score} 分（{value}）"
+REASON_VETO = "发生 {value}，一票否决"
+
+NOTE_THRESHOLD_HIGH = "达标赋分：≥{target} 得满分，≤{floor} 得 0 分，其间按比例计分"
+NOTE_THRESHOLD_LOW = "达标赋分：≤{target} 得满分，≥{ceiling} 得 0 分，其间按比例计分"
+NOTE_RELATIVE = "比较赋分：按在各单位中的相对位置计分（{direction}，保底比例 {base}）"
+NOTE_RANK = "位次赋分：第 1 名得满分，每后一位减 {step} 分，最低 {min_points} 分（{direction}）"
+NOTE_DEDUCTION = "扣分：每 1 {unit}扣 {per} 分，扣完为止"
+NOTE_BONUS = "加分：每 1 {unit}加 {per} 分，本项最多 {cap} 分"
+NOTE_PENALTY = "扣分：每 1 {unit}从总分扣 {per} 分{cap}"
+NOTE_PENALTY_CAP = "，最多扣 {cap} 分"
+NOTE_VETO = "数值大于 0 即一票否决，等次定为{grade}"
+NOTE_RATIO = "计算：{a} ÷ {b} × {scale}"
+NOTE_YOY = "计算：{x} 同比变化率（%）"
+NOTE_INPUT = "基础数据，不直接计分"
+DIRECTION = {"higher_better": "越高越好", "lower_better": "越低越好"}
+NOTE_MISSING = "；{policy}"
+UNKNOWN = "未记录"
+
+MAIL_SUBJECT = "{label}平安建设考评结果"
+MAIL_BODY = ("{name}：\n\n　　附件为{label}平安建设考评结果（{files}），请查收。"
+             "如对数据有异议，请与市平安办联系。\n\n（本邮件由 kaoping 考评系统自动发送，请勿直接回复）\n")
+SEND_MISSING_FILE = "文件不存在，请先运行 kaoping publish：{path}"
+SEND_FAILED = "发送失败（第 {attempts} 次尝试）：{error}"

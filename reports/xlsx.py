@@ -1,0 +1,280 @@
+"""Workbook building blocks shared by the report writers: safe cells, house style, widths,
+print setup, and deterministic, atomic saving (same content → same bytes → file left alone)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from copy import copy
+import os
+import tempfile
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from kaoping.faults import fault_point
+from reports import texts
+from scoring.rounding import cents
+
+BODY_FONT = "宋体"
+HEAD_FONT = "黑体"
+NUMBER = "0.00"
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+HEADER_ROW, FIRST_ROW = 3, 4  # row 1 title, row 2 subtitle, then the table
+
+_thin = Side(style="thin", color="808080")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+TITLE = Font(name=HEAD_FONT, size=16, bold=True)
+SUBTITLE = Font(name=BODY_FONT, size=9, color="404040")
+HEADER = Font(name=HEAD_FONT, size=10, bold=True)
+BODY = Font(name=BODY_FONT, size=10)
+WARN = Font(name=BODY_FONT, size=10, bold=True, color="C00000")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+VETO_FILL = PatternFill("solid", fgColor="F8CBAD")
+ALERT_FILL = PatternFill("solid", fgColor="FFE699")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=False)
+RIGHT = Alignment(horizontal="right", vertical="center")
+WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+ACROSS = Alignment(horizontal="centerContinuous", vertical="center")
+ACROSS_RIGHT = Alignment(horizontal="right", vertical="center")
+
+
+def round2(value: float | None) -> float | None:
+    """A number rounded half-up to 2 decimals exactly as the ranking rounds it; None stays None."""
+    if value is None or value != value:
+        return None
+    return int(cents(float(value))) / 100
+
+
+def display_width(value: object) -> int:
+    """Width of a value's longest line in Excel character units (CJK counts as 2)."""
+    text = f"{value:.2f}" if isinstance(value, float) else str(value if value is not None else "")
+    return max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.split("\n")), default=0)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _styled(ws: Worksheet, cell, font: Font, border: bool, fill: PatternFill | None,
+            number_format: str | None, align: Alignment | None, quote: bool) -> None:
+    """Apply a style, computed once per workbook and then copied (openpyxl's setters are slow)."""
+    cache = ws.parent.__dict__.setdefault("_kaoping_styles", {})
+    key = (id(font), border, id(fill), number_format, id(align), quote)
+    hit = cache.get(key)
+    if hit is not None:
+        cell._style = copy(hit[0])
+        return
+    cell.font = font
+    if border:
+        cell.border = BORDER
+    if fill is not None:
+        cell.fill = fill
+    if number_format:
+        cell.number_format = number_format
+    if align is not None:
+        cell.alignment = align
+    cell.quotePrefix = quote
+    cache[key] = (copy(cell._style), (font, fill, align))  # holding them keeps their ids unique
+
+
+def put(ws: Worksheet, row: int, col: int, value: object, font: Font = BODY,
+        number_format: str | None = None, align: Alignment | None = None, border: bool = True,
+        fill: PatternFill | None = None):
+    """Write one cell; text is always text (a leading =, +, -, @ never becomes a formula)."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = _clean(value)
+    quote = False
+    if isinstance(value, str):
+        cell.data_type = "s"
+        quote = value.startswith(FORMULA_PREFIXES)
+    fmt = number_format if isinstance(value, (int, float, datetime)) else None
+    _styled(ws, cell, font, border, fill, fmt, align, quote)
+    return cell
+
+
+def put_row(ws: Worksheet, row: int, values: Sequence[object], font: Font = BODY,
+            formats: dict[int, str] | None = None, align: Alignment | None = None,
+            aligns: dict[int, Alignment] | None = None, fill: PatternFill | None = None) -> None:
+    """Write a row of values from column A; floats get 2 decimals unless `formats` says otherwise,
+    numbers align right and text left unless `align` (all) or `aligns` (by column) say otherwise."""
+    for col, value in enumerate(values, start=1):
+        how = (aligns or {}).get(col) or align or (RIGHT if isinstance(value, (int, float)) else LEFT)
+        fmt = (formats or {}).get(col, NUMBER if isinstance(value, float) else None)
+        put(ws, row, col, value, font, fmt, how, fill=fill)
+
+
+def put_header(ws: Worksheet, row: int, headers: Sequence[str], widths: Sequence[float]) -> None:
+    """A bold, shaded, centred header row, tall enough for its wrapped text."""
+    for col, text in enumerate(headers, start=1):
+        put(ws, row, col, text, HEADER, align=CENTER, fill=HEADER_FILL)
+    lines = max((wrapped_lines(h, w) for h, w in zip(headers, widths)), default=1)
+    ws.row_dimensions[row].height = 14 * lines + 8
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a column `width` characters wide."""
+    room = max(width - 1, 1)
+    return sum(max(1, math.ceil(display_width(line) / room)) for line in str(text).split("\n"))
+
+
+def put_title(ws: Worksheet, title: str, width: int, subtitle: str | None = None) -> None:
+    """The title row centred across the table and an optional subtitle row under it, right-aligned.
+
+    "Centre across selection" instead of merged cells: it prints the same and costs far less.
+    """
+    for col in range(1, max(width, 1) + 1):
+        put(ws, 1, col, title if col == 1 else None, TITLE, align=ACROSS, border=False)
+    ws.row_dimensions[1].height = 32
+    if subtitle:  # in the last column, right-aligned: it overflows leftwards over the empty cells
+        put(ws, 2, max(width, 1), subtitle, SUBTITLE, align=ACROSS_RIGHT, border=False)
+        ws.row_dimensions[2].height = 18
+
+
+def column_width(values: Iterable[object], cap: float = 40, floor: float = 6) -> float:
+    """A column width that fits the longest of `values` (within floor and cap)."""
+    return min(max(max((display_width(v) for v in values), default=0) + 2, floor), cap)
+
+
+def set_widths(ws: Worksheet, widths: Sequence[float]) -> None:
+    for idx, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+
+
+def print_setup(ws: Worksheet, header_rows: str, landscape: bool = True) -> None:
+    """A4, fit to one page wide, header rows repeated on every page, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.print_title_rows = header_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+
+
+PAGE_CHARS = 100  # printable width of A4 landscape in column-width units at 100 % (as LibreOffice prints)
+
+
+def column_blocks(widths: Sequence[float], ends: Sequence[int], title_cols: int) -> tuple[int, list[int]]:
+    """Scale and page breaks that print a wide table in blocks of columns, as many whole blocks
+    per page as fit, with the first `title_cols` columns repeated on every page.
+
+    `ends` are the last column numbers of the blocks that must not be split (e.g. categories).
+    """
+    fixed = sum(widths[:title_cols])
+    spans = [sum(widths[a:b]) for a, b in zip([title_cols, *ends[:-1]], ends)]
+    scale = max(40, min(100, int(PAGE_CHARS * 100 / (fixed + max(spans, default=0)))))
+    room, used, breaks = PAGE_CHARS * 100 / scale - fixed, 0.0, []
+    for k, span in enumerate(spans):
+        if used and used + span > room:
+            breaks.append(ends[k - 1])
+            used = 0.0
+        used += span
+    return scale, breaks
+
+
+def print_in_column_blocks(ws: Worksheet, scale: int, breaks: Sequence[int], title_cols: int,
+                           title: str) -> None:
+    """Print setup for a table printed in column blocks (see `column_blocks`): the title goes to
+    the page header of every page, the title rows stay on screen only."""
+    ws.print_area = f"A{HEADER_ROW}:{get_column_letter(ws.max_column)}{ws.max_row}"
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size, ws.oddHeader.center.font = 14, f"{HEAD_FONT},Bold"
+    ws.page_margins.top, ws.page_margins.header = 1.0, 0.4  # room for the header above the table
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = scale
+    ws.print_title_cols = f"A:{get_column_letter(title_cols)}"
+    for last in breaks:
+        ws.col_breaks.append(Break(id=last))
+
+
+def new_workbook(title: str, when: datetime) -> Workbook:
+    """An empty workbook whose document properties carry `title` and the fixed time `when`."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    wb.properties.title = title
+    wb.properties.creator = texts.CREATOR
+    wb.properties.lastModifiedBy = texts.CREATOR
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    return wb
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile whose entries carry one fixed date, so equal content gives equal bytes."""
+
+    fixed = (1980, 1, 1, 0, 0, 0)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.fixed)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+            zinfo_or_arcname.external_attr = 0o600 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams worksheets through temp files; their mtime must not leak in either
+        self.writestr(str(arcname or filename), Path(filename).read_bytes())
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The .xlsx bytes of a workbook; deterministic (no save-time clock in properties or zip)."""
+    buffer = io.BytesIO()
+    archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()  # unlike save_workbook, keeps properties.modified as set
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temp file + fsync + rename; False (untouched) when equal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+        return False
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        fault_point("publish")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+
+def table_sheet(wb: Workbook, name: str, title: str, subtitle: str | None, headers: Sequence[str],
+                rows: Sequence[Sequence[object]], widths: Sequence[float] | None = None,
+                formats: dict[int, str] | None = None, freeze: str = "A4",
+                landscape: bool = True, aligns: dict[int, Alignment] | None = None) -> Worksheet:
+    """A sheet holding one titled table: title, subtitle, header on row 3, rows from row 4."""
+    ws = wb.create_sheet(name)
+    if widths is None:
+        widths = [column_width([*h.split("\n"), *(r[i] for r in rows)]) for i, h in enumerate(headers)]
+    put_title(ws, title, len(headers), subtitle)
+    put_header(ws, HEADER_ROW, headers, widths)
+    for offset, row in enumerate(rows):
+        put_row(ws, FIRST_ROW + offset, row, formats=formats, aligns=aligns)
+    set_widths(ws, widths)
+    ws.freeze_panes = freeze
+    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", landscape)
+    return ws

@@ -1,0 +1,255 @@
+"""The scoring engine's entry point: one period under one catalog, DataFrames in, DataFrames out.
+
+`score_period` returns frames whose columns are those of the warehouse tables `fact_score`,
+`fact_category_score` and `fact_ranking` (without `run_id`); `warehouse.runs` stores them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from scoring import labels
+from scoring.catalog import Catalog
+from scoring.methods import indicator_scores
+from scoring.periods import Period
+from scoring.ranking import (competition_ranks, group_sizes, rank_changes, ranking_keys, unit_alerts,
+                             unit_grades)
+from scoring.rounding import cents
+from scoring.sensitivity import category_weights, nominal_weights, rank_summary
+from scoring.totals import (available_points, bonus_scores, capped_sum, category_scores, category_totals,
+                            final_totals, membership, penalty_scores, policy_scores, score_flags,
+                            veto_hits)
+from scoring.values import carried_values, history_codes, history_table, period_table, with_derived
+from warehouse.models import FactCategoryScore, FactRanking, FactScore
+
+
+def output_columns(model) -> list[str]:
+    """The columns of a warehouse fact table, without `run_id` (the engine does not know the run)."""
+    return [c.name for c in model.__table__.columns if c.name != "run_id"]
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """What to score and whether to run the sensitivity draws."""
+
+    period: str
+    sensitivity: bool = False
+    draws: int = 1000
+    width: float = 0.2
+    seed: int = 20250101
+
+
+@dataclass
+class ScoreResult:
+    """The engine's output, shaped like fact_score, fact_category_score, fact_ranking."""
+
+    scores: pd.DataFrame
+    category_scores: pd.DataFrame
+    rankings: pd.DataFrame
+    sensitivity: pd.DataFrame | None
+
+
+def ranked_units(catalog: Catalog, units: pd.DataFrame) -> pd.Series:
+    """The units ranked (registry rows of the assessed kind), by code → group ('' when not grouped)."""
+    rows = units[units["kind"] == catalog.assessed_kind] if "kind" in units else units
+    group = rows["group"].fillna("") if catalog.rank_within == "group" else pd.Series("", index=rows.index)
+    return pd.Series(group.to_numpy(dtype=object), index=pd.Index(rows["code"], name="unit_code")).sort_index()
+
+
+@dataclass
+class _Values:
+    """The scored indicators' values for the ranked units after the missing-data policies."""
+
+    used: np.ndarray
+    present: np.ndarray
+    carried: np.ndarray
+    value_period: np.ndarray
+    fact_value_id: np.ndarray
+    current: pd.DataFrame  # all codes, the period's rows (bonus, penalty, veto read from here)
+    current_ids: pd.DataFrame
+
+
+def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame, period: str,
+                  units: pd.Index, scored: pd.DataFrame) -> _Values:
+    """Values with formulas computed and `previous` carry-over applied (SPEC §4 missing data)."""
+    columns = ["period", "unit_code", "indicator_code", "value", "fact_value_id"]
+    codes = [i.code for i in catalog.all_indicators()]
+    current, current_ids = period_table(values.reindex(columns=columns[1:]), units, codes)
+    needed = history_codes(catalog)
+    earlier, earlier_ids = history_table(history.reindex(columns=columns), units,
+                                         [c for c in codes if c in needed], period)
+    current, earlier = with_derived(current, earlier, catalog, period)
+    own = current[scored.index].to_numpy(dtype=float)
+    present = ~np.isnan(own)
+    carry = scored.index[scored["missing"] == "previous"].tolist()
+    value, when, source = carried_values(earlier, earlier_ids, units, carry)
+    cols = scored.index.get_indexer(carry)
+    carried = np.zeros_like(present)
+    carried[:, cols] = ~present[:, cols] & ~np.isnan(value)
+    used, value_period = own.copy(), np.where(present, period, None).astype(object)
+    fact_value_id = current_ids.reindex(columns=scored.index).to_numpy(dtype=float).copy()
+    for fill, target in ((value, used), (when, value_period), (source, fact_value_id)):
+        target[:, cols] = np.where(carried[:, cols], fill, target[:, cols])
+    return _Values(used, present, carried, value_period, fact_value_id, current, current_ids)
+
+
+def breaker_scores(catalog: Catalog, scored: pd.DataFrame, by_category: np.ndarray, scores: np.ndarray,
+                   weights: np.ndarray) -> list[np.ndarray]:
+    """Units × draws scores of each tie-breaker (category or indicator), scaled with the draw's weights."""
+    cat_index = {c.code: k for k, c in enumerate(catalog.categories)}
+    out = []
+    for code in catalog.tie_breakers:
+        if code in cat_index:
+            out.append(by_category[:, [cat_index[code]]] * weights[cat_index[code]])
+        else:
+            col = scored.index.get_loc(code)
+            out.append(scores[:, [col]] * weights[cat_index[scored["category_code"].iloc[col]]])
+    return out
+
+
+@dataclass
+class _Totals:
+    """Everything ranking needs, in units order."""
+
+    scores: np.ndarray
+    by_category: np.ndarray
+    points: np.ndarray
+    rescaled: np.ndarray
+    bonus_parts: np.ndarray
+    penalty_parts: np.ndarray
+    bonus: np.ndarray
+    penalty: np.ndarray
+    vetoes: np.ndarray
+
+
+def draw_ranks(catalog: Catalog, scored: pd.DataFrame, t: _Totals, group: np.ndarray,
+               weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units × draws: category totals, totals and ranks for the given category weights."""
+    cat_total = category_totals(t.by_category, t.points, t.rescaled, weights, catalog.full_marks)
+    total = final_totals(cat_total, t.bonus, t.penalty, catalog.allow_negative)
+    keys = ranking_keys(total, breaker_scores(catalog, scored, t.by_category, t.scores, weights))
+    return cat_total, total, competition_ranks(group, keys)
+
+
+@lru_cache(maxsize=16)
+def catalog_table(catalog: Catalog) -> pd.DataFrame:
+    """`Catalog.indicator_frame()` indexed by code, computed once per catalog (do not modify)."""
+    return catalog.indicator_frame().set_index("code")
+
+
+def indicator_rows(catalog: Catalog, kind: str) -> pd.DataFrame:
+    """The catalog's indicators of one kind as a table indexed by code, in catalog order."""
+    frame = catalog_table(catalog)
+    return frame[frame["kind"] == kind]
+
+
+def unit_totals(catalog: Catalog, scored: pd.DataFrame, vals: _Values, group: np.ndarray) -> _Totals:
+    """Indicator, category, bonus, penalty and veto results for every ranked unit."""
+    raw = indicator_scores(vals.used, scored, group)
+    scores = policy_scores(raw, ~np.isnan(vals.used), (scored["missing"] == "exclude").to_numpy())
+    member = membership(scored["category_code"].tolist(), [c.code for c in catalog.categories])
+    bonus, penalty, veto = (indicator_rows(catalog, k) for k in ("bonus", "penalty", "veto"))
+    bonus_parts = bonus_scores(vals.current[bonus.index].to_numpy(dtype=float), bonus)
+    penalty_parts = penalty_scores(vals.current[penalty.index].to_numpy(dtype=float), penalty)
+    return _Totals(scores, category_scores(scores, member),
+                   available_points(scores, scored["points"].to_numpy(dtype=float), member),
+                   np.isnan(scores).any(axis=1), bonus_parts, penalty_parts,
+                   capped_sum(bonus_parts, catalog.bonus_cap), capped_sum(penalty_parts, None),
+                   veto_hits(vals.current[veto.index].to_numpy(dtype=float)))
+
+
+def score_block(units: pd.Index, codes: pd.Index, **columns: np.ndarray) -> pd.DataFrame:
+    """fact_score rows of one units × indicators block (each column a units × indicators array)."""
+    n_units, n_codes = len(units), len(codes)
+    # categoricals: building 400,000 strings row by row is what made this slow
+    frame = pd.DataFrame({"unit_code": pd.Categorical.from_codes(np.repeat(np.arange(n_units), n_codes), units),
+                          "indicator_code": pd.Categorical.from_codes(np.tile(np.arange(n_codes), n_units), codes)})
+    for name, array in columns.items():
+        flat = np.broadcast_to(array, (n_units, n_codes)).ravel()
+        # object arrays stay object (None stays None) instead of becoming pandas strings
+        frame[name] = pd.Series(flat, dtype=object) if flat.dtype == object else flat
+    return frame
+
+
+def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str) -> list[pd.DataFrame]:
+    """fact_score rows of the bonus, penalty and veto indicators (no value counts as 0, no flag)."""
+    out = []
+    for kind, parts in (("bonus", t.bonus_parts), ("penalty", t.penalty_parts), ("veto", None)):
+        rows = indicator_rows(catalog, kind)
+        value = vals.current[rows.index].to_numpy(dtype=float)
+        hit = veto_hits(value) if parts is None else np.zeros(value.shape, dtype=bool)
+        out.append(score_block(units, rows.index, value_used=value,
+                               score=np.zeros(value.shape) if parts is None else parts,
+                               points=rows["cap"].to_numpy(dtype=float),
+                               flags=np.where(hit, labels.VETOED, "").astype(object),
+                               value_period=np.where(np.isnan(value), None, period).astype(object),
+                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float)))
+    return out
+
+
+def score_table(catalog: Catalog, scored: pd.DataFrame, vals: _Values, t: _Totals, units: pd.Index,
+                period: str) -> pd.DataFrame:
+    """fact_score: one row per ranked unit × scored, bonus, penalty and veto indicator."""
+    exclude = (scored["missing"] == "exclude").to_numpy()
+    main = score_block(units, scored.index, value_used=vals.used, score=t.scores,
+                       points=scored["points"].to_numpy(dtype=float),
+                       flags=score_flags(vals.present, vals.carried, exclude),
+                       value_period=vals.value_period, fact_value_id=vals.fact_value_id)
+    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period)], ignore_index=True)
+    frame["fact_value_id"] = frame["fact_value_id"].astype("Int64")
+    return frame[output_columns(FactScore)]
+
+
+def category_table(catalog: Catalog, t: _Totals, units: pd.Index) -> pd.DataFrame:
+    """fact_category_score: one row per ranked unit × category (points: those of the scored indicators)."""
+    codes = pd.Index([c.code for c in catalog.categories])
+    return score_block(units, codes, score=t.by_category, points=t.points).rename(
+        columns={"indicator_code": "category_code"})[output_columns(FactCategoryScore)]
+
+
+def ranking_table(catalog: Catalog, period: str, roster: pd.Series, group: np.ndarray, t: _Totals,
+                  draws: tuple, previous: pd.DataFrame) -> pd.DataFrame:
+    """fact_ranking: one row per ranked unit, ordered by group, rank, unit code."""
+    cat_total, total, ranks = (a[:, 0] for a in draws)
+    frame = pd.DataFrame({"unit_code": roster.index,
+                          "category_total": cat_total, "bonus": t.bonus, "penalty": t.penalty,
+                          "total": total, "rank": ranks, "is_vetoed": t.vetoes.any(axis=1)})
+    frame["group"] = pd.Series(np.where(roster == "", None, roster), dtype=object)
+    frame["grade"] = unit_grades(catalog, cents(total), ranks, group_sizes(group), frame["is_vetoed"].to_numpy())
+    before = previous[previous["period"] == Period.parse(period).previous().code]
+    frame["rank_change"] = rank_changes(roster.index, ranks, before).to_numpy()
+    frame["alerts"] = unit_alerts(catalog, period, frame, previous).to_numpy()
+    frame = frame.reindex(columns=output_columns(FactRanking))
+    return frame.sort_values(["group", "rank", "unit_code"], na_position="first", kind="stable",
+                             ignore_index=True)
+
+
+def score_period(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, history: pd.DataFrame,
+                 previous_rankings: pd.DataFrame, options: ScoreOptions) -> ScoreResult:
+    """Scores, category scores, rankings (and optionally rank stability) of one period (SPEC §4).
+
+    values: unit_code, indicator_code, value[, fact_value_id] of the period; units: registry rows
+    (code, kind, group) valid in the period; history: the same plus `period`, earlier periods;
+    previous_rankings: period, unit_code, group, rank, grade of earlier published rankings.
+    """
+    period = Period.parse(options.period).code
+    roster = ranked_units(catalog, units)
+    group = pd.factorize(roster.to_numpy(dtype=object), sort=True)[0].astype(np.int64)
+    scored = indicator_rows(catalog, "scored")
+    vals = policy_values(catalog, values, history, period, roster.index, scored)
+    t = unit_totals(catalog, scored, vals, group)
+    draws = draw_ranks(catalog, scored, t, group, nominal_weights(len(catalog.categories)))
+    previous = previous_rankings.reindex(columns=["period", "unit_code", "group", "rank", "grade"])
+    rankings = ranking_table(catalog, period, roster, group, t, draws, previous)
+    summary = None
+    if options.sensitivity:
+        weights = category_weights(np.array([c.points for c in catalog.categories]), options.width,
+                                   options.draws, options.seed)
+        summary = rank_summary(roster.index, draw_ranks(catalog, scored, t, group, weights)[2])
+        rankings[summary.columns] = summary.reindex(rankings["unit_code"]).to_numpy()
+        summary = summary.reset_index()
+    return ScoreResult(score_table(catalog, scored, vals, t, roster.index, period),
+                       category_table(catalog, t, roster.index), rankings, summary)

@@ -1,0 +1,88 @@
+"""Checks Great Expectations cannot express, reported as the same Problem rows: formulas without a
+cached value, text around numbers, skipped 合计 rows, a period column that contradicts the file,
+and values that jump far from the unit's own history."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring.periods import Period
+from sources.messages import EXPECTED, FLAG_TEXT_STRIPPED
+from sources.problems import Problem, make_problem
+
+MAD_FLOOR_SHARE = 0.05  # the MAD used is at least 5% of the history's median
+
+
+def _names(row, unit_names: dict[str, str], indicator_names: dict[str, str]) -> tuple[str | None, str | None]:
+    unit = unit_names.get(row.unit_code) if pd.notna(row.unit_code) else (row.unit_text or None)
+    return unit, indicator_names.get(row.indicator_key, row.indicator_text or None)
+
+
+def cell_problems(rows: pd.DataFrame, file: str, period: str, unit_names: dict[str, str],
+                  indicator_names: dict[str, str]) -> list[Problem]:
+    """Per-cell problems: uncached formulas (error), stripped text (warning), period column conflicts."""
+    out = []
+    for row in rows.itertuples(index=False):
+        unit, indicator = _names(row, unit_names, indicator_names)
+        if row.uncached:
+            out.append(make_problem("formula_uncached", file, row.sheet, row.cell, unit, indicator,
+                                    expected=EXPECTED["cached"]))
+        if FLAG_TEXT_STRIPPED in row.flags.split(";"):
+            out.append(make_problem("text_stripped", file, row.sheet, row.cell, unit, indicator, row.raw_text,
+                                    EXPECTED["number"], detail=f"读取为 {row.value:g}"))
+        if isinstance(row.period_text, str) and row.period_text and _period_code(row.period_text) != period:
+            out.append(make_problem("period_conflict", file, row.sheet, row.cell, unit, indicator,
+                                    row.period_text, period))
+    return out
+
+
+def _period_code(text: str) -> str | None:
+    from sources.context import periods_in_text
+
+    try:
+        return Period.parse(text).code
+    except ValueError:
+        found = periods_in_text(text)
+        return found[0] if found else None
+
+
+def skipped_row_problems(skipped: pd.DataFrame, file: str) -> list[Problem]:
+    """One warning per 合计/总计/小计 row left out."""
+    return [make_problem("total_row_skipped", file, r.sheet, r.cell, value=r.text) for r in skipped.itertuples()]
+
+
+def jump_reason(value: float, history: list[float], jump_z: float, jump_ratio: float) -> str | None:
+    """Why `value` is far from its history (oldest first), or None: robust z-score with ≥ 4 earlier
+    values, else the ratio to the latest one (zeros carry no ratio, so they never warn)."""
+    if not history or value is None or np.isnan(value):
+        return None
+    if len(history) >= 4:
+        median = float(np.median(history))
+        # a very steady history (98.1, 98.3, 98.2 …) has a tiny MAD that makes any change look extreme;
+        # the floor keeps the warning for real jumps (roughly a quarter away from the median or more)
+        mad = max(float(np.median(np.abs(np.asarray(history) - median))), MAD_FLOOR_SHARE * abs(median))
+        if mad > 0:
+            z = 0.6745 * (value - median) / mad
+            return f"稳健 z 分数 {z:.1f}，历史中位数 {median:g}" if abs(z) > jump_z else None
+    last = history[-1]
+    if last > 0 and value > 0 and max(value / last, last / value) > jump_ratio:
+        return f"上期 {last:g}，变化 {value / last:.2f} 倍"
+    return None
+
+
+def jump_problems(rows: pd.DataFrame, history: pd.DataFrame, file: str, jump_z: float, jump_ratio: float,
+                  unit_names: dict[str, str], indicator_names: dict[str, str]) -> list[Problem]:
+    """Warnings for values far from the same unit's earlier values of the same indicator."""
+    if history.empty:
+        return []
+    by_key = {k: g.sort_values("ordinal")["value"].tolist()
+              for k, g in history.groupby(["unit_code", "indicator_code"])}
+    out = []
+    for row in rows.itertuples(index=False):
+        past = by_key.get((row.unit_code, row.indicator_key))
+        reason = jump_reason(row.value, past, jump_z, jump_ratio) if past and pd.notna(row.value) else None
+        if reason:
+            unit, indicator = _names(row, unit_names, indicator_names)
+            out.append(make_problem("value_jump", file, row.sheet, row.cell, unit, indicator, row.raw_text,
+                                    "与以往各期相近", detail=reason))
+    return out

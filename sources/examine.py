@@ -1,0 +1,157 @@
+"""One file examined without touching the warehouse: read → shape → clean → validate → problems."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from scoring.catalog import Catalog
+from sources import checks, shapes
+from sources.context import file_department, file_period
+from sources.messages import TEMPLATE_SHEET
+from sources.problems import FileRefused, Problem, has_errors, make_problem
+from sources.readers import RawWorkbook, read_workbook
+from sources.safety import check_file
+from sources.suites import UNKNOWN, Validator
+from sources.template import template_layout, template_rows
+from sources.values import cleaned_values
+
+VALUE_COLUMNS = ["unit_code", "indicator_code", "value", "raw_text", "flags", "sheet", "cell"]
+History = Callable[[list[str], list[str], str], pd.DataFrame]  # units, indicators, period → history
+
+
+@dataclass
+class Examination:
+    """What a file holds and what is wrong with it; `values` are the rows to load when accepted."""
+
+    file: str
+    department: str | None = None
+    period: str | None = None
+    catalog: Catalog | None = None
+    shape: str | None = None
+    sheet: str | None = None
+    values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
+    problems: list[Problem] = field(default_factory=list)
+    workbook: RawWorkbook | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def _located(book: RawWorkbook, lookup) -> tuple[str | None, shapes.Cells, shapes.Header | None, str]:
+    """The sheet to read, its cells, its header (None for templates / no header) and its shape."""
+    if book.meta and TEMPLATE_SHEET in book.sheets:
+        return TEMPLATE_SHEET, _cells(book, TEMPLATE_SHEET), None, "template"
+    for sheet in book.sheets:
+        cells = _cells(book, sheet)
+        header = shapes.sheet_header(sheet, cells, lookup)
+        if header:
+            return sheet, cells, header, header.shape
+    first = book.sheets[0] if book.sheets else None
+    return first, _cells(book, first) if first else {}, None, ""
+
+
+def _cells(book: RawWorkbook, sheet: str) -> shapes.Cells:
+    return shapes.sheet_cells(book.grid[book.grid["sheet"] == sheet])
+
+
+def _chosen_catalog(catalogs: list[Catalog], department: str, long: pd.DataFrame) -> Catalog | None:
+    """The catalog of the year whose collected indicators of this department the file carries most."""
+    carried = set().union(*long["indicator_codes"]) if len(long) else set()
+    scored = [(len(carried & {i.code for i in c.collected(department)}), c) for c in catalogs if c.collected(department)]
+    scored = [s for s in scored if s[0] > 0]
+    return max(scored, key=lambda s: s[0])[1] if scored else None
+
+
+def _resolved(long: pd.DataFrame, res, catalog: Catalog, department: str, period: str) -> pd.DataFrame:
+    """Unit and indicator keys: codes when they resolve, `?text` when not (so GX flags them)."""
+    own = {i.code for i in catalog.collected(department)}
+    names = {i.code: i.name for c in res.catalogs for i in c.all_indicators()}
+    out = long.copy()
+    units = [res.registry.resolve_unit(t, period) if t else None for t in long["unit_text"]]
+    out["unit_code"] = pd.Series(units, index=long.index, dtype=object)
+    out["unit_key"] = [c or f"{UNKNOWN}{t}" for c, t in zip(units, long["unit_text"])]
+    mine = [sorted(c & own) for c in long["indicator_codes"]]
+    out["indicator_key"] = [m[0] if m else f"{UNKNOWN}{t or '、'.join(sorted(c))}"
+                            for m, c, t in zip(mine, long["indicator_codes"], long["indicator_text"])]
+    out["indicator_text"] = [t or "、".join(names.get(x, x) for x in sorted(c))
+                             for t, c in zip(long["indicator_text"], long["indicator_codes"])]
+    return out
+
+
+def _without_repeats(rows: pd.DataFrame) -> pd.DataFrame:
+    """Identical repeats of a unit × indicator × value are harmless: the first one stays."""
+    key = rows[["unit_key", "indicator_key"]].assign(v=rows["number_text"].fillna("∅"))
+    return rows[~key.duplicated()].reset_index(drop=True)
+
+
+def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
+    """The long table and the problems of reading it (template structure, 合计 rows)."""
+    if exam.shape == "template":
+        catalog = next((c for c in res.catalogs_for(exam.period) if c.code == book.meta.get("catalog")), None)
+        if catalog is None or not catalog.collected(exam.department):
+            return pd.DataFrame(), [make_problem("template_catalog", exam.file, value=book.meta.get("catalog"),
+                                                 expected="、".join(c.code for c in res.catalogs_for(exam.period)))]
+        layout = template_layout(catalog, exam.department, exam.period, res.registry)
+        if book.meta.get("checksum") != layout.checksum:
+            return pd.DataFrame(), [make_problem("template_checksum", exam.file, value=book.meta.get("checksum"),
+                                                 expected=layout.checksum)]
+        exam.catalog = catalog
+        return template_rows(cells, layout, exam.file)
+    rows_of = shapes.wide_rows if header.shape == "wide" else (lambda c, h: shapes.long_rows(c, h, lookup))
+    long, skipped = rows_of(cells, header)
+    exam.catalog = _chosen_catalog(res.catalogs_for(exam.period), exam.department, long)
+    problems = checks.skipped_row_problems(skipped, exam.file)
+    if exam.catalog is None:
+        problems.append(make_problem("no_catalog", exam.file, value=exam.period))
+    return long, problems
+
+
+def examine(res, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
+            department: str | None = None, period: str | None = None, history: History | None = None) -> Examination:
+    """Examine one file: every problem found, and the clean values to load when there is no error."""
+    exam = Examination(path.name)
+    try:
+        book = read_workbook(path, check_file(path, res.settings.intake), res.settings.intake)
+    except FileRefused as refused:
+        exam.problems = [refused.problem]
+        return exam
+    exam.workbook = book
+    lookup = shapes.indicator_lookup(res.catalogs)
+    exam.sheet, cells, header, exam.shape = _located(book, lookup)
+    title = shapes.title_text(cells, header)
+    exam.department, dept_problems = file_department(res.registry, exam.file, name_text, book.meta, department,
+                                                     department_hint, title)
+    exam.period, period_problems = file_period(exam.file, book.meta, period, name_text, title)
+    exam.problems = dept_problems + period_problems
+    if not exam.shape:
+        exam.problems.append(make_problem("no_header", exam.file, exam.sheet))
+    if has_errors(exam.problems):
+        return exam
+    long, problems = _long_table(exam, res, cells, header, lookup, book)
+    exam.problems += problems
+    if exam.catalog is None or has_errors(problems):
+        return exam
+    return _validated(exam, res, long, validator, history)
+
+
+def _validated(exam: Examination, res, long: pd.DataFrame, validator: Validator, history: History | None) -> Examination:
+    """GX suite plus the other checks over the cleaned rows; fills `values` and `problems`."""
+    catalog, period = exam.catalog, exam.period
+    rows = _resolved(long, res, catalog, exam.department, period)
+    rows = _without_repeats(cleaned_values(rows, {i.code for i in catalog.all_indicators() if i.unit == "%"}))
+    in_scope = res.registry.units_in(period, catalog.assessed_kind)
+    unit_names = dict(zip(res.registry.units["code"], res.registry.units["name"]))
+    indicator_names = {i.code: i.name for i in catalog.all_indicators()}
+    codes = sorted(in_scope["code"])
+    exam.problems += validator.validate(rows, catalog, exam.department, period, codes, codes, exam.file, unit_names)
+    exam.problems += checks.cell_problems(rows, exam.file, period, unit_names, indicator_names)
+    if history is not None and len(rows):
+        past = history(sorted(set(rows["unit_code"].dropna())), sorted(set(rows["indicator_key"])), period)
+        exam.problems += checks.jump_problems(rows, past, exam.file, res.settings.intake.jump_z,
+                                              res.settings.intake.jump_ratio, unit_names, indicator_names)
+    exam.values = rows.rename(columns={"indicator_key": "indicator_code"})[VALUE_COLUMNS]
+    return exam

@@ -1,0 +1,199 @@
+"""The intake stage (SPEC §6): discover new inbox files, examine each, then load it or record the
+rejection with its 问题清单 workbook. The inbox is never modified; processed files are archived by hash."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from reports.problem_list import problem_list_path, write_problem_list
+from scoring.periods import sort_periods
+from sources.examine import Examination, examine
+from sources.problems import Problem
+from sources.suites import Validator
+from warehouse.submissions import history_values, known_sha256, record_submission
+
+__all__ = ["InboxFile", "IngestOutcome", "IngestReport", "Validator", "discover", "process_file", "ingest"]
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """A file found in the inbox; `department_hint` is the first folder below `inbox/`."""
+
+    path: Path
+    sha256: str
+    size: int
+    received_at: datetime
+    department_hint: str | None
+
+
+@dataclass
+class IngestOutcome:
+    sha256: str
+    path: Path
+    status: str  # accepted | rejected | duplicate
+    department: str | None = None
+    period: str | None = None
+    catalog_code: str | None = None
+    submission_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    problem_report: Path | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[IngestOutcome]
+
+    @property
+    def periods_touched(self) -> list[str]:
+        """Periods that received an accepted submission, in time order."""
+        return sort_periods(sorted({o.period for o in self.outcomes if o.status == "accepted" and o.period}))
+
+    @property
+    def rejected(self) -> list[IngestOutcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_junk(name: str) -> bool:
+    """Office lock files and operating-system litter, never a submission."""
+    return name.startswith(("~$", ".~lock.", "._")) or name in (".DS_Store", "Thumbs.db", "desktop.ini") \
+        or name.endswith(".tmp")
+
+
+def _candidates(inbox: Path) -> list[Path]:
+    """Regular files under the inbox at any depth; links, lock files and OS litter skipped."""
+    found = []
+    for folder, dirs, files in os.walk(inbox, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if _is_junk(name) or path.is_symlink() or not path.is_file():
+                continue
+            found.append(path)
+    return found
+
+
+def _inbox_file(inbox: Path, path: Path) -> InboxFile:
+    stat = path.stat()
+    parts = path.relative_to(inbox).parts
+    return InboxFile(path, file_sha256(path), stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc),
+                     parts[0] if len(parts) > 1 else None)
+
+
+def discover(res) -> list[InboxFile]:
+    """Files under `inbox/` whose SHA-256 has no submission yet, in received order (then path)."""
+    inbox = res.settings.inbox_dir
+    if not inbox.is_dir():
+        return []
+    files = [_inbox_file(inbox, p) for p in _candidates(inbox)]
+    with res.warehouse.session() as session:
+        known = known_sha256(session, [f.sha256 for f in files])
+    unique: dict[str, InboxFile] = {}
+    for f in sorted(files, key=lambda f: (f.received_at, str(f.path))):
+        if f.sha256 not in known:
+            unique.setdefault(f.sha256, f)  # the same bytes twice in the inbox are one submission
+    return list(unique.values())
+
+
+def _archive(res, inbox_file: InboxFile) -> Path:
+    """A copy of the file at archive/<sha[:2]>/<sha><ext> (written once, atomically)."""
+    target = res.settings.archive_dir / inbox_file.sha256[:2] / f"{inbox_file.sha256}{inbox_file.path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        os.close(fd)
+        shutil.copyfile(inbox_file.path, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def _name_text(res, inbox_file: InboxFile) -> str:
+    """The path below the inbox (folders and file name), where department and period may be named."""
+    try:
+        return str(inbox_file.path.relative_to(res.settings.inbox_dir))
+    except ValueError:
+        return inbox_file.path.name
+
+
+def history_reader(res) -> Callable:
+    """Earlier accepted values from the warehouse, for the jump check."""
+    def read(units: list[str], indicators: list[str], period: str):
+        with res.warehouse.session() as session:
+            return history_values(session, units, indicators, period)
+    return read
+
+
+def examine_file(res, path: Path, validator: Validator, department: str | None = None,
+                 period: str | None = None, department_hint: str | None = None) -> Examination:
+    """Examine a file without loading it (what `kaoping validate` runs)."""
+    res.sync_dimensions()
+    return examine(res, path, validator, path.name if department_hint is None else f"{department_hint}/{path.name}",
+                   department_hint, department, period, history_reader(res))
+
+
+def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report: Path | None) -> int | None:
+    status = "accepted" if exam.accepted else "rejected"
+    record = {"sha256": inbox_file.sha256, "file_name": inbox_file.path.name, "inbox_path": _name_text(res, inbox_file),
+              "archive_path": str(archive.relative_to(res.workspace)), "department_code": exam.department,
+              "period": exam.period, "catalog_code": exam.catalog.code if exam.catalog else None,
+              "shape": exam.shape or None, "sheet": exam.sheet, "status": status,
+              "received_at": inbox_file.received_at, "processed_at": datetime.now(timezone.utc),
+              "problem_report": str(report.relative_to(res.workspace)) if report else None}
+    try:
+        with res.warehouse.write_lock() as session:
+            if known_sha256(session, [inbox_file.sha256]):
+                return None
+            return record_submission(session, record, exam.values, exam.problems)
+    except IntegrityError:
+        return None  # another worker recorded the same bytes first
+
+
+def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:
+    """Examine one inbox file, archive it, then load it (accepted) or record the rejection."""
+    res.sync_dimensions()
+    outcome = IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")
+    with res.warehouse.session() as session:
+        if known_sha256(session, [inbox_file.sha256]):
+            return outcome
+    exam = examine(res, inbox_file.path, validator, _name_text(res, inbox_file), inbox_file.department_hint,
+                   history=history_reader(res))
+    archive = _archive(res, inbox_file)
+    report = None
+    if not exam.accepted:
+        report = write_problem_list(problem_list_path(res.settings.out_dir, exam.period, exam.department,
+                                                      inbox_file.path.name),
+                                    exam.problems, exam.sheet, exam.workbook.grid if exam.workbook else None)
+    submission_id = _record(res, inbox_file, exam, archive, report)
+    if submission_id is None:
+        return outcome
+    return IngestOutcome(inbox_file.sha256, inbox_file.path, "accepted" if exam.accepted else "rejected",
+                         exam.department, exam.period, exam.catalog.code if exam.catalog else None,
+                         submission_id, exam.problems, report)
+
+
+def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None) -> IngestReport:
+    """Every new inbox file, in received order; `progress(done, total, outcome)` after each."""
+    res.sync_dimensions()
+    files = discover(res)
+    validator = Validator() if files else None
+    outcomes = []
+    for done, inbox_file in enumerate(files, start=1):
+        outcomes.append(process_file(res, inbox_file, validator))
+        if progress:
+            progress(done, len(files), outcomes[-1])
+    return IngestReport(outcomes)

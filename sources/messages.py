@@ -1,0 +1,101 @@
+"""Every Chinese text of the intake stage, with the severity of each rule (SPEC §6), in one place."""
+from __future__ import annotations
+
+ERROR, WARNING = "error", "warning"
+
+# rule → (severity, what is wrong). SPEC §6 fixes which rules reject a file and which only warn.
+RULES: dict[str, tuple[str, str]] = {
+    "file_too_large": (ERROR, "文件过大，未解析"),
+    "zip_bomb": (ERROR, "文件解压后过大或压缩比异常（疑似压缩炸弹），未解析"),
+    "truncated": (ERROR, "文件已损坏或不完整（压缩包被截断），无法读取"),
+    "encrypted": (ERROR, "文件已加密（设置了打开密码），请去除密码后重新报送"),
+    "unreadable": (ERROR, "文件无法读取"),
+    "unsupported_type": (ERROR, "不支持的文件类型"),
+    "too_many_rows": (ERROR, "工作表行数超过上限，未解析"),
+    "no_header": (ERROR, "未找到可识别的表头（需有单位列和指标列，或 单位/指标/数值 三列）"),
+    "department_unknown": (ERROR, "无法确定报送部门"),
+    "department_conflict": (ERROR, "报送部门前后矛盾"),
+    "period_unknown": (ERROR, "无法确定考评期间"),
+    "period_conflict": (ERROR, "考评期间前后矛盾"),
+    "no_catalog": (ERROR, "该期间没有包含本部门报送指标的考评细则"),
+    "template_catalog": (ERROR, "模板的考评细则与当前考评细则不符，请下载新模板"),
+    "template_checksum": (ERROR, "模板校验码不符（模板结构被改动或考评细则已更新），请使用新模板"),
+    "indicator_unknown": (ERROR, "指标名称无法识别"),
+    "indicator_foreign": (ERROR, "该指标不由本部门报送"),
+    "unit_unknown": (ERROR, "单位不在单位登记表中"),
+    "unit_out_of_scope": (ERROR, "单位不属于本期被考评单位"),
+    "unit_incomplete": (ERROR, "缺少被考评单位（考评细则要求报齐）"),
+    "duplicate_conflict": (ERROR, "同一单位同一指标出现多次且数值不同"),
+    "non_numeric": (ERROR, "不是数值"),
+    "formula_uncached": (ERROR, "公式没有计算结果（请在 Excel/WPS 中重新计算并保存，或直接填写数值）"),
+    "out_of_range": (ERROR, "数值超出允许范围"),
+    "not_integer": (ERROR, "应为整数"),
+    "units_missing": (WARNING, "文件中缺少被考评单位"),
+    "value_jump": (WARNING, "数值与该单位以往各期相比变化异常，请核实"),
+    "total_row_skipped": (WARNING, "合计行已跳过"),
+    "text_stripped": (WARNING, "数值前后有文字，已去除文字后读取"),
+}
+
+EXPECTED = {
+    "number": "数值",
+    "integer": "整数",
+    "range": "{lo} 至 {hi}",
+    "units": "单位登记表中的单位名称或代码",
+    "template": "未改动的模板",
+    "single_value": "每个单位每个指标只填一个数值",
+    "cached": "数值或已计算的公式",
+    "department": "部门代码或名称（inbox/<部门>/ 目录、文件名或模板）",
+    "period": "如 2025Q3、2025年第三季度、2025年9月、2025年度",
+}
+
+UNKNOWN_PERIOD_DIR = "未知期间"
+UNKNOWN_DEPARTMENT_DIR = "未知部门"
+PROBLEM_LIST_DIR = "问题清单"
+PROBLEM_LIST_SUFFIX = "_问题清单.xlsx"
+PROBLEM_SHEET = "问题清单"
+PROBLEM_COLUMNS = ("文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明")
+SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
+
+TEMPLATE_SHEET = "填报表"
+TEMPLATE_TITLE = "{period_label}{department}报送表"
+TEMPLATE_NOTE = "说明：请在白色单元格中填写数值；缺报请留空；请勿修改表头、单位和隐藏工作表。"
+TEMPLATE_CODE_HEADER = "单位代码"
+TEMPLATE_NAME_HEADER = "单位名称"
+TEMPLATE_UNIT_ROW = "计量单位"
+TEMPLATE_INPUT_TITLE = "填写提示"
+TEMPLATE_INPUT_RANGE = "请填写 {lo} 至 {hi} 之间的数值"
+TEMPLATE_INPUT_INTEGER = "请填写整数"
+TEMPLATE_ERROR_TITLE = "输入有误"
+
+FLAG_TEXT_STRIPPED = "文字已去除"
+FLAG_PERCENT_FORMAT = "百分比格式换算"
+FLAG_MISSING_MARK = "标记缺报"
+
+CLI_COLUMNS = ("级别", "文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明")
+CLI_ACCEPTED = "接收"
+CLI_REJECTED = "退回"
+CLI_DUPLICATE = "重复文件（已处理过）"
+CLI_WOULD_ACCEPT = "可以接收"
+CLI_WOULD_REJECT = "将被退回"
+CLI_INGESTING = "正在接收报送文件"
+CLI_NOTHING_NEW = "收件箱中没有新文件 / nothing new in the inbox"
+CLI_TEMPLATES_WRITTEN = "已生成模板 {count} 个 / templates written: {count}"
+CLI_DOCS_WRITTEN = "数据文档 / Data Docs: {path}"
+
+
+def problem_message(rule: str, file: str, sheet: str | None, cell: str | None, unit: str | None,
+                    indicator: str | None, value: str | None, expected: str | None,
+                    detail: str | None = None) -> str:
+    """One Chinese sentence naming where the problem is, what was seen and what was expected."""
+    where = [f"文件「{file}」"]
+    if sheet:
+        where.append(f"工作表「{sheet}」")
+    if cell:
+        where.append(f"单元格 {cell}")
+    subject = "".join(f"{label}「{text}」" for label, text in (("单位", unit), ("指标", indicator)) if text)
+    text = "".join(where) + "：" + (subject + " " if subject else "") + RULES[rule][1]
+    if detail:
+        text += f"（{detail}）"
+    seen = [f"填报值「{value}」" if value not in (None, "") else "", f"应为 {expected}" if expected else ""]
+    seen = [s for s in seen if s]
+    return text + ("，" + "，".join(seen) if seen else "") + "。"

@@ -1,0 +1,151 @@
+"""`kaoping template` workbooks (SPEC §5 shape 1): the layout, its checksum, writing and reading back."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from scoring.catalog import Catalog, Indicator
+from scoring.periods import Period
+from sources import messages as M
+from sources.problems import Problem, make_problem
+from sources.registry import Registry, normalize_name
+from sources.shapes import LONG_COLUMNS, Cells
+
+HEADER_ROW, MEASURE_ROW, FIRST_DATA_ROW, FIRST_VALUE_COL = 3, 4, 5, 3
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits in a template: indicator per column, unit per row."""
+
+    catalog_code: str
+    department: str
+    period: str
+    indicators: tuple[tuple[str, str, str], ...]  # (code, name, unit of measure) from column C on
+    units: tuple[tuple[str, str], ...]  # (code, name) from row 5 on
+
+    @property
+    def checksum(self) -> str:
+        body = json.dumps([self.catalog_code, self.department, self.period, HEADER_ROW,
+                           self.indicators, self.units], ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def template_layout(catalog: Catalog, department: str, period: str, registry: Registry) -> Layout:
+    """The layout of one department's template for one catalog and period."""
+    units = registry.units_in(period, catalog.assessed_kind).sort_values("code")
+    return Layout(catalog.code, department, Period.parse(period).code,
+                  tuple((i.code, i.name, i.unit) for i in catalog.collected(department)),
+                  tuple(zip(units["code"], units["name"])))
+
+
+def _validation(ind: Indicator) -> DataValidation:
+    lo, hi = ind.range or (-1e15, 1e15)
+    if ind.integer and ind.range == (0, 1):
+        dv = DataValidation(type="list", formula1='"0,1"', allow_blank=True)
+    else:
+        dv = DataValidation(type="whole" if ind.integer else "decimal", operator="between",
+                            formula1=str(lo), formula2=str(hi), allow_blank=True)
+    dv.prompt = M.TEMPLATE_INPUT_INTEGER if ind.integer else M.TEMPLATE_INPUT_RANGE.format(lo=lo, hi=hi)
+    dv.promptTitle, dv.errorTitle, dv.error = M.TEMPLATE_INPUT_TITLE, M.TEMPLATE_ERROR_TITLE, dv.prompt
+    dv.showInputMessage = dv.showErrorMessage = True
+    return dv
+
+
+def _write_sheet(ws, layout: Layout, catalog: Catalog, title: str) -> None:
+    thin = Side(style="thin", color="999999")
+    box, head = Border(left=thin, right=thin, top=thin, bottom=thin), PatternFill("solid", fgColor="DDEBF7")
+    last = get_column_letter(FIRST_VALUE_COL + len(layout.indicators) - 1)
+    ws["A1"], ws["A2"] = title, M.TEMPLATE_NOTE
+    ws["A1"].font, ws["A2"].font = Font(size=14, bold=True), Font(size=9, color="666666")
+    ws.merge_cells(f"A1:{last}1"), ws.merge_cells(f"A2:{last}2")
+    ws["A1"].alignment = Alignment(horizontal="center")
+    headers = [M.TEMPLATE_CODE_HEADER, M.TEMPLATE_NAME_HEADER, *(name for _, name, _ in layout.indicators)]
+    measures = ["", M.TEMPLATE_UNIT_ROW, *(unit for _, _, unit in layout.indicators)]
+    for col, (text, unit) in enumerate(zip(headers, measures), start=1):
+        for row, value in ((HEADER_ROW, text), (MEASURE_ROW, unit)):
+            cell = ws.cell(row, col, value)
+            cell.fill, cell.border, cell.font = head, box, Font(bold=row == HEADER_ROW)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = 12 if col == 1 else 18
+    for offset, (code, name) in enumerate(layout.units):
+        row = FIRST_DATA_ROW + offset
+        ws.cell(row, 1, code).border, ws.cell(row, 2, name).border = box, box
+        for col in range(FIRST_VALUE_COL, FIRST_VALUE_COL + len(layout.indicators)):
+            cell = ws.cell(row, col)
+            cell.protection, cell.border = Protection(locked=False), box
+    last_row = FIRST_DATA_ROW + len(layout.units) - 1
+    for col, (code, _, _) in enumerate(layout.indicators, start=FIRST_VALUE_COL):
+        dv = _validation(catalog.indicator(code))
+        ws.add_data_validation(dv)
+        dv.add(f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}")
+    ws.row_dimensions[HEADER_ROW].height = 45
+    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = ws.protection.formatRows = False  # widths may still be adjusted
+
+
+def write_template(path: Path, layout: Layout, catalog: Catalog, department_name: str) -> Path:
+    """Write one template workbook atomically; returns its path."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = M.TEMPLATE_SHEET
+    period = Period.parse(layout.period)
+    _write_sheet(ws, layout, catalog, M.TEMPLATE_TITLE.format(period_label=period.label, department=department_name))
+    meta = wb.create_sheet("_meta")
+    for row in (("department", layout.department), ("period", layout.period),
+                ("catalog", layout.catalog_code), ("checksum", layout.checksum)):
+        meta.append(row)
+    meta.sheet_state = "hidden"
+    wb.security = WorkbookProtection(lockStructure=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    wb.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def template_file_name(layout: Layout, department_name: str) -> str:
+    return f"{department_name}_{layout.period}_{layout.catalog_code}_报送模板.xlsx"
+
+
+def _structure_problems(cells: Cells, layout: Layout, file: str) -> list[Problem]:
+    """Cells of the fixed structure (indicator headers, unit codes) that differ from the layout."""
+    expected = {(HEADER_ROW, FIRST_VALUE_COL + i): name for i, (_, name, _) in enumerate(layout.indicators)}
+    expected |= {(FIRST_DATA_ROW + i, 1): code for i, (code, _) in enumerate(layout.units)}
+    out = []
+    for (row, col), text in expected.items():
+        seen = cells.get(row, {}).get(col, (None,))[0]
+        if normalize_name(seen if seen is not None else "") != normalize_name(text):
+            out.append(make_problem("template_checksum", file, M.TEMPLATE_SHEET, f"{get_column_letter(col)}{row}",
+                                    value=seen, expected=text))
+    return out[:20]
+
+
+def template_rows(cells: Cells, layout: Layout, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The long table of a filled-in template, or the structure problems that make it untrustworthy."""
+    problems = _structure_problems(cells, layout, file)
+    if problems:
+        return pd.DataFrame(columns=LONG_COLUMNS), problems
+    out = []
+    for r_off, (unit, _) in enumerate(layout.units):
+        row = cells.get(FIRST_DATA_ROW + r_off, {})
+        for c_off, (code, _, _) in enumerate(layout.indicators):
+            col = FIRST_VALUE_COL + c_off
+            v, f, u, _ = row.get(col, (None, None, False, None))
+            row_no = FIRST_DATA_ROW + r_off
+            out.append((M.TEMPLATE_SHEET, row_no, f"{get_column_letter(col)}{row_no}", unit, frozenset({code}),
+                        None, v, f, u, None, f"A{row_no}"))
+    return pd.DataFrame(out, columns=LONG_COLUMNS), []

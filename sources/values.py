@@ -1,0 +1,83 @@
+"""Value cleaning (SPEC §5): what people type in a cell → a number, the text GX checks, and flags."""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from sources.messages import FLAG_MISSING_MARK, FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
+
+MISSING_MARKS = frozenset({"", "—", "——", "-", "--", "–", "/", "无", "不适用", "―", "─"})
+NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+NUMBER_PATTERN = NUMBER.pattern  # the GX suite checks `number_text` against this
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# a count with its unit of measure typed after it (12起, 3 人, 5万人, 2起/万人)
+_WITH_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)([\u4e00-\u9fff][\u4e00-\u9fff/]{0,5})$")
+
+
+def normalized_text(raw: str) -> str:
+    """Full-width → half-width (NFKC), every kind of space removed."""
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(ch for ch in text if not ch.isspace() and ch != "\ufeff")
+
+
+def _number_from_text(text: str) -> tuple[float | None, str, tuple[str, ...]]:
+    """Parse normalised text: plain, `95.3%`, `1,234`, `12起`; otherwise the text is not numeric."""
+    if text in MISSING_MARKS:
+        return None, None, (FLAG_MISSING_MARK,) if text else ()
+    body = text[:-1] if text.endswith("%") else text
+    if _GROUPED.match(body):
+        body = body.replace(",", "")
+    if NUMBER.match(body):
+        return float(body), body, ()
+    stripped = _WITH_UNIT.match(body)
+    if stripped:
+        return float(stripped.group(1)), stripped.group(1), (FLAG_TEXT_STRIPPED,)
+    return None, text, ()
+
+
+def _is_percent_format(number_format: str | None) -> bool:
+    """True for a number format that shows a fraction as a percentage (0.0%, 0%, not a literal "%")."""
+    if not isinstance(number_format, str):  # None, or NaN once pandas has held it
+        return False
+    unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
+    return "%" in unquoted
+
+
+def cleaned_cell(raw: object, number_format: str | None, percent_indicator: bool
+                 ) -> tuple[float | None, str | None, tuple[str, ...]]:
+    """(value, number_text, flags) for one cell; number_text is what GX checks for being numeric."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None, None, ()
+    if isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
+        return None, str(raw), ()
+    if isinstance(raw, (int, float)):
+        if percent_indicator and _is_percent_format(number_format):
+            value = round(float(raw) * 100, 10)
+            return value, repr(value), (FLAG_PERCENT_FORMAT,)
+        return float(raw), repr(float(raw)), ()
+    return _number_from_text(normalized_text(str(raw)))
+
+
+def raw_text(raw: object) -> str | None:
+    """The cell as the sender typed it, for lineage (`fact_value.raw_text`)."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def cleaned_values(long: pd.DataFrame, percent_codes: set[str]) -> pd.DataFrame:
+    """The resolved long table with `value`, `number_text`, `raw_text` and `flags` (`;`-joined) added."""
+    parts = [cleaned_cell(raw, fmt, code in percent_codes)
+             for raw, fmt, code in zip(long["raw"], long["number_format"], long["indicator_key"])]
+    out = long.copy()
+    out["value"] = pd.array([p[0] for p in parts], dtype="Float64") if parts else pd.array([], dtype="Float64")
+    out["number_text"] = [p[1] for p in parts]
+    out["flags"] = [";".join(p[2]) for p in parts]
+    out["raw_text"] = [raw_text(r) for r in long["raw"]]
+    return out

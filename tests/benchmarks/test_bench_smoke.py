@@ -1,0 +1,36 @@
+"""`python -m benchmarks` end to end at a tiny size, so the harness cannot rot (times are not checked)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.plan import LABELS
+
+STATUSES = {"ok", "not available", "failed", "timed out", "skipped"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tiny_benchmark_writes_every_step_and_figure(tmp_path):
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--profile", "tiny", "--work", str(tmp_path / "work"),
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=170)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    steps = doc["steps"]
+    assert set(steps) == set(LABELS)
+    for key, step in steps.items():
+        assert step["status"] in STATUSES, key
+        if step["status"] in ("ok", "timed out"):
+            assert step["seconds"] > 0 and step["peak_rss_mb"] > 0, key
+        if step["status"] == "failed":
+            assert Path(step["log"]).exists(), key
+    # the bare read needs nothing but the generated files: 4 departments × 2 quarters
+    assert steps["bare_read"]["status"] == "ok" and steps["bare_read"]["extra"]["files"] == 8
+    assert steps["scale_small"]["units"] == 10 and steps["scale_large"]["units"] == 60
+    assert [f["key"] for f in doc["ratios"]] == ["ingest_vs_bare_read", "naive_vs_kaoping", "nochange_vs_cold",
+                                                 "large_vs_base"]
+    assert [f["key"] for f in doc["targets"]] == ["cold_run_s", "scoring_s", "peak_rss_mb"]
+    assert doc["machine"]["nproc"] >= 1 and doc["workload"]["units"] == 30
+    assert "kaoping benchmark" in done.stdout and "ratios" in done.stdout

@@ -1,0 +1,72 @@
+"""Per-unit feedback workbooks: summary, points lost and why, gaps, trend."""
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+
+from reports.publish import write_outputs
+
+
+def _feedback(published, name: str):
+    write_outputs(published.res, "2025Q3")
+    path = published.res.workspace / "out" / "2025Q3" / "反馈" / name
+    return path, openpyxl.load_workbook(path)["考评反馈"]
+
+
+def _summary(ws) -> dict:
+    out = {}
+    for row in ws.iter_rows(min_row=3, max_row=12, max_col=2, values_only=True):
+        if row[0] is None:
+            break
+        out[row[0]] = row[1]
+    return out
+
+
+def _indicator_rows(ws) -> dict:
+    return {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] and r[1] and r[0][:1] in "CBPV"}
+
+
+def test_every_ranked_unit_gets_a_feedback_workbook(published):
+    paths = write_outputs(published.res, "2025Q3")
+    names = sorted(p.name for p in paths if p.parent.name == "反馈")
+    assert names == ["A01_东城区.xlsx", "A02_西城区.xlsx", "A03_南山县.xlsx", "A04_北湖县.xlsx"]
+
+
+def test_summary_gaps_and_reasons(published):
+    _, ws = _feedback(published, "A02_西城区.xlsx")
+    assert ws["A1"].value == "西城区2025年第三季度县(市、区)平安建设考评情况反馈"
+    assert _summary(ws) == {"总分": 63.33, "名次": "3（共 4 个单位）", "等次": "合格",
+                            "与上一名差距": "落后上一名 北湖县 8.34 分",
+                            "距上一等次": "距良好（80分）差 16.67 分", "预警": "等次下降"}
+    rows = _indicator_rows(ws)
+    assert rows["C01-01"] == ("C01-01", "涉政风险隐患排查处置率", "%", 95, 22.5, 30.0, 7.5,
+                              "未达目标值 100%（实际 95%）")
+    assert rows["C01-02"][3:] == (2, 8.0, 10.0, 2.0, "发生 2 起扣 2 分")
+    assert rows["C02-01"][4:] == (33.33, 60.0, 26.67, "比较赋分：本单位 90%，最优 98%")
+    assert rows["P01"][7] == "扣 0.5 分（1 次）"
+    assert rows["C01"][1:] == ("政治安全", None, None, 30.5, 40.0, 9.5, None)
+
+
+def test_top_unit_missing_value_and_veto(published):
+    _, top = _feedback(published, "A01_东城区.xlsx")
+    summary = _summary(top)
+    assert summary["与上一名差距"] == "已居首位" and summary["距上一等次"] == "已是最高等次"
+    assert _indicator_rows(top)["B01"][7] == "加 1 分（1 项）"
+    _, missing = _feedback(published, "A03_南山县.xlsx")
+    assert _indicator_rows(missing)["C01-01"][3:] == (None, 0.0, 30.0, 30.0, "缺报，计 0 分")
+    _, vetoed = _feedback(published, "A04_北湖县.xlsx")
+    assert _summary(vetoed)["距上一等次"] == "因一票否决定为不合格"
+    assert _indicator_rows(vetoed)["V01"][7] == "发生 1 起，一票否决"
+
+
+def test_trend_table_and_line_chart(published):
+    path, ws = _feedback(published, "A02_西城区.xlsx")
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "期间")
+    trend = [tuple(c.value for c in ws[r][:4]) for r in range(header + 1, header + 3)]
+    assert trend == [("2025Q2", 90.0, 1, "优秀"), ("2025Q3", 63.33, 3, "合格")]
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/charts/chart1.xml").decode()
+    assert "<lineChart>" in xml
+    assert f"$B${header + 1}:$B${header + 2}" in xml
+    assert ws.page_setup.orientation == "portrait" and ws.page_setup.fitToWidth == 1

@@ -1,0 +1,147 @@
+"""The ranking workbook, opened with openpyxl and checked against the hand-built warehouse."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import INJECTED_FILE, build_published
+
+from reports.publish import write_outputs
+
+RANKING = Path("out/2025Q3/排名/t-county-2025_2025Q3_考评排名.xlsx")
+SHEETS = ["排名总表", "分项得分", "指标明细", "报送情况", "排名稳定性", "说明"]
+
+
+def _ranking(published) -> Path:
+    paths = write_outputs(published.res, "2025Q3")
+    path = published.res.workspace / RANKING
+    assert path in paths
+    return path
+
+
+def test_sheets_title_header_and_rows(published):
+    wb = openpyxl.load_workbook(_ranking(published))
+    assert wb.sheetnames == SHEETS
+    ws = wb["排名总表"]
+    assert ws["A1"].value == "2025年第三季度县(市、区)平安建设考评排名"
+    assert [c.value for c in ws[3]] == ["名次", "单位", "总分", "等次", "政治安全\n(40分)", "社会治安\n(60分)",
+                                        "加分", "扣分", "一票否决", "名次变化", "预警"]
+    rows = [[c.value for c in ws[r]] for r in range(4, 8)]
+    assert rows == [
+        [1, "东城区", 95.0, "优秀", 34.0, 60.0, 1.0, 0.0, None, "↑1", None],
+        [2, "北湖县", 71.67, "不合格", 25.0, 46.67, 0.0, 0.0, "否决", "↑1", "等次下降"],
+        [3, "西城区", 63.33, "合格", 30.5, 33.33, 0.0, 0.5, None, "↓2", "等次下降"],
+        [4, "南山县", 9.0, "不合格", 9.0, 0.0, 0.0, 0.0, None, "持平", "连续末位"]]
+    assert ws["C4"].number_format == "0.00"
+    assert ws.freeze_panes == "C4"
+    assert ws["A5"].fill.fgColor.rgb.endswith("F8CBAD")  # the vetoed unit's row is marked
+    assert ws["A4"].fill.fgColor.rgb in ("00000000", None)
+
+
+def test_print_setup_properties_and_colours(published):
+    wb = openpyxl.load_workbook(_ranking(published))
+    ws = wb["排名总表"]
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$3:$3"
+    ranges = {str(r.sqref): [rule.type for rule in r.rules] for r in ws.conditional_formatting}
+    assert ranges == {"C4:C7": ["dataBar"], "E4:E7": ["colorScale"], "F4:F7": ["colorScale"]}
+    assert wb.properties.creator == "kaoping"
+    assert wb.properties.title == "2025年第三季度县(市、区)平安建设考评排名"
+    assert wb.properties.created == datetime(2025, 10, 10, 2, 0)
+    assert wb.properties.modified == datetime(2025, 10, 10, 2, 0)
+
+
+def test_native_bar_chart_of_totals(published):
+    path = _ranking(published)
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode()
+    assert "<barChart>" in xml and '<barDir val="bar" />' in xml
+    assert "'排名总表'!$C$4:$C$7" in xml and "'排名总表'!$B$4:$B$7" in xml
+
+
+def test_detail_scores_submissions_and_notes(published):
+    wb = openpyxl.load_workbook(_ranking(published))
+    scores = wb["分项得分"]
+    assert [c.value for c in scores[6]] == [3, "西城区", 22.5, 8.0, 33.33, 0.0, 0.5, 63.33]
+    details = wb["指标明细"]
+    rows = {(r[0], r[2]): r for r in details.iter_rows(min_row=4, values_only=True)}
+    assert rows[("A02", "C01-01")] == ("A02", "西城区", "C01-01", "涉政风险隐患排查处置率", "%", "95", 95, 22.5,
+                                       30.0, None, "2025Q3", "公安局", "公安局_2025Q3.xlsx", "Sheet1", "B5")
+    assert rows[("A03", "C01-01")][9] == "缺报" and rows[("A03", "C01-01")][6] is None
+    sub = [r for r in wb["报送情况"].iter_rows(min_row=4, values_only=True)]
+    assert sorted(r[3] for r in sub) == ["已退回", "已采用", "已采用", "已采用", "已采用"]
+    assert sub[0][2] == datetime(2025, 10, 8, 17, 30)  # 09:30 UTC shown in Asia/Shanghai
+    notes = [list(r) for r in wb["说明"].iter_rows(values_only=True)]
+    flat = [v for r in notes for v in r if v is not None]
+    assert "ab" * 32 in flat and str(published.run_id) in flat
+    assert any(isinstance(v, str) and v.startswith("达标赋分：≥100% 得满分，≤80% 得 0 分") for v in flat)
+    stability = [r for r in wb["排名稳定性"].iter_rows(min_row=4, max_row=7, values_only=True)]
+    assert stability[1] == ("北湖县", 2, 2.0, 1.0, 3.0)
+
+
+def test_text_from_submissions_never_becomes_a_formula(published):
+    path = _ranking(published)
+    wb = openpyxl.load_workbook(path)
+    details = wb["指标明细"]
+    cells = {c.value: c for row in details.iter_rows(min_row=4) for c in row if isinstance(c.value, str)}
+    assert cells["+2"].data_type == "s"
+    assert cells[INJECTED_FILE].data_type == "s"
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in s or "<f " in s for s in sheets)
+
+
+def test_no_stability_sheet_without_sensitivity(tmp_path, db_url):
+    built = build_published(tmp_path / "ws", db_url, stability=False)
+    wb = openpyxl.load_workbook(_ranking(built))
+    assert wb.sheetnames == [s for s in SHEETS if s != "排名稳定性"]
+    built.res.close()
+
+
+def test_republishing_gives_identical_bytes_and_leaves_files_alone(published):
+    first = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in write_outputs(published.res, "2025Q3")}
+    os.utime(next(iter(first)), ns=(1, 1))  # an untouched file keeps even this odd mtime
+    again = write_outputs(published.res, "2025Q3")
+    assert sorted(again) == sorted(first)
+    for path in again:
+        assert path.read_bytes() == first[path][0]
+    assert next(iter(first)).stat().st_mtime_ns == 1
+    assert not [p for p in again[0].parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_nothing_written_without_a_published_run(tmp_path, db_url):
+    built = build_published(tmp_path / "ws", db_url, publish_q3=False)
+    assert write_outputs(built.res, "2025Q3") == []
+    assert not (built.res.workspace / "out" / "2025Q3").exists()
+    built.res.close()
+
+
+def test_libreoffice_renders_the_ranking_workbook_to_pdf(published, tmp_path):
+    if shutil.which("libreoffice") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("libreoffice is required in CI (installed by .ci/run)")
+        pytest.skip("libreoffice not installed")
+    path = _ranking(published)
+    outdir = tmp_path / "pdf"
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(["libreoffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(outdir), str(path)], check=True, capture_output=True, timeout=120)
+    pdf = outdir / path.with_suffix(".pdf").name
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert _pages(pdf) >= 6  # at least one page per sheet
+
+
+def _pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))

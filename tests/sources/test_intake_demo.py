@@ -1,0 +1,35 @@
+"""The demo city's submissions (kaoping/demo, written separately): every layout it produces is read.
+
+A sample keeps this fast: the last quarter (which holds the deliberately bad files) and every
+.xls/.csv file. Whatever a file's fate, intake must find its header, department and period, and
+every error must point at a cell.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kaoping.resources import Resources
+from kaoping.workspace import init_workspace
+from sources.intake import examine_file
+
+UNPARSED = {"unreadable", "unsupported_type", "no_header", "department_unknown", "department_conflict",
+            "period_unknown", "period_conflict", "no_catalog"}
+
+
+def test_demo_submissions_are_all_parsed(tmp_path, validator):
+    pytest.importorskip("kaoping.demo.generator")
+    ws = init_workspace(tmp_path / "demo", demo=True)
+    res = Resources.open(ws, f"sqlite:///{tmp_path / 'w.db'}")
+    inbox = res.settings.inbox_dir
+    sample = [p for p in sorted(inbox.rglob("*"))
+              if p.is_file() and re.search(r"2025Q4|四季度|\.(xls|csv)$", p.name)]
+    assert len(sample) >= 10
+    for path in sample:
+        hint = path.relative_to(inbox).parts[0]
+        exam = examine_file(res, path, validator, department_hint=hint)
+        assert not UNPARSED & {p.rule for p in exam.problems}, (path.name, exam.problems)
+        assert exam.department == res.registry.resolve_department(hint)
+        assert all(p.cell for p in exam.problems if p.severity == "error" and p.rule != "unit_incomplete"), path.name
+    res.close()

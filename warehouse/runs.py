@@ -1,0 +1,249 @@
+"""Score runs (评分批次): the scoring engine's inputs read from the warehouse, its results stored.
+
+`score_period` is the I/O edge around the pure `scoring.engine`: it reads the period's accepted
+values, the history that `previous` and yoy need, the earlier published rankings that rank change
+and alerts need, hashes all of it, and stores a draft run unless the latest run of the catalog ×
+period was made from the same inputs. `publish_run` makes a draft final (the database then
+refuses any change to it).
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.orm import Session
+
+from kaoping.faults import fault_point
+from scoring.catalog import Catalog
+from scoring.engine import ScoreOptions, ScoreResult
+from scoring.engine import score_period as score_frames
+from scoring.periods import Period
+from scoring.values import history_codes
+from warehouse.dimensions import ensure_period
+from warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
+                              FactValue, ScoreRun, Submission)
+
+REGISTRY_COLUMNS = ["code", "name", "kind", "group"]
+
+
+class NoData(LookupError):
+    """The period has no accepted submission from the catalog's departments (nothing to rank)."""
+
+    def __init__(self, catalog_code: str, period: str):
+        self.catalog_code, self.period = catalog_code, period
+        super().__init__(f"{period} 期间没有 {catalog_code} 考评细则的已接收报送，未评分 / "
+                         f"no accepted submission for catalog {catalog_code} in {period}: not scored")
+
+
+@dataclass
+class RunInputs:
+    """Everything one scoring reads; `sha256` identifies it."""
+
+    values: pd.DataFrame
+    history: pd.DataFrame
+    units: pd.DataFrame
+    previous_rankings: pd.DataFrame
+    data_cutoff_at: datetime | None
+
+
+def _frame(session: Session, query) -> pd.DataFrame:
+    result = session.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _value_query(catalog: Catalog, codes: list[str]):
+    """fact_value rows of accepted submissions for the given codes, this catalog's rows last."""
+    own = case((FactValue.catalog_code == catalog.code, 1), else_=0)
+    return (select(FactValue.period, FactValue.unit_code, FactValue.indicator_code, FactValue.value,
+                   FactValue.id.label("fact_value_id"), Submission.received_at)
+            .join(Submission, Submission.id == FactValue.submission_id)
+            .where(Submission.status == "accepted", FactValue.indicator_code.in_(codes))
+            .order_by(own, FactValue.id))
+
+
+def _departments(catalog: Catalog) -> list[str]:
+    return sorted({i.source for i in catalog.collected()})
+
+
+def data_cutoff(session: Session, catalog: Catalog, period: Period) -> datetime | None:
+    """When the newest accepted submission of the period from the catalog's departments arrived (None: none)."""
+    return session.scalar(select(func.max(Submission.received_at)).where(
+        Submission.status == "accepted", Submission.period == period.code,
+        Submission.department_code.in_(_departments(catalog))))
+
+
+def period_values(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
+    """The period's values sent by the catalog's source departments in accepted submissions."""
+    query = _value_query(catalog, [i.code for i in catalog.collected()]).where(
+        FactValue.period == period.code, Submission.department_code.in_(_departments(catalog)))
+    return _frame(session, query).drop(columns=["received_at", "period"])
+
+
+def history_values(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
+    """Earlier values of the same grain for the codes `previous` and yoy need (any catalog)."""
+    codes = sorted(history_codes(catalog))
+    if not codes:
+        return pd.DataFrame(columns=["period", "unit_code", "indicator_code", "value", "fact_value_id"])
+    query = _value_query(catalog, codes).join(DimPeriod, DimPeriod.code == FactValue.period).where(
+        DimPeriod.grain == period.grain, DimPeriod.ordinal < period.ordinal)
+    return _frame(session, query).drop(columns="received_at")
+
+
+def previous_rankings(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
+    """Rankings of the latest published run of each earlier period alerts and rank change look at."""
+    back = max(1, (catalog.alerts.last_place_streak or 1) - 1)
+    periods, p = [], period
+    for _ in range(back):
+        p = p.previous()
+        periods.append(p.code)
+    runs = _frame(session, select(ScoreRun.id, ScoreRun.period)
+                  .join(DimCatalog, DimCatalog.code == ScoreRun.catalog_code)
+                  .join(DimPeriod, DimPeriod.code == ScoreRun.period)
+                  .where(ScoreRun.status == "published", ScoreRun.period.in_(periods),
+                         DimCatalog.assessed_kind == catalog.assessed_kind, DimCatalog.year == DimPeriod.year)
+                  .order_by(ScoreRun.published_at, ScoreRun.id))
+    latest = runs.drop_duplicates("period", keep="last")
+    return _frame(session, select(ScoreRun.period, FactRanking.run_id, FactRanking.unit_code,
+                                  FactRanking.group_code.label("group"), FactRanking.rank, FactRanking.grade)
+                  .join(ScoreRun, ScoreRun.id == FactRanking.run_id)
+                  .where(FactRanking.run_id.in_(latest["id"].tolist())))
+
+
+def read_inputs(session: Session, res, catalog: Catalog, period: Period) -> RunInputs:
+    """The engine's inputs for one catalog × period; raises NoData when nothing was accepted."""
+    cutoff = data_cutoff(session, catalog, period)
+    if cutoff is None:
+        raise NoData(catalog.code, period.code)
+    units = res.registry.units_in(period, catalog.assessed_kind)[REGISTRY_COLUMNS]
+    return RunInputs(period_values(session, catalog, period), history_values(session, catalog, period),
+                     units.reset_index(drop=True), previous_rankings(session, catalog, period), cutoff)
+
+
+def _column_bytes(column: pd.Series) -> bytes:
+    """One column as bytes: numbers as IEEE doubles with a missing mask, anything else as text."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        return np.isnan(numbers).tobytes() + np.nan_to_num(numbers, nan=0.0).astype("<f8").tobytes()
+    return "\x1f".join(map(str, column.tolist())).encode()
+
+
+def _canonical(frame: pd.DataFrame, key: list[str]) -> bytes:
+    """A frame as bytes in a fixed row (by `key`) and column order: the form that is hashed."""
+    frame = frame.sort_values(key, kind="stable")
+    return b"\x1e".join(name.encode() + b"\x1f" + _column_bytes(frame[name]) for name in sorted(frame.columns))
+
+
+def input_sha256(inputs: RunInputs, catalog: Catalog, period: Period, parameters: dict) -> str:
+    """SHA-256 of everything the run depends on: values with ids, history, registry, earlier runs, settings."""
+    digest = hashlib.sha256()
+    head = {"catalog": catalog.code, "catalog_sha256": catalog.sha256, "period": period.code,
+            "parameters": parameters}
+    digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False).encode())
+    earlier = inputs.previous_rankings.reindex(columns=["period", "run_id"]).drop_duplicates()
+    for frame, key in ((inputs.values, ["fact_value_id"]), (inputs.history, ["fact_value_id"]),
+                       (inputs.units, ["code"]), (earlier, ["period"])):
+        digest.update(b"\x1d" + _canonical(frame, key))
+    return digest.hexdigest()
+
+
+def run_parameters(res, sensitivity: bool | None) -> dict:
+    """The settings a run was made with (sensitivity draws only when it ran)."""
+    cfg = res.settings.scoring
+    on = cfg.sensitivity if sensitivity is None else sensitivity
+    return ({"sensitivity": True, "draws": cfg.sensitivity_draws, "width": cfg.sensitivity_width,
+             "seed": cfg.seed} if on else {"sensitivity": False})
+
+
+def produced_by() -> dict:
+    """Who made a run: host, user and kaoping version."""
+    try:
+        version = metadata.version("kaoping")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return {"host": socket.gethostname(), "user": user, "version": version}
+
+
+def _records(frame: pd.DataFrame, run_id: int) -> list[dict]:
+    """DataFrame rows as plain-Python dicts (NaN/NA → None) for a bulk insert, built column-wise."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name].to_numpy(dtype=object, copy=True)
+        missing = frame[name].isna().to_numpy()
+        if missing.any():
+            column[missing] = None
+        columns.append(column.tolist())
+    names = ["run_id", *frame.columns]
+    return [dict(zip(names, (run_id, *row))) for row in zip(*columns)]
+
+
+def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,
+              digest: str, cutoff: datetime | None) -> int:
+    """A new draft score_run with its fact_score, fact_category_score and fact_ranking rows."""
+    run = ScoreRun(period=period.code, catalog_code=catalog.code, status="draft", parameters=parameters,
+                   input_sha256=digest, created_at=datetime.now(timezone.utc), data_cutoff_at=cutoff,
+                   produced_by=produced_by())
+    session.add(run)
+    session.flush()
+    for model, frame in ((FactScore, result.scores), (FactCategoryScore, result.category_scores),
+                         (FactRanking, result.rankings)):
+        if len(frame):
+            session.execute(insert(model.__table__), _records(frame, run.id))
+    fault_point("score")
+    return run.id
+
+
+def latest_run(session: Session, catalog_code: str, period: str) -> ScoreRun | None:
+    """The newest run (draft or published) of a catalog × period."""
+    return session.scalars(select(ScoreRun).where(ScoreRun.catalog_code == catalog_code,
+                                                  ScoreRun.period == period)
+                           .order_by(ScoreRun.id.desc()).limit(1)).first()
+
+
+def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool | None = None) -> int:
+    """Score one period under one catalog and store a draft run; the existing run when inputs are unchanged."""
+    res.sync_dimensions()
+    p = Period.parse(period) if isinstance(period, str) else period
+    parameters = run_parameters(res, sensitivity)
+    with res.warehouse.write_lock() as session:
+        ensure_period(session, p)
+        inputs = read_inputs(session, res, catalog, p)
+        digest = input_sha256(inputs, catalog, p, parameters)
+        latest = latest_run(session, catalog.code, p.code)
+        if latest is not None and latest.input_sha256 == digest:
+            return latest.id
+        options = ScoreOptions(p.code, parameters["sensitivity"], parameters.get("draws", 1000),
+                               parameters.get("width", 0.2), parameters.get("seed", 0))
+        result = score_frames(catalog, inputs.values, inputs.units, inputs.history,
+                              inputs.previous_rankings, options)
+        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at)
+
+
+def publish_run(res, run_id: int) -> None:
+    """draft → published (published_at set); publishing a published run changes nothing."""
+    with res.warehouse.write_lock() as session:
+        run = session.get(ScoreRun, run_id)
+        if run is None:
+            raise LookupError(f"评分批次 {run_id} 不存在 / score run {run_id} does not exist")
+        if run.status == "draft":
+            run.status, run.published_at = "published", datetime.now(timezone.utc)
+
+
+def run_rankings(session: Session, run_id: int) -> pd.DataFrame:
+    """A run's fact_ranking rows with unit names, in ranking order (group, rank, unit code)."""
+    query = (select(FactRanking.__table__, DimUnit.name.label("unit_name"))
+             .join(DimUnit, DimUnit.code == FactRanking.unit_code)
+             .where(FactRanking.run_id == run_id))
+    frame = _frame(session, query)
+    return frame.sort_values(["group", "rank", "unit_code"], na_position="first", ignore_index=True)
