@@ -18,13 +18,16 @@ demo: $(STAMP)
 	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/kaoping demo
 
 test: $(STAMP)
-	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest -n 2
+	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest -n 2 -m "not reliability"
+
+test-reliability: $(STAMP)
+	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest -n 2 -m reliability tests/reliability
 
 bench: $(STAMP)
-	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m benchmarks --profile full
+	$(BIN)/python -m benchmarks --profile full
 
 bench-smoke: $(STAMP)
-	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m benchmarks --profile smoke
+	$(BIN)/python -m benchmarks --profile smoke
 
 clean:
 	rm -rf $(VENV) .prefect kaoping-demo

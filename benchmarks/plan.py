@@ -70,8 +70,9 @@ class Bench:
         self.deadline = time.monotonic() + profile.budget_s
         self.results: dict[str, Measurement] = {}
         self.generated: dict[int, float] = {}
-        self.env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        self.env.setdefault("PREFECT_HOME", str((self.work / ".prefect").resolve()))
+        # Prefect in ephemeral mode with a home of its own: nothing shared with other runs or servers
+        self.env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        self.env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_HOME=str((self.work / ".prefect").resolve()))
         self.commands, self.command_problem = ks.kaoping_commands()
 
     def workspace(self, units: int) -> Path:

@@ -1,6 +1,7 @@
 """A deterministic province-scale kaoping workspace: registries, catalog, 100 department files."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -13,6 +14,15 @@ from kaoping.workspace import init_workspace
 
 MARKER = ".bench-workload.json"
 REPLACEMENT_DIR = "bench-replacement"
+GENERATOR_MODULES = ("catalog_gen.py", "sheets.py", "workload.py", "workspace_gen.py")
+
+
+def generator_marker(work: Workload) -> dict:
+    """What a generated workspace was made from: the workload and the generator's own source."""
+    digest = hashlib.sha256()
+    for name in GENERATOR_MODULES:
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    return {**work.as_dict(), "generator": digest.hexdigest()[:16]}
 
 
 def _header_text(ind, fmt: str, messy: bool) -> str:
@@ -72,14 +82,14 @@ def generate_workspace(work: Workload, folder: Path, workers: int = 2) -> Path:
     jobs.append((work, str(folder / REPLACEMENT_DIR), 0, work.quarters, 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         list(pool.map(_write_job, jobs, chunksize=1))
-    (folder / MARKER).write_text(json.dumps(work.as_dict()), encoding="utf-8")
+    (folder / MARKER).write_text(json.dumps(generator_marker(work)), encoding="utf-8")
     return folder
 
 
 def cached_workspace(work: Workload, folder: Path) -> tuple[Path, bool]:
     """The workspace for `work` in `folder`, generated unless an identical one is already there."""
     marker = Path(folder) / MARKER
-    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == work.as_dict():
+    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) == generator_marker(work):
         return Path(folder), False
     return generate_workspace(work, folder), True
 

@@ -60,9 +60,7 @@ def ingest_files(res: Resources) -> list:
     """Every new inbox file processed in received order, one at a time (GX is not run concurrently)."""
     found = tasks.discover_files(res)
     progress.report("ingest-total", len(found))
-    if not found:
-        return []
-    validator = tasks.new_validator()
+    validator = tasks.new_validator() if found else None
     outcomes = []
     for inbox_file in found:
         outcomes.append(tasks.process_file(res, inbox_file, validator))
@@ -77,35 +75,39 @@ def ingest_files(res: Resources) -> list:
 def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publish: bool,
                    after_publish: Callable[[str], None] = lambda period: None) -> None:
     """Each period scored with every catalog of its year, in time order; published before the next."""
-    ordered = sort_periods(periods)
+    ordered, logger = sort_periods(periods), get_run_logger()
     progress.report("score-total", len(ordered))
     for period in ordered:
         run_ids = [r for c in res.catalogs_for(period) if (r := tasks.score(res, c.code, period)) is not None]
-        if not run_ids:
-            summary.skipped.append(period)
-        elif publish:
-            for run_id in run_ids:
-                if state.run_status(res, run_id) == "draft":
-                    tasks.publish(res, run_id)
-                artifacts.post_ranking(res, run_id)
-            after_publish(period)
+        for run_id in run_ids:
+            if publish:
+                tasks.publish(res, run_id)
+            artifacts.post_ranking(res, run_id)
+            logger.info("期间 %s：评分批次 %d%s", period, run_id, "（已发布）" if publish else "")
         if run_ids:
             summary.runs[period] = run_ids
+            if publish:
+                after_publish(period)
+        else:
+            summary.skipped.append(period)
         progress.report("score", period)
     if summary.skipped:
-        get_run_logger().warning("以下期间没有已接收的报送，未排名：%s", "、".join(summary.skipped))
+        logger.warning("以下期间没有已接收的报送，未排名：%s", "、".join(summary.skipped))
 
 
 def write_period(res: Resources, period: str) -> list[Path]:
     """The period's output files written and distributed; a link artifact of them."""
     paths = tasks.write_outputs(res, period)
-    tasks.distribute(res, period)
+    sent = tasks.distribute(res, period)
+    if sent.failed:
+        get_run_logger().warning("期间 %s 有 %d 份文件分发失败，下次运行时重试", period, len(sent.failed))
     artifacts.post_outputs(period, paths)
     progress.report("outputs", period)
     return paths
 
 
 def write_in_process(res: Resources, summary: RunSummary) -> None:
+    """The files of every period that has runs, one period after another in this process."""
     progress.report("outputs-total", sum(bool(ids) for ids in summary.runs.values()))
     for period, run_ids in summary.runs.items():
         if run_ids:
@@ -141,8 +143,7 @@ def publish(workspace: str, periods: list[str], database_url: str | None = None)
         for period in sort_periods(periods):
             summary.runs[period] = state.latest_run_ids(res, period)
             for run_id in summary.runs[period]:
-                if state.run_status(res, run_id) == "draft":
-                    tasks.publish(res, run_id)
+                tasks.publish(res, run_id)
                 artifacts.post_ranking(res, run_id)
         write_in_process(res, summary)
         return summary

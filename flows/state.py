@@ -14,12 +14,6 @@ from warehouse.models import DimPeriod, ScoreRun, Submission, SubmissionProblem
 REASONS_SHOWN = 3
 
 
-def run_status(res: Resources, run_id: int) -> str:
-    """`draft` or `published`."""
-    with res.warehouse.session() as session:
-        return session.get(ScoreRun, run_id).status
-
-
 def latest_run_ids(res: Resources, period: str) -> list[int]:
     """The newest run of every catalog of the period that has one."""
     ids = []

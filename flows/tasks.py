@@ -68,7 +68,7 @@ def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | No
 @task(name="publish-run", task_run_name="publish-run-{run_id}", tags=[WAREHOUSE_TAG],
       cache_policy=NO_CACHE)
 def publish(res: Resources, run_id: int) -> int:
-    """The run, published (a run already published is left as it is)."""
+    """The run, published (publishing a published run changes nothing)."""
     from warehouse.runs import publish_run
 
     publish_run(res, run_id)

@@ -1,25 +1,18 @@
-"""Per-unit feedback workbooks (反馈/<code>_<name>.xlsx): scores, points lost and why, gaps, trend."""
+"""Per-unit feedback (反馈/<code>_<name>.xlsx): scores, points lost and why, gaps, trend, as a Layout."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from openpyxl.chart import LineChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-
 from reports import texts
 from reports.data import RunData, scheme_name
 from reports.ranking_sheets import subtitle
 from reports.reasons import loss_reason, points_lost
-from reports.xlsx import (BODY, BODY_FONT, CENTER, HEADER, HEADER_FILL, LEFT, NUMBER, RIGHT, WARN, WRAP_LEFT,
-                          new_workbook, print_setup, put, put_header, put_row, put_title, round2, set_widths,
-                          workbook_bytes, wrapped_lines)
+from reports.fastxlsx import Layout
+from reports.xlsx import round2, wrapped_lines
 from scoring.catalog import Catalog
 
 WIDTHS = [13, 28, 9, 10, 8, 8, 8, 44]
-SECTION_FILL = PatternFill("solid", fgColor="EDEDED")
-SECTION = Alignment(horizontal="left", vertical="center")
-SUMMARY = Font(name=BODY_FONT, size=11, bold=True)
 
 
 @dataclass
@@ -120,64 +113,52 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
     return rows
 
 
-def _section_row(ws, row: int, text: str) -> None:
-    put(ws, row, 1, text, HEADER, align=SECTION, border=False)  # overflows across the empty cells
-    ws.row_dimensions[row].height = 22
+def _indicator_keys(values: list, section: bool) -> list[str]:
+    """Style keys of an indicator table row (see feedback_render.PALETTE)."""
+    kind = "sec" if section else "row"
+    reason = "warn_wrap" if values[6] and not section else f"{kind}_wrap"
+    return [f"{kind}_text", f"{kind}_wrap", f"{kind}_text", f"{kind}_general", f"{kind}_num", f"{kind}_num",
+            f"{kind}_num", reason]
 
 
-def _write_indicators(ws, row: int, rows: list[tuple[str, list]]) -> int:
-    put_header(ws, row, texts.FEEDBACK_HEADERS, WIDTHS)
-    header_row = row
-    for kind, values in rows:
-        row += 1
-        section = kind == "section"
-        for col, value in enumerate(values, start=1):
-            font = HEADER if section else (WARN if col == 8 and values[6] else BODY)
-            align = WRAP_LEFT if col in (2, 8) else (RIGHT if isinstance(value, (int, float)) else LEFT)
-            put(ws, row, col, value, font, "General" if col == 4 else NUMBER, align,
-                fill=SECTION_FILL if section else None)
+def _add_indicators(layout: Layout, row: int, rows: list[tuple[str, list]]) -> int:
+    """The indicator table from `row` (header) down; returns the header row."""
+    layout.add_row(row, list(texts.FEEDBACK_HEADERS), ["header"] * len(WIDTHS))
+    layout.heights[row] = 22
+    for k, (kind, values) in enumerate(rows, start=row + 1):
+        layout.add_row(k, values, _indicator_keys(values, kind == "section"))
         lines = max(wrapped_lines(values[1], WIDTHS[1]), wrapped_lines(values[7] or "", WIDTHS[7]))
         if lines > 1:  # wrapped text needs the room; office suites do not grow rows on opening
-            ws.row_dimensions[row].height = 14 * lines + 4
-    return header_row
+            layout.heights[k] = 14 * lines + 4
+    return row
 
 
-def _write_trend(ws, row: int, history: list) -> None:
-    put_header(ws, row, texts.TREND_HEADERS, WIDTHS)
-    for k, h in enumerate(history, start=1):
-        put_row(ws, row + k, [h.period, round2(h.total), int(h.rank), h.grade], align=CENTER)
+def _add_trend(layout: Layout, row: int, history: list) -> None:
+    layout.add_row(row, list(texts.TREND_HEADERS), ["header"] * len(texts.TREND_HEADERS))
+    layout.heights[row] = 22
+    for k, h in enumerate(history, start=row + 1):
+        layout.add_row(k, [h.period, round2(h.total), int(h.rank), h.grade], ["trend", "trend", "trend_int", "trend"])
     if history:
-        chart = LineChart()
-        chart.title, chart.legend, chart.style = texts.TREND_CHART, None, 12
-        chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=row + len(history)), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=row + 1, max_row=row + len(history)))
-        chart.x_axis.delete = chart.y_axis.delete = False
-        chart.y_axis.numFmt = "0"
-        chart.width, chart.height = 17, 7
-        ws.add_chart(chart, f"A{row + len(history) + 2}")
+        layout.chart = (row, len(history))
 
 
-def _write_summary(ws, summary: list[tuple[str, object]]) -> None:
-    for k, (label, value) in enumerate(summary, start=3):
-        put(ws, k, 1, label, HEADER, align=LEFT, fill=HEADER_FILL)
-        put(ws, k, 2, value, WARN if label == texts.SUMMARY_ALERTS else SUMMARY, NUMBER, LEFT, border=False)
-
-
-def feedback_workbook(data: RunData, ctx: FeedbackContext, r) -> bytes:
-    """One unit's feedback workbook as deterministic .xlsx bytes (`r` is its ranking row)."""
+def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
+    """One unit's feedback sheet as cells (`r` is its ranking row)."""
     title = texts.FEEDBACK_TITLE.format(unit=r.unit_name, label=data.period.label, scheme=scheme_name(data.catalog))
-    wb = new_workbook(title, data.run.stamp)
-    ws = wb.create_sheet(texts.SHEET_FEEDBACK)
-    put_title(ws, title, len(WIDTHS), subtitle(data))
+    layout = Layout(title)
+    layout.add_row(1, [title] + [None] * (len(WIDTHS) - 1), ["title"] * len(WIDTHS))
+    layout.add_row(2, [subtitle(data)], ["subtitle"], first_col=len(WIDTHS))
+    layout.heights.update({1: 32, 2: 18})
     summary = _summary(data, ctx, r)
-    _write_summary(ws, summary)
+    for k, (label, value) in enumerate(summary, start=3):
+        layout.add_row(k, [label, value], ["label", "alert" if label == texts.SUMMARY_ALERTS else "summary"])
     row = 3 + len(summary) + 1
-    _section_row(ws, row, texts.SECTION_INDICATORS)
+    layout.add_row(row, [texts.SECTION_INDICATORS], ["section"])
+    layout.heights[row] = 22
     rows = indicator_rows(data, ctx, r.unit_code, r.group)
-    header_row = _write_indicators(ws, row + 1, rows)
-    row = header_row + len(rows) + 2
-    _section_row(ws, row, texts.SECTION_TREND)
-    _write_trend(ws, row + 1, ctx.history.get(r.unit_code, []))
-    set_widths(ws, WIDTHS)
-    print_setup(ws, f"{header_row}:{header_row}", landscape=False)
-    return workbook_bytes(wb)
+    layout.print_title_row = _add_indicators(layout, row + 1, rows)
+    row = layout.print_title_row + len(rows) + 2
+    layout.add_row(row, [texts.SECTION_TREND], ["section"])
+    layout.heights[row] = 22
+    _add_trend(layout, row + 1, ctx.history.get(r.unit_code, []))
+    return layout

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -37,7 +38,7 @@ def put(ws, row: int, col: int, value: object):
     """Write a cell; text that looks like a formula stays text (never evaluated by Excel)."""
     cell = ws.cell(row, col)
     if isinstance(value, str):
-        cell.value = value
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a sender typed are not XML
         if value.startswith(_FORMULA_START):
             cell.data_type = "s"
             cell.quotePrefix = True
@@ -57,7 +58,8 @@ def _copy_sheet(ws, grid: pd.DataFrame, problems: list[Problem]) -> None:
     for ref, found in notes.items():
         cell = ws[ref]
         cell.fill = _RED if any(p.severity == M.ERROR for p in found) else _AMBER
-        cell.comment = Comment("\n".join(p.message for p in found)[:2000], "kaoping", width=320, height=160)
+        text = ILLEGAL_CHARACTERS_RE.sub("", "\n".join(p.message for p in found))
+        cell.comment = Comment(text[:2000], "kaoping", width=320, height=160)
 
 
 def _problem_sheet(ws, problems: list[Problem]) -> None:
@@ -83,7 +85,7 @@ def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, g
         title = sheet if sheet != M.PROBLEM_SHEET else f"{sheet}(原表)"
         _copy_sheet(wb.create_sheet(_UNSAFE.sub("_", title)[:31]), grid[grid["sheet"] == sheet], problems)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     os.close(fd)
     try:
         wb.save(tmp)

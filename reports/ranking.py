@@ -12,9 +12,9 @@ from reports import texts
 from reports.data import RunData, scheme_name
 from reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
                                     subtitle)
-from reports.xlsx import (ALERT_FILL, CENTER, FIRST_ROW, PAGE_CHARS, VETO_FILL, WARN, column_blocks,
-                          column_width, new_workbook, print_in_column_blocks, round2, table_sheet,
-                          workbook_bytes)
+from reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
+                          column_blocks, column_width, new_workbook, print_in_column_blocks, put, round2,
+                          table_sheet, workbook_bytes)
 
 LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"
 CENTRED = (texts.GROUP, texts.GRADE, texts.VETO, texts.RANK_CHANGE, texts.ALERTS)
@@ -67,17 +67,18 @@ def _colour_scores(ws: Worksheet, data: RunData, last_row: int) -> None:
             mid_color=MID, end_type="num", end_value=points, end_color=HIGH))
 
 
-def _mark_vetoes_and_alerts(ws: Worksheet, rows: list[list], width: int) -> None:
+def _mark_vetoes_and_alerts(ws: Worksheet, rows: list[list], width: int, aligns: dict) -> None:
+    """Vetoed units' rows shaded, their veto mark and every alert in bold red."""
     veto_col, alert_col = width - 2, width
     for offset, row in enumerate(rows):
         r = FIRST_ROW + offset
         if row[veto_col - 1]:
-            for col in range(1, width + 1):
-                ws.cell(r, col).fill = VETO_FILL
-            ws.cell(r, veto_col).font = WARN
+            for col, value in enumerate(row, start=1):
+                align = aligns.get(col) or (RIGHT if isinstance(value, (int, float)) else LEFT)
+                fmt = NUMBER if isinstance(value, float) else None
+                put(ws, r, col, value, WARN if col == veto_col else BODY, fmt, align, fill=VETO_FILL)
         if row[alert_col - 1]:
-            ws.cell(r, alert_col).fill = ALERT_FILL
-            ws.cell(r, alert_col).font = WARN
+            put(ws, r, alert_col, row[alert_col - 1], WARN, align=CENTER, fill=ALERT_FILL)
 
 
 def _totals_chart(ws: Worksheet, data: RunData, n: int, widths: list[float]) -> None:
@@ -110,7 +111,7 @@ def _ranking_sheet(wb, data: RunData) -> None:
                      freeze=f"C{FIRST_ROW}", aligns=centred)
     if rows:
         _colour_scores(ws, data, FIRST_ROW + len(rows) - 1)
-        _mark_vetoes_and_alerts(ws, rows, len(headers))
+        _mark_vetoes_and_alerts(ws, rows, len(headers), centred)
         _totals_chart(ws, data, len(rows), widths)
 
 

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from reports import texts
 from reports.data import RunData, scheme_name
 from reports.reasons import method_note
-from reports.xlsx import (BODY, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, column_width,
+from reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, column_width,
                           print_setup, put, put_header, put_row, put_title, round2, set_widths,
                           table_sheet)
 
@@ -65,10 +65,15 @@ def submissions_sheet(wb: Workbook, data: RunData) -> None:
 
 
 def stability_sheet(wb: Workbook, data: RunData) -> None:
-    rows = [[r.unit_name, int(r.rank), round2(r.median_rank), round2(r.rank_p05), round2(r.rank_p95)]
-            for r in data.rankings.itertuples()]
-    ws = table_sheet(wb, texts.SHEET_STABILITY, _title(texts.STABILITY_TITLE, data), subtitle(data),
-                     list(texts.STABILITY_HEADERS), rows, [18, 8, 12, 18, 18])
+    group = [texts.GROUP] if data.grouped else []
+    rows = [[r.unit_name, *([r.group or ""] if data.grouped else []), int(r.rank), round2(r.median_rank),
+             round2(r.rank_p05), round2(r.rank_p95)] for r in data.rankings.itertuples()]
+    headers = [texts.STABILITY_HEADERS[0], *group, *texts.STABILITY_HEADERS[1:]]
+    first = 2 + len(group)  # the rank column; it and the rank statistics are centred
+    ws = table_sheet(wb, texts.SHEET_STABILITY, _title(texts.STABILITY_TITLE, data), subtitle(data), headers,
+                     rows, [18, *([10] if group else []), 8, 12, 18, 18],
+                     formats={first + k: "0.0" for k in (1, 2, 3)},
+                     aligns={first + k: CENTER for k in range(4)})
     params = data.run.parameters
     note = texts.STABILITY_NOTE.format(width=float(params.get("sensitivity_width", 0.2)),
                                        draws=params.get("sensitivity_draws", 1000))
@@ -97,7 +102,7 @@ def notes_sheet(wb: Workbook, data: RunData) -> None:
     ws = wb.create_sheet(texts.SHEET_NOTES)
     put_title(ws, texts.NOTES_TITLE.format(name=cat.name), len(headers))
     for k, (label, value) in enumerate(fields, start=3):
-        put(ws, k, 1, label, HEADER, align=LEFT).fill = HEADER_FILL
+        put(ws, k, 1, label, HEADER, align=LEFT, fill=HEADER_FILL)
         for col in range(2, len(headers) + 1):
             put(ws, k, col, value if col == 2 else None, BODY, align=LEFT)
         ws.merge_cells(start_row=k, start_column=2, end_row=k, end_column=len(headers))

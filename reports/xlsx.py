@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-from copy import copy
 import os
 import tempfile
 import zipfile
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -23,7 +22,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from kaoping.faults import fault_point
 from reports import texts
-from scoring.rounding import cents
+from reports.fastxlsx import read_parts, rows_xml, with_sheet_data, zip_parts
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
@@ -50,10 +49,16 @@ ACROSS_RIGHT = Alignment(horizontal="right", vertical="center")
 
 
 def round2(value: float | None) -> float | None:
-    """A number rounded half-up to 2 decimals exactly as the ranking rounds it; None stays None."""
+    """A number rounded half-up to 2 decimals exactly as the ranking rounds it; None stays None.
+
+    Pure Python twin of scoring.rounding.cents (numpy's round is rint(x·10⁷)/10⁷): this runs
+    once per cell, where numpy's per-call overhead would dominate.
+    """
     if value is None or value != value:
         return None
-    return int(cents(float(value))) / 100
+    snapped = round(float(value) * 100 * 1e7) / 1e7
+    whole = math.floor(abs(snapped) + 0.5)
+    return (whole if snapped >= 0 else -whole) / 100
 
 
 def display_width(value: object) -> int:
@@ -68,41 +73,56 @@ def _clean(value: object) -> object:
     return value
 
 
-def _styled(ws: Worksheet, cell, font: Font, border: bool, fill: PatternFill | None,
-            number_format: str | None, align: Alignment | None, quote: bool) -> None:
-    """Apply a style, computed once per workbook and then copied (openpyxl's setters are slow)."""
+def _style_id(ws: Worksheet, font: Font, border: bool, fill: PatternFill | None,
+              number_format: str | None, align: Alignment | None, quote: bool) -> int:
+    """The workbook's style id for a cell style, registered once (openpyxl's setters are slow)."""
     cache = ws.parent.__dict__.setdefault("_kaoping_styles", {})
     key = (id(font), border, id(fill), number_format, id(align), quote)
     hit = cache.get(key)
-    if hit is not None:
-        cell._style = copy(hit[0])
-        return
-    cell.font = font
-    if border:
-        cell.border = BORDER
-    if fill is not None:
-        cell.fill = fill
-    if number_format:
-        cell.number_format = number_format
-    if align is not None:
-        cell.alignment = align
-    cell.quotePrefix = quote
-    cache[key] = (copy(cell._style), (font, fill, align))  # holding them keeps their ids unique
+    if hit is None:
+        cell = Cell(ws)
+        cell.font = font
+        if border:
+            cell.border = BORDER
+        if fill is not None:
+            cell.fill = fill
+        if number_format:
+            cell.number_format = number_format
+        if align is not None:
+            cell.alignment = align
+        cell.quotePrefix = quote
+        hit = cache[key] = (ws.parent._cell_styles.add(cell._style), (font, fill, align))  # refs keep ids unique
+    return hit[0]
+
+
+def _sheet(ws: Worksheet) -> dict:
+    """The cells and row heights recorded for a sheet (written as XML when the workbook is saved)."""
+    sheets = ws.parent.__dict__.setdefault("_kaoping_sheets", {})
+    return sheets.setdefault(ws.title, {"cells": {}, "heights": {}})
 
 
 def put(ws: Worksheet, row: int, col: int, value: object, font: Font = BODY,
         number_format: str | None = None, align: Alignment | None = None, border: bool = True,
-        fill: PatternFill | None = None):
-    """Write one cell; text is always text (a leading =, +, -, @ never becomes a formula)."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = _clean(value)
-    quote = False
-    if isinstance(value, str):
-        cell.data_type = "s"
-        quote = value.startswith(FORMULA_PREFIXES)
+        fill: PatternFill | None = None) -> None:
+    """Write one cell; text is always text (a leading =, +, -, @ never becomes a formula).
+
+    Cells are recorded and written straight as XML by `workbook_bytes` (openpyxl's per-cell
+    objects cost too much for sheets of tens of thousands of cells).
+    """
+    quote = isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
     fmt = number_format if isinstance(value, (int, float, datetime)) else None
-    _styled(ws, cell, font, border, fill, fmt, align, quote)
-    return cell
+    style = _style_id(ws, font, border, fill, fmt, align, quote)
+    _sheet(ws)["cells"][(row, col)] = (_clean(value), style)
+
+
+def set_height(ws: Worksheet, row: int, height: float) -> None:
+    _sheet(ws)["heights"][row] = height
+
+
+def used_size(ws: Worksheet) -> tuple[int, int]:
+    """(last row, last column) of the recorded cells."""
+    cells = _sheet(ws)["cells"]
+    return max((r for r, _ in cells), default=1), max((c for _, c in cells), default=1)
 
 
 def put_row(ws: Worksheet, row: int, values: Sequence[object], font: Font = BODY,
@@ -121,7 +141,7 @@ def put_header(ws: Worksheet, row: int, headers: Sequence[str], widths: Sequence
     for col, text in enumerate(headers, start=1):
         put(ws, row, col, text, HEADER, align=CENTER, fill=HEADER_FILL)
     lines = max((wrapped_lines(h, w) for h, w in zip(headers, widths)), default=1)
-    ws.row_dimensions[row].height = 14 * lines + 8
+    set_height(ws, row, 14 * lines + 8)
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -137,10 +157,10 @@ def put_title(ws: Worksheet, title: str, width: int, subtitle: str | None = None
     """
     for col in range(1, max(width, 1) + 1):
         put(ws, 1, col, title if col == 1 else None, TITLE, align=ACROSS, border=False)
-    ws.row_dimensions[1].height = 32
+    set_height(ws, 1, 32)
     if subtitle:  # in the last column, right-aligned: it overflows leftwards over the empty cells
         put(ws, 2, max(width, 1), subtitle, SUBTITLE, align=ACROSS_RIGHT, border=False)
-        ws.row_dimensions[2].height = 18
+        set_height(ws, 2, 18)
 
 
 def column_width(values: Iterable[object], cap: float = 40, floor: float = 6) -> float:
@@ -193,7 +213,8 @@ def print_in_column_blocks(ws: Worksheet, scale: int, breaks: Sequence[int], tit
                            title: str) -> None:
     """Print setup for a table printed in column blocks (see `column_blocks`): the title goes to
     the page header of every page, the title rows stay on screen only."""
-    ws.print_area = f"A{HEADER_ROW}:{get_column_letter(ws.max_column)}{ws.max_row}"
+    last_row, last_col = used_size(ws)
+    ws.print_area = f"A{HEADER_ROW}:{get_column_letter(last_col)}{last_row}"
     ws.oddHeader.center.text = title
     ws.oddHeader.center.size, ws.oddHeader.center.font = 14, f"{HEAD_FONT},Bold"
     ws.page_margins.top, ws.page_margins.header = 1.0, 0.4  # room for the header above the table
@@ -235,11 +256,19 @@ class _FixedTimeZip(zipfile.ZipFile):
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
-    """The .xlsx bytes of a workbook; deterministic (no save-time clock in properties or zip)."""
+    """The .xlsx bytes of a workbook with its recorded cells; deterministic (no save-time clock
+    in properties or zip entries)."""
     buffer = io.BytesIO()
     archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(wb, archive).save()  # unlike save_workbook, keeps properties.modified as set
-    return buffer.getvalue()
+    sheets = wb.__dict__.get("_kaoping_sheets", {})
+    parts = read_parts(buffer.getvalue())
+    for idx, ws in enumerate(wb.worksheets, start=1):  # openpyxl names them sheet1.xml, sheet2.xml…
+        if ws.title in sheets:
+            name = f"xl/worksheets/sheet{idx}.xml"
+            data, used = rows_xml(sheets[ws.title]["cells"], sheets[ws.title]["heights"])
+            parts[name] = with_sheet_data(parts[name].decode(), data, used).encode()
+    return zip_parts(parts)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

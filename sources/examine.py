@@ -15,7 +15,7 @@ from sources.problems import FileRefused, Problem, has_errors, make_problem
 from sources.readers import RawWorkbook, read_workbook
 from sources.safety import check_file
 from sources.suites import UNKNOWN, Validator
-from sources.template import template_layout, template_rows
+from sources.template import HEADER_ROW, template_layout, template_rows
 from sources.values import cleaned_values
 
 VALUE_COLUMNS = ["unit_code", "indicator_code", "value", "raw_text", "flags", "sheet", "cell"]
@@ -71,14 +71,16 @@ def _resolved(long: pd.DataFrame, res, catalog: Catalog, department: str, period
     own = {i.code for i in catalog.collected(department)}
     names = {i.code: i.name for c in res.catalogs for i in c.all_indicators()}
     out = long.copy()
-    units = [res.registry.resolve_unit(t, period) if t else None for t in long["unit_text"]]
+    resolved = {t: res.registry.resolve_unit(t, period) for t in set(long["unit_text"]) if t}
+    units = [resolved.get(t) for t in long["unit_text"]]
     out["unit_code"] = pd.Series(units, index=long.index, dtype=object)
     out["unit_key"] = [c or f"{UNKNOWN}{t}" for c, t in zip(units, long["unit_text"])]
     mine = [sorted(c & own) for c in long["indicator_codes"]]
+    texts = [t if isinstance(t, str) else "" for t in long["indicator_text"]]
     out["indicator_key"] = [m[0] if m else f"{UNKNOWN}{t or '、'.join(sorted(c))}"
-                            for m, c, t in zip(mine, long["indicator_codes"], long["indicator_text"])]
+                            for m, c, t in zip(mine, long["indicator_codes"], texts)]
     out["indicator_text"] = [t or "、".join(names.get(x, x) for x in sorted(c))
-                             for t, c in zip(long["indicator_text"], long["indicator_codes"])]
+                             for t, c in zip(texts, long["indicator_codes"])]
     return out
 
 
@@ -88,19 +90,25 @@ def _without_repeats(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[~key.duplicated()].reset_index(drop=True)
 
 
+def _template_table(exam: Examination, res, cells, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
+    """A template's long table, once its catalog and checksum match the current catalog and registry."""
+    catalogs = res.catalogs_for(exam.period)
+    catalog = next((c for c in catalogs if c.code == book.meta.get("catalog")), None)
+    if catalog is None or not catalog.collected(exam.department):
+        return pd.DataFrame(), [make_problem("template_catalog", exam.file, value=book.meta.get("catalog"),
+                                             expected="、".join(c.code for c in catalogs))]
+    layout = template_layout(catalog, exam.department, exam.period, res.registry)
+    if book.meta.get("checksum") != layout.checksum:
+        return pd.DataFrame(), [make_problem("template_checksum", exam.file, value=book.meta.get("checksum"),
+                                             expected=layout.checksum)]
+    exam.catalog = catalog
+    return template_rows(cells, layout, exam.file)
+
+
 def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
-    """The long table and the problems of reading it (template structure, 合计 rows)."""
+    """The long table and the problems of reading it (template structure, 合计 rows, no catalog)."""
     if exam.shape == "template":
-        catalog = next((c for c in res.catalogs_for(exam.period) if c.code == book.meta.get("catalog")), None)
-        if catalog is None or not catalog.collected(exam.department):
-            return pd.DataFrame(), [make_problem("template_catalog", exam.file, value=book.meta.get("catalog"),
-                                                 expected="、".join(c.code for c in res.catalogs_for(exam.period)))]
-        layout = template_layout(catalog, exam.department, exam.period, res.registry)
-        if book.meta.get("checksum") != layout.checksum:
-            return pd.DataFrame(), [make_problem("template_checksum", exam.file, value=book.meta.get("checksum"),
-                                                 expected=layout.checksum)]
-        exam.catalog = catalog
-        return template_rows(cells, layout, exam.file)
+        return _template_table(exam, res, cells, book)
     rows_of = shapes.wide_rows if header.shape == "wide" else (lambda c, h: shapes.long_rows(c, h, lookup))
     long, skipped = rows_of(cells, header)
     exam.catalog = _chosen_catalog(res.catalogs_for(exam.period), exam.department, long)
@@ -122,7 +130,8 @@ def examine(res, path: Path, validator: Validator, name_text: str, department_hi
     exam.workbook = book
     lookup = shapes.indicator_lookup(res.catalogs)
     exam.sheet, cells, header, exam.shape = _located(book, lookup)
-    title = shapes.title_text(cells, header)
+    title = shapes.title_text(cells, header.rows[0] if header else HEADER_ROW if exam.shape == "template"
+                              else min(cells, default=0) + 5)
     exam.department, dept_problems = file_department(res.registry, exam.file, name_text, book.meta, department,
                                                      department_hint, title)
     exam.period, period_problems = file_period(exam.file, book.meta, period, name_text, title)

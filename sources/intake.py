@@ -115,7 +115,7 @@ def _archive(res, inbox_file: InboxFile) -> Path:
     target = res.settings.archive_dir / inbox_file.sha256[:2] / f"{inbox_file.sha256}{inbox_file.path.suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
         os.close(fd)
         shutil.copyfile(inbox_file.path, tmp)
         os.replace(tmp, target)

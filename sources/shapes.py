@@ -120,10 +120,9 @@ def sheet_header(sheet: str, cells: Cells, lookup: dict[str, frozenset[str]]) ->
     return None
 
 
-def title_text(cells: Cells, header: Header | None) -> str:
-    """The text above the header (title rows), or of the first rows when no header was found."""
-    last = header.rows[0] if header else min(cells, default=0) + 5
-    return " ".join(str(v[0]) for r in sorted(cells) if r < last for _, v in sorted(cells[r].items())
+def title_text(cells: Cells, before_row: int) -> str:
+    """The text of the rows above `before_row` (the title rows above a header)."""
+    return " ".join(str(v[0]) for r in sorted(cells) if r < before_row for _, v in sorted(cells[r].items())
                     if v[0] is not None)
 
 

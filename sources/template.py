@@ -110,7 +110,7 @@ def write_template(path: Path, layout: Layout, catalog: Catalog, department_name
     meta.sheet_state = "hidden"
     wb.security = WorkbookProtection(lockStructure=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     os.close(fd)
     wb.save(tmp)
     os.replace(tmp, path)

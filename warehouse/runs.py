@@ -246,4 +246,5 @@ def run_rankings(session: Session, run_id: int) -> pd.DataFrame:
              .join(DimUnit, DimUnit.code == FactRanking.unit_code)
              .where(FactRanking.run_id == run_id))
     frame = _frame(session, query)
+    frame["rank_change"] = frame["rank_change"].astype("Int64")
     return frame.sort_values(["group", "rank", "unit_code"], na_position="first", ignore_index=True)

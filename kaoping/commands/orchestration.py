@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-import flows  # noqa: F401  (Prefect's offline defaults, before Prefect is imported)
+import flows  # Prefect's offline defaults, set before Prefect is imported
 from kaoping import cli
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail
 from kaoping.config import workspace_path
@@ -104,6 +104,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
     ws = _workspace(workspace)
     periods = _periods(period or [])
     _checked_resources(ws).close()
+    flows.quiet_console()
     from flows.pipeline import nightly
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url,
@@ -118,6 +119,7 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
              rescore_only: bool = typer.Option(False, "--rescore-only", help="不接收新文件，只重新评分 / skip intake"),
              workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
     """按时间顺序补算一段期间 / re-run a range of periods in time order."""
+    flows.quiet_console()
     from flows.pipeline import backfill as backfill_flow, backfill_periods
 
     ws = _workspace(workspace)
@@ -205,6 +207,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
             zh, en = str(exc).split(" / ", 1)
             fail(zh, en)
     ws = str(directory.resolve())
+    flows.quiet_console()
     from flows.pipeline import nightly
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))

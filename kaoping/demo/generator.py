@@ -108,6 +108,8 @@ def build_slots(registry: Registry, catalogs: list[Catalog], periods: list[str],
     for code in sort_periods(list(periods)):
         period = Period.parse(code)
         year_catalogs = catalogs_for_year(catalogs, period.year)
+        if not year_catalogs:
+            continue
         units = pd.concat([registry.units_in(period, c.assessed_kind) for c in year_catalogs]).drop_duplicates("code")
         rows = [UnitRow(u.code, u.name, tuple(u.aliases)) for u in units.sort_values("code").itertuples()]
         for dept in registry.departments.itertuples():

@@ -3,10 +3,12 @@ and snapshots of the warehouse and the output folders to compare with a clean ru
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ KAOPING = [str(ROOT / ".venv" / "bin" / "kaoping")] if (ROOT / ".venv" / "bin" /
 PERIOD = "2025Q1"
 SEED = 11
 RUN_TIMEOUT_S = 900
+RUN_STAMP = re.compile(r"评分批次 \d+|发布 \d{4}-\d\d-\d\d \d\d:\d\d")
 
 
 def build_workspace(folder: Path) -> Path:
@@ -62,29 +65,40 @@ def kaoping_env(prefect_home: Path, fault: str | None = None) -> dict[str, str]:
     """The subprocess environment: a private Prefect home, no server URL, the fault (if any)."""
     env = {k: v for k, v in os.environ.items() if k not in ("KAOPING_FAULT", "PREFECT_API_URL")}
     env.update({"PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
-                "COLUMNS": "200", "KAOPING_FAULT_SLEEP_S": "120"})
+                "COLUMNS": "200", "KAOPING_FAULT_SLEEP_S": "30"})
     if fault:
         env["KAOPING_FAULT"] = fault
     return env
 
 
 def start(ws: Path, db_url: str, *args: str, fault: str | None = None) -> subprocess.Popen:
-    """`kaoping -w WS --db URL ARGS` started in its own process group."""
-    return subprocess.Popen([*KAOPING, "-w", str(ws), "--db", db_url, *args], cwd=ws,
-                            env=kaoping_env(ws.parent / "prefect", fault), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    """`kaoping -w WS --db URL ARGS` started in its own process group, its output going to temp files.
+
+    Not pipes: a Prefect server the command started would hold them open after a kill -9.
+    """
+    logs = (tempfile.TemporaryFile("w+", encoding="utf-8"), tempfile.TemporaryFile("w+", encoding="utf-8"))
+    proc = subprocess.Popen([*KAOPING, "-w", str(ws), "--db", db_url, *args], cwd=ws,
+                            env=kaoping_env(ws.parent / "prefect", fault), stdout=logs[0], stderr=logs[1],
+                            start_new_session=True)
+    proc.logs = logs
+    return proc
 
 
 def finish(proc: subprocess.Popen) -> Outcome:
     """Wait for the command, then kill whatever it left behind (e.g. an orphaned Prefect server)."""
     try:
-        out, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+        proc.wait(timeout=RUN_TIMEOUT_S)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return Outcome(proc.returncode, out, err)
+    texts = []
+    for log in proc.logs:
+        log.seek(0)
+        texts.append(log.read())
+        log.close()
+    return Outcome(proc.returncode, *texts)
 
 
 def kaoping(ws: Path, db_url: str, *args: str, fault: str | None = None) -> Outcome:
@@ -170,11 +184,16 @@ def broken_workbooks(folder: Path) -> list[str]:
     return broken
 
 
+def _without_run_stamp(value: object) -> object:
+    """A cell with the run id and publication time masked (they differ between any two runs)."""
+    return RUN_STAMP.sub("…", value) if isinstance(value, str) else value
+
+
 def first_sheet_values(path: Path) -> list[tuple]:
-    """The cell values of a workbook's first sheet."""
+    """The cell values of a workbook's first sheet (run id and publication time masked)."""
     book = load_workbook(path, read_only=True)
     try:
-        return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        return [tuple(map(_without_run_stamp, row)) for row in book.worksheets[0].iter_rows(values_only=True)]
     finally:
         book.close()
 

@@ -33,13 +33,6 @@ TAMPERING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def validator():
-    from sources.suites import Validator
-
-    return Validator()
-
-
 @pytest.fixture
 def published(db_url: str, tmp_path: Path, validator):
     """A workspace whose one file was loaded, scored and published: (resources, run id, file)."""

@@ -124,19 +124,17 @@ def written_file(folder: Path, n: int, fmt: str, rows: list[list], formats: dict
 
 
 @pytest.fixture(scope="module")
-def fuzz_res(tmp_path_factory):
-    from sources.suites import Validator
-
+def fuzz_res(tmp_path_factory, validator):
     root = tmp_path_factory.mktemp("fuzz")
     res = Resources.open(hf.make_workspace(root / "ws"), f"sqlite:///{root / 'wh.db'}")
-    yield res, Validator(), root / "ws" / "inbox" / "公安局"
+    yield res, validator, root / "ws" / "inbox" / "公安局"
     res.close()
 
 
 COUNTER = itertools.count()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sheet=messy_sheets())
 def test_messy_sheets_are_read_exactly_or_rejected_at_the_planted_cell(fuzz_res, sheet):
     res, validator, folder = fuzz_res

@@ -16,13 +16,6 @@ from sources.intake import examine_file
 LIMITS = "max_file_mb = 1\nmax_rows = 100\nmax_uncompressed_mb = 2\nmax_zip_ratio = 50\n"
 
 
-@pytest.fixture(scope="module")
-def validator():
-    from sources.suites import Validator
-
-    return Validator()
-
-
 @pytest.fixture
 def res(tmp_path: Path):
     resources = Resources.open(hf.make_workspace(tmp_path / "ws", LIMITS), f"sqlite:///{tmp_path / 'wh.db'}")

@@ -1,10 +1,15 @@
 """Per-unit feedback workbooks: summary, points lost and why, gaps, trend."""
 from __future__ import annotations
 
+import io
 import zipfile
 
 import openpyxl
 
+from reports.data import published_runs
+from reports.fastxlsx import Template
+from reports.feedback import feedback_context, feedback_layout
+from reports.feedback_render import openpyxl_render
 from reports.publish import write_outputs
 
 
@@ -70,3 +75,28 @@ def test_trend_table_and_line_chart(published):
     assert "<lineChart>" in xml
     assert f"$B${header + 1}:$B${header + 2}" in xml
     assert ws.page_setup.orientation == "portrait" and ws.page_setup.fitToWidth == 1
+
+
+def _cells(xlsx: bytes) -> tuple:
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx))["考评反馈"]
+    cells = tuple((c.coordinate, c.value, c.data_type, c.font.b, c.font.color and c.font.color.rgb, c.fill.fgColor.rgb,
+                   c.number_format, c.alignment.horizontal, c.alignment.wrap_text, bool(c.border.left.style))
+                  for row in ws.iter_rows() for c in row)
+    heights = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+    return cells, heights, ws.print_title_rows, ws.page_setup.orientation, ws.freeze_panes
+
+
+def test_template_path_writes_what_openpyxl_writes(published):
+    data = published_runs(published.res, "2025Q3")[0]
+    ctx = feedback_context(data)
+    rows = list(data.rankings.itertuples())
+    template = Template(*openpyxl_render(feedback_layout(data, ctx, rows[0]), data), "考评反馈")
+    for r in rows:
+        layout = feedback_layout(data, ctx, r)
+        slow, fast = openpyxl_render(layout, data)[0], template.render(layout)
+        assert _cells(fast) == _cells(slow)
+        with zipfile.ZipFile(io.BytesIO(slow)) as a, zipfile.ZipFile(io.BytesIO(fast)) as b:
+            assert a.namelist() == b.namelist()
+            for name in ("xl/charts/chart1.xml", "xl/drawings/drawing1.xml", "xl/workbook.xml", "docProps/core.xml",
+                         "xl/styles.xml"):
+                assert a.read(name) == b.read(name), name

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import random
 from datetime import datetime, timezone
 
+import numpy as np
 import openpyxl
 
 from reports.xlsx import (column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes,
                           write_atomic)
+from scoring.rounding import round_half_up
 
 
 def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
@@ -57,3 +60,11 @@ def test_wide_tables_print_in_whole_blocks_of_columns():
     assert (scale, breaks) == (100, [4, 9])
     scale, breaks = column_blocks([10, 10, 150, 20], [3, 4], title_cols=2)
     assert scale == int(100 * 100 / 170) and breaks == [3]
+
+
+def test_round2_agrees_with_the_scoring_rounding():
+    rng = random.Random(7)
+    values = [rng.uniform(-200, 200) for _ in range(5000)] + [k / 1000 for k in range(-3000, 3000)]
+    values += [89.125, 2.675, 0.005, -0.005, 1e-9, 99.995, 100.0 - 1e-10]
+    expected = round_half_up(np.array(values))
+    assert [round2(v) for v in values] == [float(x) for x in expected]

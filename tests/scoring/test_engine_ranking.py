@@ -6,15 +6,7 @@ import pytest
 from engine_cases import make_catalog, ranking, run, scores
 
 from scoring.engine import output_columns
-from scoring.rounding import round_half_up
 from warehouse.models import FactCategoryScore, FactRanking, FactScore
-
-
-@pytest.mark.parametrize("value, expected", [
-    (89.125, 89.13), (2.675, 2.68), (1.005, 1.01), (0.125, 0.13), (89.124, 89.12), (-2.675, -2.68),
-    (89.12499999999999, 89.13), (0.1 + 0.2, 0.3), (100.0, 100.0), (0.0, 0.0), (59.995, 60.0)])
-def test_round_half_up(value, expected):
-    assert float(round_half_up(value)) == expected
 
 
 def points_catalog(**head):

@@ -5,6 +5,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -36,9 +37,11 @@ DEPARTMENTS = "code,name,aliases\nGA,公安局,\nSF,司法局,\n"
 T0 = datetime(2025, 4, 1, tzinfo=timezone.utc)
 
 
-def _resources(folder: Path, url: str) -> Resources:
+def _resources(folder: Path, url: str, extra: dict[str, str] | None = None) -> Resources:
     (folder / "catalog").mkdir()
     (folder / "catalog" / "t.yaml").write_text(CATALOG, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (folder / "catalog" / name).write_text(text, encoding="utf-8")
     (folder / "units.csv").write_text(UNITS, encoding="utf-8")
     (folder / "departments.csv").write_text(DEPARTMENTS, encoding="utf-8")
     resources = Resources.open(folder, url)
@@ -61,18 +64,18 @@ def sqlite_res(tmp_path: Path, sqlite_url: str):
 
 
 def submit(res, department: str, period: str, values: dict[tuple[str, str], float | None],
-           received_at: datetime = T0, status: str = "accepted") -> int:
+           received_at: datetime = T0, status: str = "accepted", catalog: str = "t-county-2025") -> int:
     """A submission row plus its fact_value rows, as the intake would store them; returns its id."""
-    key = f"{department}{period}{sorted(values.items())}{received_at}{status}"
+    key = f"{department}{period}{sorted(values.items())}{received_at}{status}{catalog}"
     with res.warehouse.session() as session:
         ensure_period(session, period)
         sid = session.execute(insert(Submission).returning(Submission.id), [{
             "sha256": hashlib.sha256(key.encode()).hexdigest(), "file_name": f"{department}_{period}.xlsx",
             "inbox_path": f"inbox/{department}/{department}_{period}.xlsx", "department_code": department,
-            "period": period, "catalog_code": "t-county-2025", "status": status, "received_at": received_at,
+            "period": period, "catalog_code": catalog, "status": status, "received_at": received_at,
             "processed_at": received_at, "value_count": len(values)}]).scalar_one()
         session.execute(insert(FactValue), [
-            {"submission_id": sid, "unit_code": unit, "catalog_code": "t-county-2025", "indicator_code": code,
+            {"submission_id": sid, "unit_code": unit, "catalog_code": catalog, "indicator_code": code,
              "period": period, "value": value, "raw_text": str(value), "sheet": "Sheet1", "cell": f"B{n + 2}"}
             for n, ((unit, code), value) in enumerate(values.items())])
     return sid
@@ -81,8 +84,8 @@ def submit(res, department: str, period: str, values: dict[tuple[str, str], floa
 def rankings(res, run_id: int) -> dict[str, tuple]:
     with res.warehouse.session() as session:
         frame = run_rankings(session, run_id)
-    return {r.unit_code: (round(r.total, 2), r.rank, r.grade, r.rank_change, r.alerts)
-            for r in frame.itertuples()}
+    return {r.unit_code: (round(r.total, 2), r.rank, r.grade, None if pd.isna(r.rank_change) else r.rank_change,
+                          r.alerts) for r in frame.itertuples()}
 
 
 def test_scores_ranks_and_stores_lineage(res):
@@ -139,7 +142,7 @@ def test_no_accepted_submission_raises_no_data(res):
 
 def test_previous_values_rank_change_and_alerts_across_periods(res):
     catalog = res.catalog("t-county-2025")
-    submit(res, "GA", "2024Q4", {("A", "I1"): 100, ("B", "I1"): 40})
+    old_ga = submit(res, "GA", "2024Q4", {("A", "I1"): 100, ("B", "I1"): 40})
     submit(res, "SF", "2024Q4", {("A", "I2"): 0, ("B", "I2"): 0, ("C", "I2"): 4})
     # 2024Q4 values feed `previous`; no 2024 catalog ranked 2024Q4, so 2025Q1 has no rank change
     submit(res, "GA", "2025Q1", {("B", "I1"): 100, ("C", "I1"): 40})
@@ -151,7 +154,9 @@ def test_previous_values_rank_change_and_alerts_across_periods(res):
                                  "C": (40.0, 3, "不合格", None, "")}
     with res.warehouse.session() as session:
         carried = session.get(FactScore, (q1, "A", "I1"))
+        source = session.get(FactValue, carried.fact_value_id)
     assert (carried.flags, carried.value_period, carried.value_used) == ("沿用上期", "2024Q4", 100)
+    assert (source.submission_id, source.unit_code, source.period) == (old_ga, "A", "2024Q4")
     publish_run(res, q1)
     submit(res, "GA", "2025Q2", {("A", "I1"): 40, ("B", "I1"): 100, ("C", "I1"): 70})
     submit(res, "SF", "2025Q2", {("A", "I2"): 4, ("B", "I2"): 0, ("C", "I2"): 0})
@@ -206,3 +211,21 @@ def test_score_command_prints_the_ranking_and_reports_no_data(sqlite_res, sqlite
     assert empty.exit_code == 1 and "没有" in empty.output
     no_catalog = runner.invoke(app, [*base, "2031Q1"])
     assert no_catalog.exit_code == 2 and "2031" in no_catalog.output
+
+
+def test_rank_change_across_years_uses_the_earlier_years_catalog_of_the_same_kind(tmp_path, sqlite_url):
+    last_year = CATALOG.replace("t-county-2025", "t-county-2024").replace("year: 2025", "year: 2024")
+    towns = last_year.replace("t-county-2024", "t-town-2024").replace("assessed_kind: county", "assessed_kind: town")
+    res = _resources(tmp_path, sqlite_url, {"t2024.yaml": last_year, "town.yaml": towns})
+    try:
+        for code, values in (("t-county-2024", {("A", "I1"): 40, ("B", "I1"): 100, ("C", "I1"): 70}),
+                             ("t-town-2024", {("T", "I1"): 100})):
+            submit(res, "GA", "2024Q4", values, catalog=code, received_at=T0 - timedelta(days=90))
+            publish_run(res, score_period(res, res.catalog(code), "2024Q4"))
+        submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70, ("C", "I1"): 40})
+        q1 = score_period(res, res.catalog("t-county-2025"), "2025Q1")
+        # 2024Q4 under the 2024 county catalog (C exists only from 2025Q1; the town run is ignored):
+        # B 60 first, A 0 second. 2025Q1: A 60, B 30, C 0 → A 2 − 1 = +1, B 1 − 2 = −1, C none
+        assert {u: r[1:4:2] for u, r in rankings(res, q1).items()} == {"A": (1, 1), "B": (2, -1), "C": (3, None)}
+    finally:
+        res.close()
