@@ -169,12 +169,15 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
 @flow(name="backfill")
 def backfill(workspace: str, first: str, last: str, grain: str | None = None, rescore_only: bool = False,
              database_url: str | None = None) -> RunSummary:
-    """Re-run a range of periods in time order; on a server, each period's files are its own flow run."""
-    periods = backfill_periods(first, last, grain)
+    """Re-run a range of periods in time order; on a server, each period's files are its own flow run.
+
+    The published periods after the range are checked too: their rank changes look back into it.
+    """
     res, summary = open_resources(workspace, database_url), RunSummary()
     try:
         if not rescore_only:
             summary.outcomes = ingest_files(res)
+        periods = state.with_later_published(res, backfill_periods(first, last, grain))
         if not fanout.available():
             score_in_order(res, periods, summary, publish=True)
             write_in_process(res, summary)

@@ -21,6 +21,16 @@ _PERIOD_PATTERNS = (
 )
 
 
+def readable(name: str) -> str:
+    """A file or folder name as valid text: undecodable bytes (surrogate escapes, e.g. a GBK name on a
+    UTF-8 file system) are read as GB18030, anything still undecodable becomes U+FFFD."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+
+
 def periods_in_text(text: str) -> list[str]:
     """Every period code named in `text` (full-width digits allowed), first pattern match first."""
     text = unicodedata.normalize("NFKC", text)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from scoring.catalog import Catalog
 from sources import checks, shapes
-from sources.context import file_department, file_period
+from sources.context import file_department, file_period, readable
 from sources.messages import TEMPLATE_SHEET
 from sources.problems import FileRefused, Problem, has_errors, make_problem
 from sources.readers import RawWorkbook, read_workbook
@@ -121,7 +121,7 @@ def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook
 def examine(res, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
             department: str | None = None, period: str | None = None, history: History | None = None) -> Examination:
     """Examine one file: every problem found, and the clean values to load when there is no error."""
-    exam = Examination(path.name)
+    exam = Examination(readable(path.name))
     try:
         book = read_workbook(path, check_file(path, res.settings.intake), res.settings.intake)
     except FileRefused as refused:
@@ -132,6 +132,7 @@ def examine(res, path: Path, validator: Validator, name_text: str, department_hi
     exam.sheet, cells, header, exam.shape = _located(book, lookup)
     title = shapes.title_text(cells, header.rows[0] if header else HEADER_ROW if exam.shape == "template"
                               else min(cells, default=0) + 5)
+    name_text, department_hint = readable(name_text), department_hint and readable(department_hint)
     exam.department, dept_problems = file_department(res.registry, exam.file, name_text, book.meta, department,
                                                      department_hint, title)
     exam.period, period_problems = file_period(exam.file, book.meta, period, name_text, title)

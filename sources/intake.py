@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reports.problem_list import problem_list_path, write_problem_list
 from scoring.periods import sort_periods
+from sources.context import readable
 from sources.examine import Examination, examine
 from sources.problems import Problem
 from sources.suites import Validator
@@ -148,7 +149,7 @@ def examine_file(res, path: Path, validator: Validator, department: str | None =
 
 def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report: Path | None) -> int | None:
     status = "accepted" if exam.accepted else "rejected"
-    record = {"sha256": inbox_file.sha256, "file_name": inbox_file.path.name, "inbox_path": _name_text(res, inbox_file),
+    record = {"sha256": inbox_file.sha256, "file_name": exam.file, "inbox_path": readable(_name_text(res, inbox_file)),
               "archive_path": str(archive.relative_to(res.workspace)), "department_code": exam.department,
               "period": exam.period, "catalog_code": exam.catalog.code if exam.catalog else None,
               "shape": exam.shape or None, "sheet": exam.sheet, "status": status,
@@ -175,8 +176,7 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
     archive = _archive(res, inbox_file)
     report = None
     if not exam.accepted:
-        report = write_problem_list(problem_list_path(res.settings.out_dir, exam.period, exam.department,
-                                                      inbox_file.path.name),
+        report = write_problem_list(problem_list_path(res.settings.out_dir, exam.period, exam.department, exam.file),
                                     exam.problems, exam.sheet, exam.workbook.grid if exam.workbook else None)
     submission_id = _record(res, inbox_file, exam, archive, report)
     if submission_id is None:

@@ -17,6 +17,7 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
 from kaoping.config import IntakeSettings
+from sources.context import readable
 from sources.problems import FileRefused, make_problem
 
 GRID_COLUMNS = ["sheet", "row", "col", "cell", "value", "number_format", "uncached"]
@@ -40,7 +41,7 @@ def _cell(sheet: str, row: int, col: int, value: object, fmt: str | None = None,
 
 
 def _too_many_rows(path: Path, sheet: str | None, limits: IntakeSettings) -> FileRefused:
-    return FileRefused(make_problem("too_many_rows", path.name, sheet, value=f"超过 {limits.max_rows} 行",
+    return FileRefused(make_problem("too_many_rows", readable(path.name), sheet, value=f"超过 {limits.max_rows} 行",
                                     expected=f"不超过 {limits.max_rows} 行"))
 
 
@@ -203,8 +204,8 @@ def _csv_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str
     try:
         text = decoded_csv(path.read_bytes())
     except UnicodeDecodeError:
-        raise FileRefused(make_problem("unreadable", path.name, detail="无法识别文本编码")) from None
-    name = path.stem
+        raise FileRefused(make_problem("unreadable", readable(path.name), detail="无法识别文本编码")) from None
+    name = readable(path.stem)[:31]  # the "sheet" of a CSV is its file name, as Excel shows it
     rows = []
     for r, line in enumerate(csv.reader(io.StringIO(text)), start=1):
         if r > limits.max_rows:
@@ -217,7 +218,7 @@ def read_workbook(path: Path, container: str, limits: IntakeSettings) -> RawWork
     """The raw grid of a file already passed by `safety.check_file`; FileRefused when unreadable."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise FileRefused(make_problem("unsupported_type", path.name, value=suffix or "无扩展名",
+        raise FileRefused(make_problem("unsupported_type", readable(path.name), value=suffix or "无扩展名",
                                        expected="、".join(SUFFIXES)))
     if container == "ole":
         reader = _xls_rows
@@ -226,11 +227,11 @@ def read_workbook(path: Path, container: str, limits: IntakeSettings) -> RawWork
     elif container == "zip":
         reader = _ods_rows if suffix == ".ods" else _xlsx_rows
     else:
-        raise FileRefused(make_problem("unreadable", path.name, detail="文件内容与扩展名不符"))
+        raise FileRefused(make_problem("unreadable", readable(path.name), detail="文件内容与扩展名不符"))
     try:
         rows, sheets, meta = reader(path, limits)
     except FileRefused:
         raise
     except Exception as exc:  # every parser failure (bad XML, entity bombs, corrupt records) ends here
-        raise FileRefused(make_problem("unreadable", path.name, detail=type(exc).__name__)) from None
+        raise FileRefused(make_problem("unreadable", readable(path.name), detail=type(exc).__name__)) from None
     return RawWorkbook(pd.DataFrame(rows, columns=GRID_COLUMNS), sheets, meta)

@@ -7,6 +7,7 @@ from pathlib import Path
 import msoffcrypto
 
 from kaoping.config import IntakeSettings
+from sources.context import readable
 from sources.problems import FileRefused, make_problem
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -16,7 +17,7 @@ _MB = 1024 * 1024
 
 def _refuse(rule: str, path: Path, value: object = None, expected: str | None = None,
             detail: str | None = None) -> None:
-    raise FileRefused(make_problem(rule, path.name, value=value, expected=expected, detail=detail))
+    raise FileRefused(make_problem(rule, readable(path.name), value=value, expected=expected, detail=detail))
 
 
 def _check_zip(path: Path, limits: IntakeSettings) -> None:

@@ -44,7 +44,8 @@ def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.D
         value = None if r.value is None or pd.isna(r.value) or math.isinf(float(r.value)) else float(r.value)
         rows.append({"submission_id": submission_id, "unit_code": r.unit_code, "catalog_code": catalog_code,
                      "indicator_code": r.indicator_code, "period": period, "value": value,
-                     "raw_text": r.raw_text, "flags": r.flags or "", "sheet": r.sheet, "cell": r.cell})
+                     "raw_text": None if pd.isna(r.raw_text) else r.raw_text,  # NaN would be 'NaN' on PostgreSQL
+                     "flags": r.flags or "", "sheet": r.sheet, "cell": r.cell})
     return rows
 
 

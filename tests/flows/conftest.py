@@ -25,10 +25,14 @@ if "prefect" not in sys.modules:
 @pytest.fixture(scope="session", autouse=True)
 def prefect_home():
     """Prefect's home for this test process (ephemeral API database, results, logs)."""
+    from prefect.logging.handlers import APILogHandler
+    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
     with temporary_settings(updates={PREFECT_HOME: str(PRIVATE_HOME)}, restore_defaults={PREFECT_API_URL}):
         yield PRIVATE_HOME
+        APILogHandler().flush()  # the last run logs, before the API they go to stops
+        SubprocessASGIServer().stop()  # the ephemeral API, while pytest still captures its last log line
 
 
 UNITS = ("甲县", "乙县", "丙县", "丁县")  # codes U1..U4

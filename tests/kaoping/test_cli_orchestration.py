@@ -21,11 +21,15 @@ import flows  # noqa: E402,F401  (kaoping's Prefect defaults, as the CLI sets th
 @pytest.fixture(scope="module", autouse=True)
 def private_prefect(tmp_path_factory):
     """Prefect's home for these tests, never ~/.prefect; no server configured."""
+    from prefect.logging.handlers import APILogHandler
+    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
     with temporary_settings(updates={PREFECT_HOME: str(tmp_path_factory.mktemp("prefect-home"))},
                             restore_defaults={PREFECT_API_URL}):
         yield
+        APILogHandler().flush()  # the last run logs, before the API they go to stops
+        SubprocessASGIServer().stop()  # the ephemeral API the commands started
 
 
 def kaoping(capsys, *args: str) -> tuple[int, str, str]:
