@@ -103,8 +103,10 @@ def machine() -> dict:
         return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
 
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
+    # the load average says how far other work on the machine skewed the wall times
     return {"nproc": os.cpu_count(), "memory": sh("free -h | awk '/Mem:/ {print $2}'"), "cpu": cpu,
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
 def _num(value: float | None, digits: int = 2) -> str:

@@ -61,7 +61,7 @@ def _cells(book: RawWorkbook, sheet: str) -> shapes.Cells:
 def _chosen_catalog(catalogs: list[Catalog], department: str, long: pd.DataFrame) -> Catalog | None:
     """The catalog of the year whose collected indicators of this department the file carries most."""
     carried = set().union(*long["indicator_codes"]) if len(long) else set()
-    scored = [(len(carried & {i.code for i in c.collected(department)}), c) for c in catalogs if c.collected(department)]
+    scored = [(len(carried & {i.code for i in c.collected(department)}), c) for c in catalogs]
     scored = [s for s in scored if s[0] > 0]
     return max(scored, key=lambda s: s[0])[1] if scored else None
 
@@ -148,7 +148,8 @@ def examine(res, path: Path, validator: Validator, name_text: str, department_hi
     return _validated(exam, res, long, validator, history)
 
 
-def _validated(exam: Examination, res, long: pd.DataFrame, validator: Validator, history: History | None) -> Examination:
+def _validated(exam: Examination, res, long: pd.DataFrame, validator: Validator,
+               history: History | None) -> Examination:
     """GX suite plus the other checks over the cleaned rows; fills `values` and `problems`."""
     catalog, period = exam.catalog, exam.period
     rows = _resolved(long, res, catalog, exam.department, period)

@@ -89,7 +89,8 @@ class Validator:
         """Problems the suite finds in the rows (long table with unit_key/indicator_key/number_text/value)."""
         definition = self._definition(catalog, department, period, allowed, required)
         result = definition.run(batch_parameters={"dataframe": gx_frame(rows)},
-                                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]})
+                                result_format={"result_format": "COMPLETE",
+                                               "unexpected_index_column_names": ["row_id"]})
         self.results.append(result)
         problems: list[Problem] = []
         for outcome in result.results:

@@ -57,7 +57,9 @@ def demo_q4(tmp_path_factory) -> Path:
 
 
 def test_demo_then_nothing_new_then_rejection_and_status(demo_q4, capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "400")
+    from kaoping.cli import console
+
+    monkeypatch.setattr(console, "width", 400)  # tables and paths on one line each, whatever the terminal
     code, out, _ = kaoping(capsys, "demo", str(demo_q4))
     workbook = demo_q4 / "out" / "2025Q4" / "排名" / "demo-county-2025_2025Q4_考评排名.xlsx"
     assert code == 0 and workbook.is_file()

@@ -121,7 +121,8 @@ def _ods(path: Path, rows: list[list], manifest_extra: str = "") -> Path:
             return (f'<table:table-cell office:value-type="percentage" office:value="{v[1]}"><text:p>'
                     f"{v[1] * 100}%</text:p></table:table-cell>")
         if isinstance(v, (int, float)):
-            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            return (f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p>'
+                    "</table:table-cell>")
         return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
     body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
     content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:'

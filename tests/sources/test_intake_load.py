@@ -142,7 +142,8 @@ def test_template_round_trip_through_the_cli(res_db, tmp_path):
     assert [ws.cell(3, c).value for c in range(1, 5)] == ["单位代码", "单位名称", "涉政风险隐患排查处置率", "刑事案件立案数"]
     assert ws.protection.sheet and not ws["C5"].protection.locked and ws["A5"].protection.locked
     assert wb["_meta"].sheet_state == "hidden"
-    assert {str(dv.sqref): dv.type for dv in ws.data_validations.dataValidation} == {"C5:C7": "decimal", "D5:D7": "whole"}
+    validations = {str(dv.sqref): dv.type for dv in ws.data_validations.dataValidation}
+    assert validations == {"C5:C7": "decimal", "D5:D7": "whole"}
     for r, (a, b) in enumerate([(95.5, 12), (88, 3), (100, 0)], start=5):
         ws.cell(r, 3, a), ws.cell(r, 4, b)
     target = res_db.settings.inbox_dir / "公安局" / template.name
