@@ -118,7 +118,7 @@ def step_table(results: dict[str, Measurement]) -> Table:
     for col in ("step", "units", "status", "wall s", "inner s", "peak RSS MiB", "notes"):
         table.add_column(col, justify="right" if col.endswith(("s", "MiB", "units")) else "left")
     for m in results.values():
-        notes = m.detail or ", ".join(f"{k}={v}" for k, v in m.extra.items())
+        notes = "; ".join(filter(None, [m.detail, ", ".join(f"{k}={v}" for k, v in m.extra.items())]))
         table.add_row(m.label, f"{m.units:,}" if m.units else "", m.status, _num(m.seconds),
                       _num(m.inner_seconds, 3), _num(m.peak_rss_mb, 0), notes)
     return table
@@ -162,7 +162,7 @@ def markdown(doc: dict) -> str:
     lines = ["| step | units | status | wall s | inner s | peak RSS MiB | notes |",
              "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
     for m in doc["steps"].values():
-        notes = m["detail"] or ", ".join(f"{k}={v}" for k, v in m["extra"].items())
+        notes = "; ".join(filter(None, [m["detail"], ", ".join(f"{k}={v}" for k, v in m["extra"].items())]))
         lines.append(f"| {m['label']} | {m['units'] or ''} | {m['status']} | {_num(m['seconds'])} | "
                      f"{_num(m['inner_seconds'], 3)} | {_num(m['peak_rss_mb'], 0)} | {notes} |")
     lines += ["", "| figure | value | goal | met |", "| --- | ---: | --- | --- |"]

@@ -1,6 +1,6 @@
 """Deployments on a real Prefect server with real process workers (PostgreSQL warehouse, as in production).
 
-One server on a free loopback port and two workers (`w1`, `w2`) serve the whole module.
+One server on a free loopback port and two workers (`w1`, `w2`) serve the module (per test process).
 """
 from __future__ import annotations
 

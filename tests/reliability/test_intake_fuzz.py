@@ -134,7 +134,7 @@ def fuzz_res(tmp_path_factory, validator):
 COUNTER = itertools.count()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sheet=messy_sheets())
 def test_messy_sheets_are_read_exactly_or_rejected_at_the_planted_cell(fuzz_res, sheet):
     res, validator, folder = fuzz_res
