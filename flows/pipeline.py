@@ -101,6 +101,8 @@ def write_period(res: Resources, period: str) -> list[Path]:
     sent = tasks.distribute(res, period)
     if sent.failed:
         get_run_logger().warning("期间 %s 有 %d 份文件分发失败，下次运行时重试", period, len(sent.failed))
+    else:
+        state.mark_outputs_done(res, period)
     artifacts.post_outputs(period, paths)
     progress.report("outputs", period)
     return paths
@@ -157,7 +159,8 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
     res, summary = open_resources(workspace, database_url), RunSummary()
     try:
         summary.outcomes = ingest_files(res)
-        targets = list(periods) if periods else touched_periods(summary.outcomes) + state.unscored_periods(res)
+        targets = list(periods) if periods else (touched_periods(summary.outcomes) + state.unscored_periods(res)
+                                                 + state.unfinished_periods(res))
         targets = state.with_later_published(res, targets)
         score_in_order(res, targets, summary, publish=True)
         write_in_process(res, summary)

@@ -3,6 +3,9 @@ others, and who has sent what (for `kaoping status` and the intake artifact)."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -77,6 +80,43 @@ def outputs_fingerprint(res: Resources, period: str) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
         digest.update(f"|{path.relative_to(folder)}:".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _done_marker(res: Resources, period: str) -> Path:
+    return res.settings.state_dir / "outputs-done" / f"{period}.json"
+
+
+def _published_state(res: Resources, period: str) -> dict:
+    """The period's newest published runs as JSON-comparable data."""
+    return {code: list(run) if run else None for code, run in published_run_ids(res, period).items()}
+
+
+def mark_outputs_done(res: Resources, period: str) -> None:
+    """Record that the files of the period's current published runs were all written and sent."""
+    marker = _done_marker(res, period)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    tmp = marker.with_name(f".{marker.name}.tmp")
+    tmp.write_text(json.dumps(_published_state(res, period), sort_keys=True), encoding="utf-8")
+    os.replace(tmp, marker)
+
+
+def _is_done(res: Resources, period: str) -> bool:
+    marker = _done_marker(res, period)
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")) == _published_state(res, period)
+    except (OSError, ValueError):
+        return False
+
+
+def unfinished_periods(res: Resources) -> list[str]:
+    """Published periods whose files were not all written and sent (a run died mid-publish, a send failed).
+
+    A nightly run takes these up again, so a crash after publishing is repaired without an analyst.
+    """
+    with res.warehouse.session() as session:
+        published = session.scalars(select(ScoreRun.period).where(ScoreRun.status == "published")
+                                    .distinct()).all()
+    return sort_periods([p for p in published if not _is_done(res, p)])
 
 
 def expected_departments(res: Resources, period: str) -> set[str]:

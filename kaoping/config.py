@@ -97,6 +97,11 @@ class Settings(_Section):
     def outbox_dir(self) -> Path:
         return self.workspace / "outbox"
 
+    @property
+    def state_dir(self) -> Path:
+        """kaoping's own bookkeeping files (not for readers; outside out/ so outputs stay unchanged)."""
+        return self.workspace / ".kaoping"
+
 
 _ENV = {
     "KAOPING_DATABASE_URL": ("warehouse", "url"),

@@ -75,8 +75,8 @@ def jump_problems(rows: pd.DataFrame, history: pd.DataFrame, file: str, jump_z: 
     """Warnings for values far from the same unit's earlier values of the same indicator."""
     if history.empty:
         return []
-    by_key = {k: g.sort_values("ordinal")["value"].tolist()
-              for k, g in history.groupby(["unit_code", "indicator_code"])}
+    by_key = (history.sort_values("ordinal", kind="stable")
+              .groupby(["unit_code", "indicator_code"], sort=False)["value"].agg(list).to_dict())
     out = []
     for row in rows.itertuples(index=False):
         past = by_key.get((row.unit_code, row.indicator_key))

@@ -158,7 +158,7 @@ def _validated(exam: Examination, res, long: pd.DataFrame, validator: Validator,
     unit_names = dict(zip(res.registry.units["code"], res.registry.units["name"]))
     indicator_names = {i.code: i.name for i in catalog.all_indicators()}
     codes = sorted(in_scope["code"])
-    exam.problems += validator.validate(rows, catalog, exam.department, period, codes, codes, exam.file, unit_names)
+    exam.problems += validator.validate(rows, catalog, exam.department, codes, codes, exam.file, unit_names)
     exam.problems += checks.cell_problems(rows, exam.file, period, unit_names, indicator_names)
     if history is not None and len(rows):
         past = history(sorted(set(rows["unit_code"].dropna())), sorted(set(rows["indicator_key"])), period)

@@ -161,7 +161,10 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
                 return None
             return record_submission(session, record, exam.values, exam.problems)
     except IntegrityError:
-        return None  # another worker recorded the same bytes first
+        with res.warehouse.session() as session:
+            if known_sha256(session, [inbox_file.sha256]):
+                return None  # another worker recorded the same bytes first
+        raise
 
 
 def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:

@@ -131,8 +131,9 @@ def row_kind(row: dict[int, tuple], unit_text: str) -> str:
     first = next((str(v[0]).strip() for _, v in sorted(row.items()) if v[0] not in (None, "")), "")
     if not first and not unit_text:
         return "blank"
-    key = normalize_name(unit_text)
-    if any(key.endswith(w) or key == w for w in TOTAL_WORDS):
+    # 合计 is often typed in the 序号 column, merged across it and the unit column
+    keys = [normalize_name(text) for text in (unit_text, first)]
+    if any(key.endswith(w) for key in keys if key for w in TOTAL_WORDS):
         return "total"
     if normalize_name(first).startswith(NOTE_PREFIXES):
         return "note"

@@ -1,7 +1,7 @@
 """Great Expectations suites generated from the catalog, and the per-run validator (SPEC §6).
 
-A suite holds, for one catalog × department × period: allowed units and indicators, numeric
-text, each indicator's `range` and `integer`, uniqueness of unit × indicator, and completeness.
+A suite holds, for one catalog × department × list of units in scope: allowed units and
+indicators, numeric text, each indicator's `range` and `integer`, uniqueness of unit × indicator, and completeness.
 One ephemeral GX context serves a whole run; its results are kept for Data Docs.
 """
 from __future__ import annotations
@@ -57,7 +57,7 @@ def gx_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 class Validator:
-    """One ephemeral GX context for a run: suites built once per catalog × department × period."""
+    """One ephemeral GX context for a run: a suite built once per catalog × department × unit list."""
 
     def __init__(self) -> None:
         import great_expectations as gx
@@ -73,9 +73,10 @@ class Validator:
         self._definitions: dict[str, object] = {}
         self.results: list = []
 
-    def _definition(self, catalog: Catalog, department: str, period: str, allowed: list[str], required: list[str]):
+    def _definition(self, catalog: Catalog, department: str, allowed: list[str], required: list[str]):
         inputs = f"{catalog.sha256}|{','.join(allowed)}|{','.join(required)}"
-        name = f"{catalog.code}.{department}.{period}.{hashlib.sha256(inputs.encode()).hexdigest()[:8]}"
+        # keyed by content, not period: the quarters of a year share one suite when their units agree
+        name = f"{catalog.code}.{department}.{hashlib.sha256(inputs.encode()).hexdigest()[:12]}"
         if name not in self._definitions:
             suite = self.context.suites.add(self._gx.ExpectationSuite(name=name))
             for cls, kwargs, meta in _expectation_specs(catalog, department, allowed, required):
@@ -84,10 +85,10 @@ class Validator:
                 self._gx.ValidationDefinition(name=name, data=self._batch, suite=suite))
         return self._definitions[name]
 
-    def validate(self, rows: pd.DataFrame, catalog: Catalog, department: str, period: str,
+    def validate(self, rows: pd.DataFrame, catalog: Catalog, department: str,
                  allowed: list[str], required: list[str], file: str, unit_names: dict[str, str]) -> list[Problem]:
         """Problems the suite finds in the rows (long table with unit_key/indicator_key/number_text/value)."""
-        definition = self._definition(catalog, department, period, allowed, required)
+        definition = self._definition(catalog, department, allowed, required)
         result = definition.run(batch_parameters={"dataframe": gx_frame(rows)},
                                 result_format={"result_format": "COMPLETE",
                                                "unexpected_index_column_names": ["row_id"]})

@@ -17,8 +17,14 @@ _PARAMETERS = ("target", "floor", "ceiling", "base", "step", "min_points", "per"
 
 
 def _upsert(session: Session, model, rows: list[dict]) -> None:
+    """Insert new rows and update changed ones; unchanged rows cost one bulk read, not a merge each."""
+    keys = [c.key for c in model.__mapper__.primary_key]
+    columns = list(rows[0]) if rows else []
+    existing = {tuple(getattr(obj, k) for k in keys): {c: getattr(obj, c) for c in columns}
+                for obj in session.scalars(select(model))}
     for row in rows:
-        session.merge(model(**row))
+        if existing.get(tuple(row[k] for k in keys)) != row:
+            session.merge(model(**row))
 
 
 def sync_registry(session: Session, registry: Registry) -> None:

@@ -136,3 +136,22 @@ def test_nightly_and_backfill_at_once_leave_no_duplicate_or_missing_rows(tiny):
         assert csv_rows(tiny.root / "out" / period / "rankings.csv") == ranking
     assert {u: r[2] for u, r in published_ranking(res, "2025Q1").items()} == {"U1": 1, "U2": 1, "U3": 1, "U4": -3}
     res.close()
+
+
+def test_nightly_finishes_a_period_whose_publishing_died(tiny):
+    tiny.send_quarters(QUARTERS[:2])
+    nightly(workspace=str(tiny.root), database_url=tiny.database_url)
+    res = tiny.resources()
+    counts, ids = row_counts(res), run_ids(res)
+    workbook = tiny.root / "out" / "2024Q2" / "排名" / "tiny-2024_2024Q2_考评排名.xlsx"
+    before = workbook.read_bytes()
+    # what a kill -9 between publishing the run and writing its files leaves behind
+    workbook.unlink()
+    (tiny.root / ".kaoping" / "outputs-done" / "2024Q2.json").unlink()
+
+    again = nightly(workspace=str(tiny.root), database_url=tiny.database_url)
+
+    assert list(again.runs) == ["2024Q2"] and again.outcomes == []
+    assert workbook.read_bytes() == before
+    assert row_counts(res) == counts and run_ids(res) == ids
+    assert nightly(workspace=str(tiny.root), database_url=tiny.database_url).runs == {}

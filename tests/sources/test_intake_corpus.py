@@ -49,6 +49,22 @@ def test_wide_with_title_blank_total_and_signature_rows(res, validator):
     assert exam.values.set_index(["unit_code", "indicator_code"]).loc[("U02", "C01-02"), "cell"] == "C6"
 
 
+def test_total_row_typed_in_the_serial_number_column_is_skipped(res, validator):
+    rows = [TITLE, ["序号", *HEADER], *[[i, *row] for i, row in enumerate(GOOD_ROWS, start=1)],
+            ["合  计", None, 283.5, 15]]
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.active.merge_cells("A6:B6")
+    path = inbox(res, "公安局_2025Q3.xlsx")
+    path.parent.mkdir(parents=True)
+    wb.save(path)
+    exam = examined(res, validator, path, department_hint="公安局")
+    assert exam.accepted, exam.problems
+    assert values(exam) == GOOD
+    assert found(exam) == {("total_row_skipped", "B6")}
+
+
 def test_two_row_merged_header_with_alias_and_unit_suffix(res, validator):
     wb = Workbook()
     ws = wb.active
