@@ -213,7 +213,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
     for path in ranking_workbooks(Path(ws)):
-        console.print(f"排名表 / ranking workbook: [bold]{path}[/bold]", highlight=False)
+        console.print(f"排名表 / ranking workbook: [bold]{path}[/bold]", highlight=False, soft_wrap=True)
 
 
 def ranking_workbooks(workspace: Path) -> list[Path]:
