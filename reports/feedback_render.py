@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from copy import copy
 
-from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -12,7 +11,7 @@ from reports import texts
 from reports.data import RunData
 from reports.fastxlsx import Layout, Template
 from reports.feedback import WIDTHS, FeedbackContext, feedback_layout
-from reports.xlsx import (ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
+from reports.xlsx import (style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
                           NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup,
                           set_widths, workbook_bytes)
 
@@ -37,19 +36,8 @@ for _kind, _font, _fill in (("sec", HEADER, SECTION_FILL), ("row", BODY, None)):
 
 def _register(ws) -> dict:
     """Every palette style added to the workbook, in order; key → style array."""
-    arrays = {}
-    for key, (font, bordered, fill, fmt, align) in PALETTE.items():
-        cell = Cell(ws)
-        cell.font, cell.alignment = font, align
-        if bordered:
-            cell.border = BORDER
-        if fill is not None:
-            cell.fill = fill
-        if fmt:
-            cell.number_format = fmt
-        ws.parent._cell_styles.add(cell._style)
-        arrays[key] = cell._style
-    return arrays
+    return {key: style_array(ws, font, bordered, fill, fmt, align)
+            for key, (font, bordered, fill, fmt, align) in PALETTE.items()}
 
 
 def _chart(ws, header: int, n: int) -> None:

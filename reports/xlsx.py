@@ -80,19 +80,27 @@ def _style_id(ws: Worksheet, font: Font, border: bool, fill: PatternFill | None,
     key = (id(font), border, id(fill), number_format, id(align), quote)
     hit = cache.get(key)
     if hit is None:
-        cell = Cell(ws)
-        cell.font = font
-        if border:
-            cell.border = BORDER
-        if fill is not None:
-            cell.fill = fill
-        if number_format:
-            cell.number_format = number_format
-        if align is not None:
-            cell.alignment = align
-        cell.quotePrefix = quote
-        hit = cache[key] = (ws.parent._cell_styles.add(cell._style), (font, fill, align))  # refs keep ids unique
+        style = style_array(ws, font, border, fill, number_format, align, quote)
+        hit = cache[key] = (ws.parent._cell_styles.add(style), (font, fill, align))  # refs keep ids unique
     return hit[0]
+
+
+def style_array(ws: Worksheet, font: Font, border: bool, fill: PatternFill | None,
+                number_format: str | None, align: Alignment | None, quote: bool = False):
+    """A cell style built through openpyxl's setters and registered in the workbook."""
+    cell = Cell(ws)
+    cell.font = font
+    if border:
+        cell.border = BORDER
+    if fill is not None:
+        cell.fill = fill
+    if number_format:
+        cell.number_format = number_format
+    if align is not None:
+        cell.alignment = align
+    cell.quotePrefix = quote
+    ws.parent._cell_styles.add(cell._style)
+    return cell._style
 
 
 def _sheet(ws: Worksheet) -> dict:

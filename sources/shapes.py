@@ -155,16 +155,23 @@ def _is_measure_row(row: dict[int, tuple], header: Header, unit_text: str) -> bo
                                 for v in values) and (not unit_text or "单位" in unit_text)
 
 
-def wide_rows(cells: Cells, header: Header) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(long table, skipped 合计 rows) of a wide sheet: one long row per unit row × indicator column."""
-    out, skipped = [], []
+def _data_rows(cells: Cells, header: Header, skipped: list):
+    """(row number, row, unit text, unit cell) of each data row below the header; 合计 rows go to `skipped`."""
     for r in sorted(x for x in cells if x > header.rows[-1]):
         row = cells[r]
         unit, unit_cell = _unit_text(row, header, r)
         kind = row_kind(row, unit)
         if kind == "total":
             skipped.append((header.sheet, r, unit_cell, unit))
-        if kind != "data" or (r == header.rows[-1] + 1 and _is_measure_row(row, header, unit)):
+        elif kind == "data":
+            yield r, row, unit, unit_cell
+
+
+def wide_rows(cells: Cells, header: Header) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(long table, skipped 合计 rows) of a wide sheet: one long row per unit row × indicator column."""
+    out, skipped = [], []
+    for r, row, unit, unit_cell in _data_rows(cells, header, skipped):
+        if r == header.rows[-1] + 1 and _is_measure_row(row, header, unit):
             continue
         for c, codes in header.indicator_cols.items():
             v, f, u, ref = row.get(c, (None, None, False, None))
@@ -175,14 +182,7 @@ def wide_rows(cells: Cells, header: Header) -> tuple[pd.DataFrame, pd.DataFrame]
 def long_rows(cells: Cells, header: Header, lookup) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(long table, skipped 合计 rows) of a long sheet (单位, 指标, 数值[, 期间])."""
     out, skipped = [], []
-    for r in sorted(x for x in cells if x > header.rows[-1]):
-        row = cells[r]
-        unit, unit_cell = _unit_text(row, header, r)
-        kind = row_kind(row, unit)
-        if kind == "total":
-            skipped.append((header.sheet, r, unit_cell, unit))
-        if kind != "data":
-            continue
+    for r, row, unit, unit_cell in _data_rows(cells, header, skipped):
         text = row.get(header.indicator_col, ("",))[0]
         v, f, u, ref = row.get(header.value_col, (None, None, False, None))
         period = row.get(header.period_col, (None,))[0] if header.period_col else None

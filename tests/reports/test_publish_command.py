@@ -1,7 +1,7 @@
 """`kaoping publish --period P` end to end: the engine's draft run is published, written, distributed."""
 from __future__ import annotations
 
-from conftest import EXPECTED_CSV, build_published
+from report_kit import EXPECTED_CSV, build_published
 from typer.testing import CliRunner
 
 from kaoping import commands  # noqa: F401  (registers the commands)
@@ -26,7 +26,7 @@ def test_publish_scores_of_the_engine_end_to_end(tmp_path, db_url):
     with res.warehouse.session() as session:
         assert queries.latest_run(session, "t-county-2025", "2025Q3", status="published").id == run_id
     out = res.workspace / "out" / "2025Q3"
-    # the engine's ranking agrees with the one worked out by hand in conftest
+    # the engine's ranking agrees with the one worked out by hand in report_kit
     assert (out / "rankings.csv").read_text(encoding="utf-8-sig") == EXPECTED_CSV
     assert (out / "排名" / "t-county-2025_2025Q3_考评排名.xlsx").exists()
     assert sorted(p.name for p in (res.workspace / "outbox").iterdir()) == ["A01", "A02", "leaders"]

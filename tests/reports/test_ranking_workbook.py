@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import INJECTED_FILE, build_published
+from report_kit import INJECTED_FILE, build_published
 
 from reports.publish import write_outputs
 

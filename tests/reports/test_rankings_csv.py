@@ -1,7 +1,7 @@
 """rankings.csv exactly as SPEC §8 fixes it."""
 from __future__ import annotations
 
-from conftest import CATALOG, EXPECTED_CSV, UNITS, build_published
+from report_kit import CATALOG, EXPECTED_CSV, UNITS, build_published
 
 from reports.publish import write_outputs
 
