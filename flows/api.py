@@ -1,6 +1,8 @@
 """Reaching Prefect's API before any flow runs."""
 from __future__ import annotations
 
+import threading
+
 from prefect.client.orchestration import get_client
 
 
@@ -13,3 +15,24 @@ def start_api() -> None:
     """
     with get_client(sync_client=True) as client:
         client.hello()
+
+
+class ApiStarter:
+    """`start_api` in a background thread: the ephemeral server's start-up (several seconds, in its
+    own process) overlaps the command's own imports and checks. `wait()` re-raises its failure."""
+
+    def __init__(self) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="prefect-api-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            start_api()
+        except BaseException as exc:  # handed to the main thread by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

@@ -12,10 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.futures import PrefectFuture
 
 from flows import artifacts, fanout, progress, state, tasks
 from kaoping.resources import Resources
 from scoring.periods import Period, period_range, sort_periods
+
+
+# files per intake task: validated in one GX run each (fewer, larger runs are cheaper), while a
+# retry after a failure redoes little
+FILES_PER_TASK = 16
 
 
 @dataclass
@@ -57,14 +63,15 @@ def touched_periods(outcomes: list) -> list[str]:
 
 
 def ingest_files(res: Resources) -> list:
-    """Every new inbox file processed in received order, one at a time (GX is not run concurrently)."""
+    """Every new inbox file processed in received order, a chunk per task (GX is not run concurrently)."""
     found = tasks.discover_files(res)
     progress.report("ingest-total", len(found))
     validator = tasks.new_validator() if found else None
     outcomes = []
-    for inbox_file in found:
-        outcomes.append(tasks.process_file(res, inbox_file, validator))
-        progress.report("ingest", Path(inbox_file.path).name)
+    for start in range(0, len(found), FILES_PER_TASK):
+        chunk = found[start:start + FILES_PER_TASK]
+        outcomes += tasks.process_files(res, chunk, validator, len(chunk),
+                                        lambda outcome: progress.report("ingest", Path(outcome.path).name))
     missing = {p: state.missing_departments(res, p, state.submissions(res, p)) for p in touched_periods(outcomes)}
     artifacts.post_intake(outcomes, missing)
     get_run_logger().info("收到 %d 个文件，退回 %d 个", len(outcomes),
@@ -95,9 +102,10 @@ def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publ
         logger.warning("以下期间没有已接收的报送，未排名：%s", "、".join(summary.skipped))
 
 
-def write_period(res: Resources, period: str) -> list[Path]:
-    """The period's output files written and distributed; a link artifact of them."""
-    paths = tasks.write_outputs(res, period)
+def write_period(res: Resources, period: str, written: PrefectFuture | None = None) -> list[Path]:
+    """The period's output files written (or awaited, when `written` was submitted earlier) and
+    distributed; a link artifact of them."""
+    paths = written.result() if written is not None else tasks.write_outputs(res, period)
     sent = tasks.distribute(res, period)
     if sent.failed:
         get_run_logger().warning("期间 %s 有 %d 份文件分发失败，下次运行时重试", period, len(sent.failed))
@@ -108,12 +116,29 @@ def write_period(res: Resources, period: str) -> list[Path]:
     return paths
 
 
+class OutputWriter:
+    """Each period's files submitted the moment it is published; written in worker processes
+    while the flow scores the next period, then awaited and distributed in time order."""
+
+    def __init__(self, res: Resources) -> None:
+        self.res, self.pending = res, {}
+
+    def submit(self, period: str) -> None:
+        self.pending[period] = tasks.write_outputs.submit(self.res, period)
+
+    def finish(self, summary: RunSummary) -> None:
+        progress.report("outputs-total", len(self.pending))
+        for period, written in self.pending.items():
+            summary.outputs[period] = write_period(self.res, period, written)
+
+
 def write_in_process(res: Resources, summary: RunSummary) -> None:
-    """The files of every period that has runs, one period after another in this process."""
-    progress.report("outputs-total", sum(bool(ids) for ids in summary.runs.values()))
+    """The files of every period that has runs."""
+    writer = OutputWriter(res)
     for period, run_ids in summary.runs.items():
         if run_ids:
-            summary.outputs[period] = write_period(res, period)
+            writer.submit(period)
+    writer.finish(summary)
 
 
 @flow(name="ingest")
@@ -162,8 +187,9 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
         targets = list(periods) if periods else (touched_periods(summary.outcomes) + state.unscored_periods(res)
                                                  + state.unfinished_periods(res))
         targets = state.with_later_published(res, targets)
-        score_in_order(res, targets, summary, publish=True)
-        write_in_process(res, summary)
+        writer = OutputWriter(res)
+        score_in_order(res, targets, summary, publish=True, after_publish=writer.submit)
+        writer.finish(summary)
         return summary
     finally:
         res.close()
@@ -182,8 +208,9 @@ def backfill(workspace: str, first: str, last: str, grain: str | None = None, re
             summary.outcomes = ingest_files(res)
         periods = state.with_later_published(res, backfill_periods(first, last, grain))
         if not fanout.available():
-            score_in_order(res, periods, summary, publish=True)
-            write_in_process(res, summary)
+            writer = OutputWriter(res)
+            score_in_order(res, periods, summary, publish=True, after_publish=writer.submit)
+            writer.finish(summary)
             return summary
         submitted = {}
         score_in_order(res, periods, summary, publish=True, after_publish=lambda p: submitted.update(

@@ -6,6 +6,7 @@ pays for importing the intake stack (Great Expectations), and the reverse.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from prefect import task
@@ -43,14 +44,20 @@ def new_validator():
         return Validator()
 
 
-@task(name="process-file", task_run_name="file-{inbox_file.sha256:.12}", tags=[WAREHOUSE_TAG],
-      cache_policy=NO_CACHE, **IO_RETRIES)
-def process_file(res: Resources, inbox_file, validator):
-    """One file validated, then loaded or rejected in one transaction."""
-    from sources.intake import process_file as process
+@task(name="process-files", task_run_name="files-{inbox_files[0].sha256:.12}-{n_files}",
+      tags=[WAREHOUSE_TAG], cache_policy=NO_CACHE, **IO_RETRIES)
+def process_files(res: Resources, inbox_files: list, validator, n_files: int,
+                  done: Callable[[object], None] = lambda outcome: None) -> list:
+    """A chunk of files validated together (one GX run), then each loaded or rejected in its own
+    transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
+    from sources.intake import process_files as process
 
+    outcomes = []
     with GX_LOCK:
-        return process(res, inbox_file, validator)
+        for outcome in process(res, inbox_files, validator):
+            outcomes.append(outcome)
+            done(outcome)
+    return outcomes
 
 
 @task(name="score", task_run_name="score-{catalog_code}-{period}", tags=[WAREHOUSE_TAG],
@@ -86,22 +93,27 @@ def outputs_cache_key(context: TaskRunContext, parameters: dict) -> str:
     return f"kaoping-outputs-{outputs_fingerprint(parameters['res'], parameters['period'])}"
 
 
+def unless_a_worker_died(task, task_run, state) -> bool:
+    """Retry I/O failures, not a killed worker: what killed it (memory, an operator) would again."""
+    from flows.workers import WorkerDied
+
+    try:
+        state.result()
+    except WorkerDied:
+        return False
+    except Exception:
+        return True
+    return True
+
+
 @task(name="write-outputs", task_run_name="outputs-{period}", cache_key_fn=outputs_cache_key,
-      persist_result=True, **IO_RETRIES)
+      persist_result=True, retry_condition_fn=unless_a_worker_died, **IO_RETRIES)
 def write_outputs(res: Resources, period: str) -> list[Path]:
-    """The period's workbooks and rankings.csv (unchanged files are not rewritten).
+    """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
+    worker process so that the flow goes on scoring meanwhile."""
+    from flows import workers
 
-    Written again when a run of the period was published meanwhile by a concurrent flow, so
-    the last files written are always those of the newest published runs.
-    """
-    from flows.state import published_run_ids
-    from reports.publish import write_outputs as write
-
-    while True:
-        runs = published_run_ids(res, period)
-        paths = write(res, period)
-        if published_run_ids(res, period) == runs:
-            return paths
+    return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
 
 
 @task(name="distribute", task_run_name="distribute-{period}", tags=[WAREHOUSE_TAG],

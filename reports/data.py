@@ -7,15 +7,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kaoping.resources import Resources
 from reports import texts
 from scoring.catalog import Catalog
 from scoring.periods import Period
 from warehouse import queries
+from warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# the columns of RunData.details read from the warehouse, numbers as float (NaN = NULL), every other
+# one categorical; indicator_name, unit, file_name and department are derived from them
+DETAIL_COLUMNS = (FactScore.unit_code, FactScore.indicator_code, FactScore.value_used, FactScore.score,
+                  FactScore.points, FactScore.flags, FactScore.value_period, FactValue.raw_text,
+                  FactValue.sheet, FactValue.cell, FactValue.submission_id)
+DETAIL_NUMBERS = ("value_used", "score", "points")
+FETCH_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,89 @@ def _run_info(run) -> RunInfo:
                    run.data_cutoff_at, dict(run.produced_by or {}), dict(run.parameters or {}))
 
 
+def _coded(values: np.ndarray, table: dict) -> np.ndarray:
+    """Codes of `values` in `table` (value → code, seeded {None: -1}; new values are added)."""
+    codes, uniques = pd.factorize(values)
+    known = np.array([table.setdefault(v, len(table) - 1) for v in uniques.tolist()] + [-1], dtype=np.int32)
+    return known[codes]
+
+
+def relabelled(column: pd.Series, labels: dict) -> pd.Categorical:
+    """A categorical column whose categories are replaced by `labels[category]` (missing → NaN)."""
+    new, uniques = pd.factorize(pd.Series([labels.get(c) for c in column.cat.categories], dtype=object))
+    codes = column.cat.codes.to_numpy()
+    return pd.Categorical.from_codes(np.where(codes >= 0, new[codes] if len(new) else -1, -1), uniques)
+
+
+def positions(column: pd.Series, order: list) -> np.ndarray:
+    """For each row of a categorical column, the place of its value in `order` (-1: not there)."""
+    place = {v: k for k, v in enumerate(order)}
+    by_code = np.array([place.get(c, -1) for c in column.cat.categories] + [-1], dtype=np.int64)
+    return by_code[column.cat.codes.to_numpy()]
+
+
+def grids(data: RunData, indicators: list, columns: dict[str, tuple[np.ndarray, object]]) -> dict[str, np.ndarray]:
+    """Per-details-row `columns` {name: (values, fill)} laid out ranked unit × indicator (ranking
+    order × `indicators`), `fill` where a unit has no row for an indicator."""
+    rows = positions(data.details["unit_code"], list(data.rankings["unit_code"]))
+    cols = positions(data.details["indicator_code"], [i.code for i in indicators])
+    present = (rows >= 0) & (cols >= 0)
+    rows, cols = rows[present], cols[present]
+    out = {}
+    for name, (values, fill) in columns.items():
+        values = np.asarray(values)
+        out[name] = np.full((len(data.rankings), len(indicators)), fill, dtype=values.dtype)
+        out[name][rows, cols] = values[present]
+    return out
+
+
+def _detail_rows(session: Session, run_id: int):
+    """The raw rows of a run's scores with their source cells, in chunks of FETCH_ROWS.
+
+    Through the DB-API cursor: SQLAlchemy's row objects cost more than the rest of the read.
+    """
+    stmt = (select(*DETAIL_COLUMNS).outerjoin(FactValue, FactValue.id == FactScore.fact_value_id)
+            .where(FactScore.run_id == int(run_id)).order_by(FactScore.unit_code, FactScore.indicator_code))
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def score_details(session: Session, run_id: int, catalog_code: str) -> pd.DataFrame:
+    """One row per unit × indicator of a run (unit, indicator order), compact enough for 20,000 units:
+    value used, score, points, flags, value period, source cell, file and department, indicator name and unit."""
+    names = [c.key for c in DETAIL_COLUMNS]
+    count = session.scalar(select(func.count()).select_from(FactScore).where(FactScore.run_id == run_id))
+    columns = {n: np.empty(count, dtype=float if n in DETAIL_NUMBERS else np.int32) for n in names}
+    tables = {n: {None: -1} for n in names if n not in DETAIL_NUMBERS}
+    done = 0
+    for rows in _detail_rows(session, run_id):  # filled in place: no per-chunk arrays to join
+        table = np.array(rows, dtype=object)  # one 2-D array: far cheaper than transposing the tuples
+        for k, name in enumerate(names):
+            columns[name][done:done + len(rows)] = (np.array(table[:, k].tolist(), dtype=float)
+                                                    if name in DETAIL_NUMBERS else _coded(table[:, k], tables[name]))
+        done += len(rows)
+    frame = pd.DataFrame({n: columns.pop(n)[:done] for n in DETAIL_NUMBERS})
+    for name, table in tables.items():
+        frame[name] = pd.Categorical.from_codes(columns.pop(name)[:done], [v for v in table if v is not None])
+    indicators = session.execute(select(DimIndicator.code, DimIndicator.name, DimIndicator.unit)
+                                 .where(DimIndicator.catalog_code == catalog_code)).all()
+    frame["indicator_name"] = relabelled(frame["indicator_code"], {c: n for c, n, _ in indicators})
+    frame["unit"] = relabelled(frame["indicator_code"], {c: u or "" for c, _, u in indicators})
+    sources = session.execute(select(Submission.id, Submission.file_name, Submission.department_code,
+                                     DimDepartment.name)
+                              .outerjoin(DimDepartment, DimDepartment.code == Submission.department_code)
+                              .where(Submission.id.in_(list(frame["submission_id"].cat.categories)))).all()
+    frame["file_name"] = relabelled(frame["submission_id"], {i: f for i, f, _, _ in sources})
+    frame["department"] = relabelled(frame["submission_id"], {i: n or d for i, _, d, n in sources})
+    return frame
+
+
 def published_runs(res: Resources, period: str) -> list[RunData]:
     """The latest published run of every catalog of the period, with its frames (catalog order)."""
     p = Period.parse(period)
@@ -110,7 +204,7 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
                 catalog=catalog, period=p, run=_run_info(run), tz=tz,
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
-                details=queries.score_details(session, run.id, catalog.code),
+                details=score_details(session, run.id, catalog.code),
                 submissions=queries.submission_rows(session, catalog.code, p.code),
                 history=queries.ranking_history(session, catalog.assessed_kind, p.code)))
     return out

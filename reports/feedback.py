@@ -1,57 +1,126 @@
 """Per-unit feedback (反馈/<code>_<name>.xlsx): scores, points lost and why, gaps, trend, as a Layout."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
 
 from reports import texts
-from reports.data import RunData, scheme_name
+from reports.data import RunData, grids, scheme_name
 from reports.ranking_sheets import subtitle
-from reports.reasons import loss_reason, points_lost
+from reports.reasons import Peers, loss_reason, points_lost
 from reports.fastxlsx import Layout
-from reports.xlsx import round2, wrapped_lines
+from reports.xlsx import round2, round2_array, wrapped_lines
 from scoring.catalog import Catalog
 
 WIDTHS = [13, 28, 9, 10, 8, 8, 8, 44]
+REASON_CACHE = 200_000  # loss reasons kept per run (bounds memory at province scale)
+
+
+class Standings:
+    """One ranking's (rank, total, unit name) entries, indexed to find the unit just above a rank."""
+
+    def __init__(self, entries: list[tuple[int, float, str]]):
+        self.lowest: dict[int, tuple[int, float, str]] = {}  # rank → its entry with the lowest total
+        for entry in entries:
+            if entry[0] not in self.lowest or entry[1] < self.lowest[entry[0]][1]:
+                self.lowest[entry[0]] = entry
+        self.ranks = sorted(self.lowest)
+
+    def above(self, rank: int) -> tuple[int, float, str] | None:
+        """The entry ranked just above `rank` (the lowest total among ties), None for the top."""
+        k = bisect_left(self.ranks, rank)
+        return self.lowest[self.ranks[k - 1]] if k else None
 
 
 @dataclass
 class FeedbackContext:
-    """What every unit's feedback of one run shares, indexed once for speed."""
+    """What every unit's feedback of one run shares, computed once: the indicator table's values
+    as ranked unit × indicator grids (rows in ranking order; NaN / -1 where the unit has no score
+    row), peer values, standings, history."""
 
-    details: dict[str, list]
+    indicators: list
+    points: np.ndarray  # points of the scored indicators (NaN for the others)
+    values: np.ndarray  # value used
+    scores: np.ndarray  # score (NaN also where excluded)
+    flags: np.ndarray  # codes into flag_labels
+    flag_labels: list[str]
+    periods: np.ndarray  # codes into period_labels
+    period_labels: list[str]
+    peers: dict[tuple, Peers]
     categories: dict[str, dict[str, float]]
-    peers: dict[tuple, list[float]]
     history: dict[str, list]
-    totals: dict[object, list[tuple[int, float, str]]]
+    standings: dict[object, Standings]
     ranked: dict[object, int]
+    reasons: dict[tuple, str] = field(default_factory=dict)  # loss_reason by its arguments
+
+    def reason(self, k: int, value: float | None, score: float | None, flag: int, period: int, group) -> str:
+        """loss_reason of indicator k; the same arguments recur across units (threshold values, 缺报…)."""
+        key = (k, value, score, flag, period, group)
+        text = self.reasons.get(key)
+        if text is None:
+            if len(self.reasons) >= REASON_CACHE:
+                self.reasons.clear()
+            ind = self.indicators[k]
+            text = self.reasons[key] = loss_reason(
+                ind, value, score, ind.points, self.flag_labels[flag] if flag >= 0 else None,
+                self.period_labels[period] if period >= 0 else None, self.peers.get((group, ind.code), ()))
+        return text
+
+
+def feedback_indicators(catalog: Catalog) -> list:
+    """The indicators of the feedback table, in order: by category, then bonus, penalties, vetoes."""
+    return [i for c in catalog.categories for i in c.indicators] + [*catalog.bonus, *catalog.penalties,
+                                                                     *catalog.vetoes]
+
+
+def _peers(data: RunData) -> dict[tuple, Peers]:
+    """Per (group, indicator): the values used of every unit with one."""
+    d = data.details
+    groups = dict(zip(data.rankings["unit_code"], data.rankings["group"]))
+    units, codes = d["unit_code"].cat, d["indicator_code"].cat
+    labels: dict = {}  # group → its number (None, the ungrouped, too)
+    group_of = np.array([labels.setdefault(groups.get(c), len(labels)) for c in [*units.categories, None]])
+    values = d["value_used"].to_numpy()
+    keep = ~np.isnan(values)
+    keys = pd.DataFrame({"group": group_of[units.codes.to_numpy()[keep]],
+                         "indicator": codes.codes.to_numpy()[keep], "value": values[keep]})
+    names = list(labels)
+    return {(names[g], codes.categories[i]): Peers(np.sort(part.to_numpy()).tolist())
+            for (g, i), part in keys.groupby(["group", "indicator"], sort=False)["value"]}
 
 
 def feedback_context(data: RunData) -> FeedbackContext:
-    """Per-unit details and history, per-group peer values and standings."""
-    group_of = dict(zip(data.rankings["unit_code"], data.rankings["group"]))
-    details, peers, history, totals = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
-    for d in data.details.itertuples():
-        details[d.unit_code].append(d)
-        if d.value_used is not None and d.value_used == d.value_used:
-            peers[(group_of.get(d.unit_code), d.indicator_code)].append(float(d.value_used))
+    """The grids of the indicator tables, per-group peer values and standings, per-unit history."""
+    indicators, d = feedback_indicators(data.catalog), data.details
+    flags, periods = d["flags"].cat, d["value_period"].cat
+    laid = grids(data, indicators, {"values": (d["value_used"].to_numpy(), np.nan),
+                                    "scores": (d["score"].to_numpy(), np.nan),
+                                    "flags": (flags.codes.to_numpy(), -1), "periods": (periods.codes.to_numpy(), -1)})
     categories: dict[str, dict[str, float]] = defaultdict(dict)
     for c in data.categories.itertuples():
         categories[c.unit_code][c.category_code] = c.score
+    history: dict[str, list] = defaultdict(list)
     for h in data.history.itertuples():
         history[h.unit_code].append(h)
+    totals: dict[object, list] = defaultdict(list)
     for r in data.rankings.itertuples():
         totals[r.group].append((int(r.rank), round2(r.total), r.unit_name))
-    return FeedbackContext(details, categories, peers, history, totals, {g: len(v) for g, v in totals.items()})
+    points = np.array([i.points if i.kind == "scored" and i.points is not None else np.nan for i in indicators])
+    return FeedbackContext(indicators, round2_array(points), laid["values"], laid["scores"], laid["flags"],
+                           [str(c) for c in flags.categories], laid["periods"], [str(c) for c in periods.categories],
+                           _peers(data), categories, history, {g: Standings(v) for g, v in totals.items()},
+                           {g: len(v) for g, v in totals.items()})
 
 
-def gap_above_text(rank: int, total: float, standings: list[tuple[int, float, str]]) -> str:
+def gap_above_text(rank: int, total: float, standings: Standings) -> str:
     """How far the unit is behind the unit ranked just above it (in its own ranking)."""
-    above = [s for s in standings if s[0] < rank]
-    if not above:
+    nearest = standings.above(rank)
+    if nearest is None:
         return texts.TOP_RANK
-    best_rank = max(s[0] for s in above)
-    nearest = min((s for s in above if s[0] == best_rank), key=lambda s: s[1])
     return texts.GAP_ABOVE.format(above=nearest[2], gap=round2(nearest[1] - round2(total)))
 
 
@@ -71,32 +140,41 @@ def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) 
     return texts.GAP_GRADE.format(grade=target.name, min_score=target.min_score, gap=gap)
 
 
-def indicator_rows(data: RunData, ctx: FeedbackContext, unit_code: str, group) -> list[tuple[str, list]]:
-    """(kind, row) pairs: a row per category (kind 'section') followed by its indicators."""
-    mine = {d.indicator_code: d for d in ctx.details.get(unit_code, [])}
-    cat_scores = ctx.categories.get(unit_code, {})
+def _nan_none(value: float) -> float | None:
+    return None if value != value else value
+
+
+def indicator_rows(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, list]]:
+    """(kind, row) pairs: a row per category (kind 'section') followed by its indicators
+    (`r` is the unit's ranking row)."""
+    cat_scores = ctx.categories.get(r.unit_code, {})
+    rows = iter(_indicator_values(ctx, r.Index, r.group))
     out: list[tuple[str, list]] = []
     for cat in data.catalog.categories:
         score = round2(cat_scores.get(cat.code))
         out.append(("section", [cat.code, cat.name, "", "", score, round2(cat.points),
                                 points_lost(score, cat.points), ""]))
-        out += [("row", _indicator_row(ind, mine.get(ind.code), ctx, group)) for ind in cat.indicators]
+        out += [("row", next(rows)) for _ in cat.indicators]
     extras = [*data.catalog.bonus, *data.catalog.penalties, *data.catalog.vetoes]
     if extras:
         out.append(("section", ["", texts.SECTION_EXTRAS, "", "", None, None, None, ""]))
-        out += [("row", _indicator_row(ind, mine.get(ind.code), ctx, group)) for ind in extras]
+        out += [("row", next(rows)) for _ in extras]
     return out
 
 
-def _indicator_row(ind, d, ctx: FeedbackContext, group) -> list:
-    value = None if d is None or d.value_used is None else round2(d.value_used)
-    score = None if d is None else round2(d.score)
-    points = round2(ind.points) if ind.kind == "scored" else None
-    lost = points_lost(score, points) if ind.kind == "scored" else None
-    reason = loss_reason(ind, value, None if d is None else d.score, ind.points,
-                         None if d is None else d.flags, None if d is None else d.value_period,
-                         ctx.peers.get((group, ind.code), ()))
-    return [ind.code, ind.name, ind.unit, value, score, points, lost or (0.0 if points else None), reason]
+def _indicator_values(ctx: FeedbackContext, unit: int, group) -> list[list]:
+    """The indicator table rows of the unit at ranking position `unit`, in ctx.indicators order."""
+    rows = []
+    scores = round2_array(ctx.scores[unit])
+    losses = round2_array(ctx.points - scores)  # points_lost of the scored indicators
+    columns = (round2_array(ctx.values[unit]).tolist(), scores.tolist(), losses.tolist(), ctx.scores[unit].tolist(),
+               ctx.flags[unit].tolist(), ctx.periods[unit].tolist())
+    for k, (ind, value, score, lost, raw, flag, period) in enumerate(zip(ctx.indicators, *columns)):
+        value, points = _nan_none(value), round2(ind.points) if ind.kind == "scored" else None
+        reason = ctx.reason(k, value, _nan_none(raw), flag, period, group)
+        rows.append([ind.code, ind.name, ind.unit, value, _nan_none(score), points,
+                     _nan_none(lost) or (0.0 if points else None), reason])
+    return rows
 
 
 def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | float]]:
@@ -106,19 +184,26 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
         rank = f"{r.group} {rank}"
     rows = [(texts.SUMMARY_TOTAL, round2(r.total)), (texts.SUMMARY_RANK, rank),
             (texts.SUMMARY_GRADE, r.grade),
-            (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.totals[r.group])),
+            (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.standings[r.group])),
             (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed)))]
     if r.alerts:
         rows.append((texts.SUMMARY_ALERTS, r.alerts.replace(";", "、")))
     return rows
 
 
-def _indicator_keys(values: list, section: bool) -> list[str]:
-    """Style keys of an indicator table row (see feedback_render.PALETTE)."""
-    kind = "sec" if section else "row"
-    reason = "warn_wrap" if values[6] and not section else f"{kind}_wrap"
+def _row_keys(kind: str, reason: str) -> list[str]:
     return [f"{kind}_text", f"{kind}_wrap", f"{kind}_text", f"{kind}_general", f"{kind}_num", f"{kind}_num",
             f"{kind}_num", reason]
+
+
+# style keys of indicator table rows (see feedback_render.PALETTE): section rows, rows that lost
+# points (reason in warning red), other rows
+SECTION_KEYS, LOST_KEYS, ROW_KEYS = _row_keys("sec", "sec_wrap"), _row_keys("row", "warn_wrap"), _row_keys("row", "row_wrap")
+
+
+def _indicator_keys(values: list, section: bool) -> list[str]:
+    """Style keys of an indicator table row."""
+    return SECTION_KEYS if section else (LOST_KEYS if values[6] else ROW_KEYS)
 
 
 def _add_indicators(layout: Layout, row: int, rows: list[tuple[str, list]]) -> int:
@@ -143,7 +228,7 @@ def _add_trend(layout: Layout, row: int, history: list) -> None:
 
 
 def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
-    """One unit's feedback sheet as cells (`r` is its ranking row)."""
+    """One unit's feedback sheet as cells (`r` is its row of data.rankings.itertuples())."""
     title = texts.FEEDBACK_TITLE.format(unit=r.unit_name, label=data.period.label, scheme=scheme_name(data.catalog))
     layout = Layout(title)
     layout.add_row(1, [title] + [None] * (len(WIDTHS) - 1), ["title"] * len(WIDTHS))
@@ -155,7 +240,7 @@ def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
     row = 3 + len(summary) + 1
     layout.add_row(row, [texts.SECTION_INDICATORS], ["section"])
     layout.heights[row] = 22
-    rows = indicator_rows(data, ctx, r.unit_code, r.group)
+    rows = indicator_rows(data, ctx, r)
     layout.print_title_row = _add_indicators(layout, row + 1, rows)
     row = layout.print_title_row + len(rows) + 2
     layout.add_row(row, [texts.SECTION_TREND], ["section"])

@@ -8,23 +8,24 @@ from kaoping.resources import Resources
 from reports.data import RunData, feedback_path, published_runs, ranking_path, rankings_csv_path
 from reports.feedback import feedback_context
 from reports.feedback_render import FeedbackWriter
-from reports.ranking import ranking_workbook
+from reports.ranking import save_ranking
 from reports.rankings_csv import rankings_csv_bytes
-from reports.xlsx import write_atomic
+from reports.xlsx import AtomicWrites, release_memory
 
 Progress = Callable[[str, int, int], None]
 
 
-def _write_run(res: Resources, data: RunData, progress: Progress | None) -> list[Path]:
+def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Progress | None) -> list[Path]:
     period = data.period.code
     path = ranking_path(res, data.catalog.code, period)
-    write_atomic(path, ranking_workbook(data))
+    writes.stream(path, lambda out: save_ranking(data, out))
+    release_memory()  # before the feedback context is built on top
     paths = [path]
     writer = FeedbackWriter(data, feedback_context(data))
     total = len(data.rankings)
     for k, row in enumerate(data.rankings.itertuples(), start=1):
         unit_path = feedback_path(res, period, row.unit_code, row.unit_name)
-        write_atomic(unit_path, writer.workbook(row))
+        writes.write(unit_path, writer.workbook(row))
         paths.append(unit_path)
         if progress is not None:
             progress(data.catalog.code, k, total)
@@ -39,10 +40,11 @@ def write_outputs(res: Resources, period: str, progress: Progress | None = None)
     """
     runs = published_runs(res, period)
     paths: list[Path] = []
-    for data in runs:
-        paths += _write_run(res, data, progress)
-    if runs:
-        csv_path = rankings_csv_path(res, runs[0].period.code)
-        write_atomic(csv_path, rankings_csv_bytes(runs))
-        paths.append(csv_path)
+    with AtomicWrites() as writes:
+        for data in runs:
+            paths += _write_run(res, data, writes, progress)
+        if runs:
+            csv_path = rankings_csv_path(res, runs[0].period.code)
+            writes.write(csv_path, rankings_csv_bytes(runs))
+            paths.append(csv_path)
     return paths

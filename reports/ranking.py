@@ -1,6 +1,10 @@
 """The ranking workbook (SPEC §8): 排名总表 and 分项得分 here, the other sheets in ranking_sheets."""
 from __future__ import annotations
 
+from typing import BinaryIO
+
+import numpy as np
+from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import ColorScaleRule, DataBarRule
@@ -9,12 +13,13 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import texts
-from reports.data import RunData, scheme_name
+from reports.data import RunData, grids, scheme_name
 from reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
                                     subtitle)
 from reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
-                          column_blocks, column_width, new_workbook, print_in_column_blocks, put, round2,
-                          table_sheet, workbook_bytes)
+                          CodedColumn, Column, NumberColumn, block_width, column_blocks, column_styles,
+                          column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
+                          save_workbook, table_sheet, workbook_bytes)
 
 LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"
 CENTRED = (texts.GROUP, texts.GRADE, texts.VETO, texts.RANK_CHANGE, texts.ALERTS)
@@ -125,28 +130,37 @@ def _points_note(ind) -> str:
     return texts.POINTS.format(points=ind.points) if ind.kind == "scored" else texts.KIND[ind.kind]
 
 
+def _score_columns(ws: Worksheet, data: RunData, indicators: list, fixed: int) -> list[Column]:
+    """分项得分's columns: rank, unit (and group), each indicator's score (不计分 where excluded), total."""
+    styles = lambda col: column_styles(ws, col, aligns={1: CENTER})  # noqa: E731
+    r, d = data.rankings, data.details
+    columns: list[Column] = [CodedColumn.of([int(v) for v in r["rank"]], styles(1)),
+                             CodedColumn.of(list(r["unit_name"]), styles(2))]
+    if data.grouped:
+        columns.append(CodedColumn.of([g or "" for g in r["group"]], styles(3)))
+    excluded_flag = np.array([texts.FLAG_EXCLUDED in f for f in d["flags"].cat.categories] + [False])
+    excluded = np.isnan(d["score"].to_numpy()) & excluded_flag[d["flags"].cat.codes.to_numpy()]
+    laid = grids(data, indicators, {"scores": (d["score"].to_numpy(), np.nan), "excluded": (excluded, False)})
+    scores, excluded = laid["scores"], laid["excluded"]
+    columns += [NumberColumn(scores[:, k], styles(fixed + k + 1), marked=excluded[:, k], mark=texts.FLAG_EXCLUDED)
+                for k in range(len(indicators))]
+    return columns + [NumberColumn(r["total"].to_numpy(dtype=float), styles(fixed + len(indicators) + 1))]
+
+
 def _scores_sheet(wb, data: RunData) -> None:
     indicators = scored_indicators(data)
-    by_key = {(r.unit_code, r.indicator_code): r for r in data.details.itertuples()}
-    rows = []
-    for r in data.rankings.itertuples():
-        cells = []
-        for ind in indicators:
-            d = by_key.get((r.unit_code, ind.code))
-            excluded = d is not None and d.score is None and texts.FLAG_EXCLUDED in (d.flags or "")
-            cells.append(texts.FLAG_EXCLUDED if excluded else (round2(d.score) if d is not None else None))
-        rows.append(_unit_columns(data, r) + cells + [round2(r.total)])
     fixed = [texts.RANK, texts.UNIT] + ([texts.GROUP] if data.grouped else [])
     headers = fixed + [texts.INDICATOR_HEADER.format(code=i.code, name=i.name, note=_points_note(i))
                        for i in indicators] + [texts.TOTAL]
-    widths = [column_width([h, *(r[k] for r in rows)], floor=8) for k, h in enumerate(fixed)]
-    widths += [column_width([i.code, *(r[len(fixed) + k] for r in rows)], floor=11, cap=14)
-               for k, i in enumerate(indicators)] + [9]
+    ws = wb.create_sheet(texts.SHEET_SCORES)
+    columns = _score_columns(ws, data, indicators, len(fixed))
+    widths = [block_width(h, c, floor=8) for h, c in zip(fixed, columns)]
+    widths += [block_width(i.code, c, floor=11, cap=14) for i, c in zip(indicators, columns[len(fixed):])] + [9]
     title = texts.SCORES_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
     wide = sum(widths) > PAGE_CHARS / 0.6  # fit to one page wide only while that stays legible
     scale, breaks = column_blocks(widths, _category_blocks(indicators, len(fixed), len(headers)), len(fixed))
-    ws = table_sheet(wb, texts.SHEET_SCORES, title, subtitle(data), headers, rows, widths,
-                     freeze=f"C{FIRST_ROW}", aligns={1: CENTER})
+    column_table(ws, title, subtitle(data), headers, columns, widths, np.arange(len(data.rankings)),
+                 freeze=f"C{FIRST_ROW}")
     if wide:
         print_in_column_blocks(ws, scale, breaks, len(fixed), title)
 
@@ -162,15 +176,24 @@ def _category_blocks(indicators: list, fixed: int, width: int) -> list[int]:
     return ends + [width]
 
 
-def ranking_workbook(data: RunData) -> bytes:
-    """The ranking workbook of one run, as deterministic .xlsx bytes."""
+def _workbook(data: RunData) -> Workbook:
     title = texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
     wb = new_workbook(title, data.run.stamp)
     _ranking_sheet(wb, data)
     _scores_sheet(wb, data)
-    details_sheet(wb, data)
+    detail_sheets = details_sheet(wb, data)
     submissions_sheet(wb, data)
     if data.has_stability:
         stability_sheet(wb, data)
-    notes_sheet(wb, data)
-    return workbook_bytes(wb)
+    notes_sheet(wb, data, detail_sheets)
+    return wb
+
+
+def save_ranking(data: RunData, out: BinaryIO) -> None:
+    """Write the ranking workbook of one run to `out` (deterministic .xlsx, sheets streamed)."""
+    save_workbook(_workbook(data), out)
+
+
+def ranking_workbook(data: RunData) -> bytes:
+    """The ranking workbook of one run, as deterministic .xlsx bytes."""
+    return workbook_bytes(_workbook(data))

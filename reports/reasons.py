@@ -1,7 +1,9 @@
 """Why a unit lost points on an indicator, in words (pure: catalog indicator + score row in, text out)."""
 from __future__ import annotations
 
-from typing import Sequence
+from array import array
+from bisect import bisect_left, bisect_right
+from typing import Iterable, Sequence
 
 from reports import texts
 from reports.xlsx import round2
@@ -34,10 +36,33 @@ def _flags(flags: str | None) -> set[str]:
     return {f for f in (flags or "").split(";") if f}
 
 
-def competition_rank(value: float, peers: Sequence[float], higher_better: bool) -> int:
+class Peers:
+    """The values an indicator is compared among (e.g. one group's units), sorted once so that the
+    best value and a value's rank cost no scan per unit."""
+
+    def __init__(self, values: Iterable[float]):
+        self.values = array("d", sorted(values))  # 8 bytes a value: millions of them at province scale
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def best(self, higher_better: bool) -> float:
+        return self.values[-1] if higher_better else self.values[0]
+
+    def rank(self, value: float, higher_better: bool) -> int:
+        """1 + the number of values strictly better than `value` (ties share a rank)."""
+        if higher_better:
+            return 1 + len(self.values) - bisect_right(self.values, value)
+        return 1 + bisect_left(self.values, value)
+
+
+def competition_rank(value: float, peers: Sequence[float] | Peers, higher_better: bool) -> int:
     """1 + the number of peers strictly better than `value` (ties share a rank)."""
-    better = [p for p in peers if (p > value if higher_better else p < value)]
-    return 1 + len(better)
+    return _peers(peers).rank(value, higher_better)
+
+
+def _peers(peers: Sequence[float] | Peers) -> Peers:
+    return peers if isinstance(peers, Peers) else Peers(peers)
 
 
 def _threshold_reason(ind: Indicator, value: float) -> str:
@@ -51,7 +76,7 @@ def _threshold_reason(ind: Indicator, value: float) -> str:
     return texts.REASON_BELOW_TARGET.format(target=q(ind.target), value=q(value))
 
 
-def _method_reason(ind: Indicator, value: float, lost: float, peers: Sequence[float]) -> str:
+def _method_reason(ind: Indicator, value: float, lost: float, peers: Peers) -> str:
     q = lambda v: quantity_text(v, ind.unit)  # noqa: E731
     higher = ind.direction != "lower_better"
     if ind.method == "threshold":
@@ -59,14 +84,13 @@ def _method_reason(ind: Indicator, value: float, lost: float, peers: Sequence[fl
     if ind.method == "deduction":
         return texts.REASON_DEDUCTION.format(value=q(value), lost=number_text(lost))
     if ind.method == "relative":
-        best = max(peers) if higher else min(peers)
-        return texts.REASON_RELATIVE.format(value=q(value), best=q(best))
-    return texts.REASON_RANK.format(rank=competition_rank(value, peers, higher), n=len(peers))
+        return texts.REASON_RELATIVE.format(value=q(value), best=q(peers.best(higher)))
+    return texts.REASON_RANK.format(rank=peers.rank(value, higher), n=len(peers))
 
 
 def loss_reason(ind: Indicator, value_used: float | None, score: float | None, points: float | None,
                 flags: str | None, value_period: str | None = None,
-                peers: Sequence[float] = ()) -> str:
+                peers: Sequence[float] | Peers = ()) -> str:
     """The reason a scored indicator lost points, or the effect of a bonus/penalty/veto; '' if none."""
     marks = _flags(flags)
     if texts.FLAG_EXCLUDED in marks:
@@ -79,7 +103,7 @@ def loss_reason(ind: Indicator, value_used: float | None, score: float | None, p
     if not lost or lost <= 0:
         return ""
     prefix = texts.REASON_PREVIOUS.format(period=value_period or "") if texts.FLAG_PREVIOUS in marks else ""
-    return prefix + _method_reason(ind, value_used, lost, list(peers) or [value_used])
+    return prefix + _method_reason(ind, value_used, lost, _peers(peers) if len(peers) else Peers([value_used]))
 
 
 def _extra_reason(ind: Indicator, value: float | None, score: float | None) -> str:

@@ -10,6 +10,7 @@ RANKING_FILE = "{catalog}_{period}_考评排名.xlsx"
 SHEET_RANKING = "排名总表"
 SHEET_SCORES = "分项得分"
 SHEET_DETAILS = "指标明细"
+SHEET_DETAILS_MORE = "指标明细({n})"
 SHEET_SUBMISSIONS = "报送情况"
 SHEET_STABILITY = "排名稳定性"
 SHEET_NOTES = "说明"
@@ -43,6 +44,7 @@ STABILITY_NOTE = ("注：对各一级指标分值在±{width:.0%}范围内随机
 
 NOTES_FIELDS = ("考评细则代码", "考评细则名称", "考评期间", "考评对象", "评分批次", "批次状态",
                 "发布时间", "数据截止时间", "输入数据哈希", "生成者")
+DETAILS_SPLIT = "共 {rows} 行，超过 Excel 单个工作表的行数上限，依次分在 {sheets} 共 {n} 个工作表中"
 RUN_STATUS = {"draft": "草稿", "published": "已发布"}
 NOTES_INDICATOR_HEADERS = ("指标代码", "指标名称", "一级指标", "类型", "分值", "计分方法")
 KIND = {"scored": "计分", "bonus": "加分", "penalty": "扣分", "veto": "一票否决",

@@ -14,7 +14,7 @@ from sources.messages import TEMPLATE_SHEET
 from sources.problems import FileRefused, Problem, has_errors, make_problem
 from sources.readers import RawWorkbook, read_workbook
 from sources.safety import check_file
-from sources.suites import UNKNOWN, Validator
+from sources.suites import UNKNOWN, SuiteInput, Validator
 from sources.template import HEADER_ROW, template_layout, template_rows
 from sources.values import cleaned_values
 
@@ -35,6 +35,12 @@ class Examination:
     values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
     problems: list[Problem] = field(default_factory=list)
     workbook: RawWorkbook | None = None
+    pending: SuiteInput | None = None  # prepared for the suite, not yet finished
+
+    @property
+    def pending_rows(self) -> int:
+        """Rows this file adds to a GX run (0 when it stopped before validation)."""
+        return 0 if self.pending is None else len(self.pending.rows)
 
     @property
     def accepted(self) -> bool:
@@ -71,16 +77,18 @@ def _resolved(long: pd.DataFrame, res, catalog: Catalog, department: str, period
     own = {i.code for i in catalog.collected(department)}
     names = {i.code: i.name for c in res.catalogs for i in c.all_indicators()}
     out = long.copy()
-    resolved = {t: res.registry.resolve_unit(t, period) for t in set(long["unit_text"]) if t}
-    units = [resolved.get(t) for t in long["unit_text"]]
+    unit_texts = long["unit_text"].tolist()
+    resolved = {t: res.registry.resolve_unit(t, period) for t in set(unit_texts) if t}
+    units = [resolved.get(t) for t in unit_texts]
     out["unit_code"] = pd.Series(units, index=long.index, dtype=object)
-    out["unit_key"] = [c or f"{UNKNOWN}{t}" for c, t in zip(units, long["unit_text"])]
-    mine = [sorted(c & own) for c in long["indicator_codes"]]
-    texts = [t if isinstance(t, str) else "" for t in long["indicator_text"]]
-    out["indicator_key"] = [m[0] if m else f"{UNKNOWN}{t or '、'.join(sorted(c))}"
-                            for m, c, t in zip(mine, long["indicator_codes"], texts)]
-    out["indicator_text"] = [t or "、".join(names.get(x, x) for x in sorted(c))
-                             for t, c in zip(texts, long["indicator_codes"])]
+    out["unit_key"] = [c or f"{UNKNOWN}{t}" for c, t in zip(units, unit_texts)]
+    codes = long["indicator_codes"].tolist()
+    texts = [t if isinstance(t, str) else "" for t in long["indicator_text"].tolist()]
+    mine = {c: sorted(c & own) for c in set(codes)}  # a wide sheet repeats one set per column
+    out["indicator_key"] = [mine[c][0] if mine[c] else f"{UNKNOWN}{t or '、'.join(sorted(c))}"
+                            for c, t in zip(codes, texts)]
+    spelled = {c: "、".join(names.get(x, x) for x in sorted(c)) for c in set(codes)}
+    out["indicator_text"] = [t or spelled[c] for t, c in zip(texts, codes)]
     return out
 
 
@@ -118,9 +126,9 @@ def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook
     return long, problems
 
 
-def examine(res, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
-            department: str | None = None, period: str | None = None, history: History | None = None) -> Examination:
-    """Examine one file: every problem found, and the clean values to load when there is no error."""
+def prepared(res, path: Path, name_text: str, department_hint: str | None = None, department: str | None = None,
+             period: str | None = None) -> Examination:
+    """Read, shape, resolve and clean one file; `pending` holds its suite input unless it already failed."""
     exam = Examination(readable(path.name))
     try:
         book = read_workbook(path, check_file(path, res.settings.intake), res.settings.intake)
@@ -143,26 +151,55 @@ def examine(res, path: Path, validator: Validator, name_text: str, department_hi
         return exam
     long, problems = _long_table(exam, res, cells, header, lookup, book)
     exam.problems += problems
-    if exam.catalog is None or has_errors(problems):
-        return exam
-    return _validated(exam, res, long, validator, history)
+    if exam.catalog is not None and not has_errors(problems):
+        exam.pending = _suite_input(exam, res, long)
+    return exam
 
 
-def _validated(exam: Examination, res, long: pd.DataFrame, validator: Validator,
-               history: History | None) -> Examination:
-    """GX suite plus the other checks over the cleaned rows; fills `values` and `problems`."""
+def _suite_input(exam: Examination, res, long: pd.DataFrame) -> SuiteInput:
+    """The cleaned rows of a file and what the suite checks them against."""
     catalog, period = exam.catalog, exam.period
     rows = _resolved(long, res, catalog, exam.department, period)
     rows = _without_repeats(cleaned_values(rows, {i.code for i in catalog.all_indicators() if i.unit == "%"}))
-    in_scope = res.registry.units_in(period, catalog.assessed_kind)
-    unit_names = dict(zip(res.registry.units["code"], res.registry.units["name"]))
-    indicator_names = {i.code: i.name for i in catalog.all_indicators()}
-    codes = sorted(in_scope["code"])
-    exam.problems += validator.validate(rows, catalog, exam.department, codes, codes, exam.file, unit_names)
-    exam.problems += checks.cell_problems(rows, exam.file, period, unit_names, indicator_names)
+    in_scope = list(res.registry.units_in(period, catalog.assessed_kind)["code"])
+    return SuiteInput(rows, catalog, exam.department, in_scope, exam.file, res.registry.unit_names)
+
+
+def validated(res, exams: list[Examination], validator: Validator) -> None:
+    """The suite over every pending file in one GX run, plus the cell checks; adds their problems."""
+    waiting = [e for e in exams if e.pending is not None]
+    if not waiting:
+        return
+    for exam, problems in zip(waiting, validator.validate([e.pending for e in waiting])):
+        item = exam.pending
+        exam.problems += problems
+        exam.problems += checks.cell_problems(item.rows, exam.file, exam.period, item.unit_names,
+                                              _indicator_names(exam.catalog))
+
+
+def finished(res, exam: Examination, history: History | None) -> Examination:
+    """The history check of a validated file; fills `values` (the rows to load when accepted)."""
+    if exam.pending is None:
+        return exam
+    rows, unit_names = exam.pending.rows, exam.pending.unit_names
     if history is not None and len(rows):
-        past = history(sorted(set(rows["unit_code"].dropna())), sorted(set(rows["indicator_key"])), period)
+        past = history(sorted({u for u in rows["unit_code"].tolist() if isinstance(u, str)}),
+                       sorted(set(rows["indicator_key"].tolist())), exam.period)
         exam.problems += checks.jump_problems(rows, past, exam.file, res.settings.intake.jump_z,
-                                              res.settings.intake.jump_ratio, unit_names, indicator_names)
+                                              res.settings.intake.jump_ratio, unit_names,
+                                              _indicator_names(exam.catalog))
     exam.values = rows.rename(columns={"indicator_key": "indicator_code"})[VALUE_COLUMNS]
+    exam.pending = None
     return exam
+
+
+def _indicator_names(catalog: Catalog) -> dict[str, str]:
+    return {i.code: i.name for i in catalog.all_indicators()}
+
+
+def examine(res, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
+            department: str | None = None, period: str | None = None, history: History | None = None) -> Examination:
+    """Examine one file: every problem found, and the clean values to load when there is no error."""
+    exam = prepared(res, path, name_text, department_hint, department, period)
+    validated(res, [exam], validator)
+    return finished(res, exam, history)

@@ -2,26 +2,31 @@
 rejection with its 问题清单 workbook. The inbox is never modified; processed files are archived by hash."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy.exc import IntegrityError
 
 from reports.problem_list import problem_list_path, write_problem_list
 from scoring.periods import sort_periods
 from sources.context import readable
-from sources.examine import Examination, examine
+from sources.examine import Examination, examine, finished, prepared, validated
 from sources.problems import Problem
 from sources.suites import Validator
 from warehouse.submissions import history_values, known_sha256, record_submission
 
-__all__ = ["InboxFile", "IngestOutcome", "IngestReport", "Validator", "discover", "process_file", "ingest"]
+__all__ = ["InboxFile", "IngestOutcome", "IngestReport", "Validator", "discover", "process_file", "process_files",
+           "ingest"]
+
+ROWS_PER_RUN = 250_000  # long-table rows validated in one GX run: few runs, yet bounded memory at any size
 
 
 @dataclass(frozen=True)
@@ -167,15 +172,8 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
         raise
 
 
-def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:
-    """Examine one inbox file, archive it, then load it (accepted) or record the rejection."""
-    res.sync_dimensions()
-    outcome = IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")
-    with res.warehouse.session() as session:
-        if known_sha256(session, [inbox_file.sha256]):
-            return outcome
-    exam = examine(res, inbox_file.path, validator, _name_text(res, inbox_file), inbox_file.department_hint,
-                   history=history_reader(res))
+def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
+    """A validated file archived, then loaded (accepted) or recorded with its 问题清单 (rejected)."""
     archive = _archive(res, inbox_file)
     report = None
     if not exam.accepted:
@@ -183,10 +181,60 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
                                     exam.problems, exam.sheet, exam.workbook.grid if exam.workbook else None)
     submission_id = _record(res, inbox_file, exam, archive, report)
     if submission_id is None:
-        return outcome
+        return IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")
     return IngestOutcome(inbox_file.sha256, inbox_file.path, "accepted" if exam.accepted else "rejected",
                          exam.department, exam.period, exam.catalog.code if exam.catalog else None,
                          submission_id, exam.problems, report)
+
+
+def _prepared(res, inbox_file: InboxFile) -> Examination | None:
+    """The file read and cleaned for validation, or None when its bytes were processed before."""
+    with res.warehouse.session() as session:
+        if known_sha256(session, [inbox_file.sha256]):
+            return None
+    return prepared(res, inbox_file.path, _name_text(res, inbox_file), inbox_file.department_hint)
+
+
+def _group_outcomes(res, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
+                    ) -> Iterator[IngestOutcome]:
+    """One GX run over the group's files, then each file finished and loaded in order (the history
+    check of a file sees the values of the files loaded before it)."""
+    validated(res, [exam for _, exam in group if exam is not None], validator)
+    for inbox_file, exam in group:
+        if exam is None:
+            yield IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")
+        else:
+            yield _loaded(res, inbox_file, finished(res, exam, history_reader(res)))
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Objects alive now (interpreter, GX, registries) hidden from the garbage collector meanwhile: the
+    full collections that the millions of cells of a province trigger then stop re-walking them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def process_files(res, inbox_files: list[InboxFile], validator: Validator) -> Iterator[IngestOutcome]:
+    """Each inbox file examined, archived, then loaded or rejected in its own transaction, in order;
+    files are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come as files finish."""
+    res.sync_dimensions()
+    with _long_lived_frozen():
+        group: list[tuple[InboxFile, Examination | None]] = []
+        for inbox_file in inbox_files:
+            group.append((inbox_file, _prepared(res, inbox_file)))
+            if sum(exam.pending_rows for _, exam in group if exam is not None) >= ROWS_PER_RUN:
+                yield from _group_outcomes(res, group, validator)
+                group = []
+        yield from _group_outcomes(res, group, validator)
+
+
+def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:
+    """Examine one inbox file, archive it, then load it (accepted) or record the rejection."""
+    return list(process_files(res, [inbox_file], validator))[0]
 
 
 def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None) -> IngestReport:
@@ -195,8 +243,8 @@ def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = Non
     files = discover(res)
     validator = Validator() if files else None
     outcomes = []
-    for done, inbox_file in enumerate(files, start=1):
-        outcomes.append(process_file(res, inbox_file, validator))
+    for done, outcome in enumerate(process_files(res, files, validator), start=1):
+        outcomes.append(outcome)
         if progress:
-            progress(done, len(files), outcomes[-1])
+            progress(done, len(files), outcome)
     return IngestReport(outcomes)

@@ -1,20 +1,23 @@
 """Readers: any accepted file → a raw grid (one row per non-empty cell) and the template's `_meta`.
 
-xlsx/xlsm go through openpyxl in read-only mode (defusedxml guards its XML) because percent
-formats decide how a cell reads; .xls through xlrd for the same reason (calamine does not expose
-number formats); .ods through python-calamine, with one streaming pass over content.xml to find
+xlsx/xlsm go through python-calamine, with percent number formats (which decide how a cell reads)
+taken from one regex pass over the sheet bytes; a workbook with formulas (uncached results must be
+found), a DTD, or an odd sheet goes through openpyxl in read-only mode (defusedxml guards its XML);
+.xls through xlrd with formatting (calamine does not expose number formats); .ods through python-calamine, with one streaming pass over content.xml to find
 percentage-typed cells; .csv is decoded as UTF-8 (with or without BOM), else GB18030.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 from defusedxml.ElementTree import iterparse
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from kaoping.config import IntakeSettings
 from sources.context import readable
@@ -24,6 +27,8 @@ GRID_COLUMNS = ["sheet", "row", "col", "cell", "value", "number_format", "uncach
 META_SHEET = "_meta"
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 @dataclass
@@ -82,7 +87,116 @@ def _xlsx_prescan(path: Path, limits: IntakeSettings) -> dict[str, set[str]]:
     return out
 
 
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]([^>]*)")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c[\s>/](?:[^>]*?\br="([A-Z]{1,3})(\d+)")?')  # ("", "") without one
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
+MAX_FAST_AREA = 4_000_000  # cells calamine may hold densely for one sheet; beyond, stream with openpyxl
+
+
+def _percent_styles(styles: bytes) -> dict[int, str]:
+    """Cell style index → number format, for the styles whose format shows a percentage."""
+    from defusedxml.ElementTree import fromstring
+
+    from sources.values import is_percent_format
+
+    root = fromstring(styles)
+    custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iter(f"{_NS}numFmt")}
+    xfs = next(root.iter(f"{_NS}cellXfs"), None)
+    formats = [custom.get(int(xf.get("numFmtId") or 0), _BUILTIN_PERCENT.get(int(xf.get("numFmtId") or 0)))
+               for xf in (xfs if xfs is not None else [])]
+    return {i: f for i, f in enumerate(formats) if is_percent_format(f)}
+
+
+def _plain_sheet(xml: bytes, limits: IntakeSettings, percent: dict[int, str]) -> dict[tuple[int, int], str] | None:
+    """Percent-formatted cells (row, col) → format of a sheet calamine can read as is; None when the
+    sheet needs the streaming reader (formulas, cells without a reference, a sparse huge area)."""
+    refs = _CELL_REF.findall(xml)
+    if _FORMULA.search(xml) or any(not row for _, row in refs):
+        return None
+    height = max((int(row) for _, row in refs), default=0)
+    width = max((column_index_from_string(col.decode()) for col in {col for col, _ in refs}), default=0)
+    if height > limits.max_rows or height * width > MAX_FAST_AREA:
+        return None
+    if not percent:
+        return {}
+    found = {}
+    for attrs in _CELL_TAG.findall(xml):
+        ref, style = _REF.search(attrs), _STYLE.search(attrs)
+        if style and int(style.group(1)) in percent:
+            found[(int(ref.group(2)), column_index_from_string(ref.group(1).decode()))] = percent[int(style.group(1))]
+    return found
+
+
+def _xlsx_parts(path: Path, limits: IntakeSettings) -> list[dict[tuple[int, int], str]] | None:
+    """Per worksheet (workbook order): its percent cells, when calamine can read the whole file as is;
+    None when a part has a DTD (defusedxml refuses it) or a sheet needs the streaming reader."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        parts = {n: archive.read(n) for n in names if n.endswith((".xml", ".rels"))}
+    if any(_DTD.search(xml) for xml in parts.values()) or "xl/workbook.xml" not in parts:
+        return None
+    percent = _percent_styles(parts["xl/styles.xml"]) if "xl/styles.xml" in parts else {}
+    sheets = _sheet_parts(parts)
+    if any(n not in parts for n in sheets):
+        return None
+    found = [_plain_sheet(parts[n], limits, percent) for n in sheets]
+    return None if any(f is None for f in found) else found
+
+
+def _sheet_parts(parts: dict[str, bytes]) -> list[str]:
+    """The part name of each sheet, in workbook order (as calamine lists the sheets)."""
+    from defusedxml.ElementTree import fromstring
+
+    rels = fromstring(parts.get("xl/_rels/workbook.xml.rels", b"<r/>"))
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{_RELS_NS}Relationship")}
+    ids = [s.get(f"{_DOC_RELS_NS}id") for s in fromstring(parts["xl/workbook.xml"]).iter(f"{_NS}sheet")]
+    return [(t.lstrip("/") if t.startswith("/") else f"xl/{t}") for t in (targets.get(i, "") for i in ids)]
+
+
+def _calamine_value(value: object) -> object:
+    """A calamine cell as openpyxl gives it: whole numbers as int, dates as datetime."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, datetime.min.time())
+    return value
+
+
+def _xlsx_fast_rows(path: Path, limits: IntakeSettings, percent: list[dict]) -> tuple[list[tuple], list[str], dict]:
+    """The grid through python-calamine, percent formats from the bytes scan of `_xlsx_parts`."""
+    import python_calamine
+
+    book = python_calamine.load_workbook(str(path))
+    if len(book.sheet_names) != len(percent):
+        return _xlsx_rows_streamed(path, limits)
+    rows, sheets, meta = [], [], {}
+    visible = {m.name for m in book.sheets_metadata if str(m.visible).endswith(".Visible")}
+    for name, formats in zip(book.sheet_names, percent):
+        data = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if name == META_SHEET:
+            meta = {str(_calamine_value(r[0])): str(_calamine_value(r[1])) for r in data if len(r) > 1 and r[0] != ""}
+            continue
+        if name not in visible:
+            continue
+        sheets.append(name)
+        rows += [_cell(name, r, c, v if type(v) is str else _calamine_value(v), formats.get((r, c)))
+                 for r, line in enumerate(data, start=1) for c, v in enumerate(line, start=1) if v != ""]
+    return rows, sheets, meta
+
+
 def _xlsx_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+    """Plain workbooks through calamine; formulas, DTDs and odd sheets through the streaming reader."""
+    percent = _xlsx_parts(path, limits)
+    return _xlsx_rows_streamed(path, limits) if percent is None else _xlsx_fast_rows(path, limits, percent)
+
+
+def _xlsx_rows_streamed(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
     from openpyxl import load_workbook
 
     uncached_by_part = _xlsx_prescan(path, limits)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from io import StringIO
 from pathlib import Path
 
@@ -19,6 +20,7 @@ class RegistryError(ValueError):
     """A registry file that cannot be used (message in Chinese / English)."""
 
 
+@lru_cache(maxsize=1 << 16, typed=True)  # unit names, 序号 and headers repeat in every file
 def normalize_name(text: object) -> str:
     """A matching key: NFKC (full-width → half-width), no spaces or invisible marks, lower case."""
     s = unicodedata.normalize("NFKC", str(text))
@@ -126,6 +128,8 @@ class Registry:
     units: pd.DataFrame
     departments: pd.DataFrame
     recipients: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RECIPIENT_COLUMNS))
+    # period code → which units exist in it; every file of a period asks again
+    _valid_masks: dict[str, list[bool]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._unit_keys = self._keys(self.units)
@@ -147,12 +151,24 @@ class Registry:
         return cls(load_units(ws / "units.csv"), load_departments(ws / "departments.csv"),
                    load_recipients(ws / "recipients.csv"))
 
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        """Unit code → name."""
+        return dict(zip(self.units["code"], self.units["name"]))
+
     def units_in(self, period: Period | str, kind: str | None = None) -> pd.DataFrame:
         """Units valid in `period` (optionally of one kind)."""
         p = Period.parse(period) if isinstance(period, str) else period
-        mask = [_period_covers(f, t, p) for f, t in zip(self.units["valid_from"], self.units["valid_to"])]
-        frame = self.units[mask]
+        frame = self.units[self._valid_mask(p.code)]
         return frame[frame["kind"] == kind] if kind is not None else frame
+
+    def _valid_mask(self, period: str) -> list[bool]:
+        """Which units exist in `period` (computed once per period)."""
+        if period not in self._valid_masks:
+            p = Period.parse(period)
+            self._valid_masks[period] = [_period_covers(f, t, p)
+                                         for f, t in zip(self.units["valid_from"], self.units["valid_to"])]
+        return self._valid_masks[period]
 
     def resolve_unit(self, text: object, period: Period | str | None = None) -> str | None:
         """The unit code that `text` names (code, name or alias), preferring units valid in `period`."""

@@ -68,8 +68,8 @@ def indicator_candidates(text: object, lookup: dict[str, frozenset[str]]) -> fro
 def sheet_cells(grid: pd.DataFrame) -> Cells:
     """One sheet's grid as row → col → (value, number_format, uncached, cell)."""
     cells: Cells = {}
-    for r, c, v, f, u, ref in zip(grid["row"], grid["col"], grid["value"], grid["number_format"],
-                                   grid["uncached"], grid["cell"]):
+    for r, c, v, f, u, ref in zip(*(grid[k].tolist() for k in ("row", "col", "value", "number_format",
+                                                                "uncached", "cell"))):
         cells.setdefault(int(r), {})[int(c)] = (v, f, bool(u), ref)
     return cells
 

@@ -1,15 +1,19 @@
-"""Great Expectations suites generated from the catalog, and the per-run validator (SPEC §6).
+"""The Great Expectations suite of the intake and the per-run validator (SPEC §6).
 
-A suite holds, for one catalog × department × list of units in scope: allowed units and
-indicators, numeric text, each indicator's `range` and `integer`, uniqueness of unit × indicator, and completeness.
-One ephemeral GX context serves a whole run; its results are kept for Data Docs.
+One suite serves every catalog, department and period: what differs per file (the units in scope,
+the department's indicators, each indicator's `range` and `integer`, whether the catalog requires
+completeness) is resolved into row-level columns before validation, so no expectation argument
+grows with the number of units or files. Several files are validated in one GX run (a `part`
+column tells them apart); their problems are split back per file. One ephemeral GX context
+serves a whole run; its results are kept for Data Docs.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from scoring.catalog import Catalog
@@ -17,90 +21,108 @@ from sources import messages as M
 from sources.problems import Problem, make_problem
 from sources.values import NUMBER_PATTERN
 
-UNKNOWN = "?"  # prefix of a unit or indicator key that did not resolve, so it fails the in-set checks
+UNKNOWN = "?"  # prefix of a unit or indicator key that did not resolve
+SUITE_NAME = "kaoping.intake"
+MISSING_LISTED = 20  # absent units named one by one; the rest are counted in one more problem
+# each expectation with the rule of its failures
+_EXPECTATIONS: tuple[tuple[str, dict, str], ...] = (
+    ("ExpectColumnValuesToBeNull", {"column": "unit_problem"}, "unit"),
+    ("ExpectColumnValuesToBeNull", {"column": "indicator_problem"}, "indicator"),
+    ("ExpectColumnValuesToMatchRegex", {"column": "number_text", "regex": NUMBER_PATTERN}, "non_numeric"),
+    ("ExpectCompoundColumnsToBeUnique", {"column_list": ["part", "unit_key", "indicator_key"]},
+     "duplicate_conflict"),
+    ("ExpectColumnValuesToBeNull", {"column": "absent_unit"}, "completeness"),
+    ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "value", "column_B": "lo", "or_equal": True,
+                                                 "ignore_row_if": "either_value_is_missing"}, "out_of_range"),
+    ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "hi", "column_B": "value", "or_equal": True,
+                                                 "ignore_row_if": "either_value_is_missing"}, "out_of_range"),
+    ("ExpectColumnValuesToBeBetween", {"column": "integer_fraction", "min_value": 0, "max_value": 1e-9},
+     "not_integer"),
+)
 
 
-def _expectation_specs(catalog: Catalog, department: str, allowed_units: list[str],
-                       required_units: list[str]) -> list[tuple[str, dict, dict]]:
-    """(expectation class name, arguments, meta) for every check the catalog implies."""
+@dataclass
+class SuiteInput:
+    """One file's cleaned long table and what the suite checks it against."""
+
+    rows: pd.DataFrame
+    catalog: Catalog
+    department: str
+    in_scope: list[str]  # unit codes assessed in the period, registry order
+    file: str
+    unit_names: dict[str, str]
+
+
+def _indicator_table(catalog: Catalog, department: str) -> pd.DataFrame:
+    """The department's indicators: report position, bounds (NaN where none) and integer flag."""
     collected = catalog.collected(department)
-    specs = [
-        ("ExpectColumnValuesToBeInSet", {"column": "unit_key", "value_set": allowed_units}, {"rule": "unit"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "indicator_key", "value_set": [i.code for i in collected]},
-         {"rule": "indicator"}),
-        ("ExpectColumnValuesToMatchRegex", {"column": "number_text", "regex": NUMBER_PATTERN}, {"rule": "non_numeric"}),
-        ("ExpectCompoundColumnsToBeUnique", {"column_list": ["unit_key", "indicator_key"]},
-         {"rule": "duplicate_conflict"}),
-        ("ExpectColumnDistinctValuesToContainSet", {"column": "unit_key", "value_set": required_units},
-         {"rule": "unit_incomplete" if catalog.require_complete else "units_missing"}),
-    ]
-    for ind in collected:
-        where = {"row_condition": f'indicator_key=="{ind.code}"', "condition_parser": "pandas"}
-        if ind.range:
-            specs.append(("ExpectColumnValuesToBeBetween", {"column": "value", "min_value": ind.range[0],
-                                                            "max_value": ind.range[1], **where},
-                          {"rule": "out_of_range", "indicator": ind.code}))
-        if ind.integer:
-            specs.append(("ExpectColumnValuesToBeBetween", {"column": "fraction", "min_value": 0,
-                                                            "max_value": 1e-9, **where},
-                          {"rule": "not_integer", "indicator": ind.code}))
-    return specs
+    return pd.DataFrame({"position": range(len(collected)),
+                         "lo": [i.range[0] if i.range else np.nan for i in collected],
+                         "hi": [i.range[1] if i.range else np.nan for i in collected],
+                         "integer": [i.integer for i in collected]},
+                        index=pd.Index([i.code for i in collected], dtype=object))
 
 
-def gx_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The columns the suites check, one row per long-table row (`row_id` maps results back)."""
-    value = pd.to_numeric(rows["value"], errors="coerce").astype(float)
-    return pd.DataFrame({"row_id": range(len(rows)), "unit_key": rows["unit_key"].to_numpy(),
-                         "indicator_key": rows["indicator_key"].to_numpy(),
-                         "number_text": rows["number_text"].to_numpy(), "value": value.to_numpy(),
-                         "fraction": (value - value.round()).abs().to_numpy()})
+def _absent(rows: pd.DataFrame, in_scope: list[str]) -> list[str]:
+    """In-scope units with no row in the file (an anti-join on the unit key)."""
+    present = set(rows["unit_key"].tolist())
+    return [code for code in in_scope if code not in present]
+
+
+def gx_frame(item: SuiteInput, part: int) -> pd.DataFrame:
+    """The columns the suite checks: one row per long-table row (`row_id`), then one per absent unit."""
+    rows, table = item.rows, _indicator_table(item.catalog, item.department)
+    keys = rows["indicator_key"]
+    value = pd.to_numeric(rows["value"], errors="coerce").astype(float).to_numpy()
+    integer = keys.map(table["integer"]).fillna(False).astype(bool).to_numpy()
+    scope, own = set(item.in_scope), set(table.index)
+    data = pd.DataFrame({
+        "part": part, "row_id": np.arange(len(rows)), "unit_key": rows["unit_key"].to_numpy(dtype=object),
+        "indicator_key": keys.to_numpy(dtype=object),
+        "unit_problem": [None if k in scope else k for k in rows["unit_key"].tolist()],
+        "indicator_problem": [None if k in own else k for k in keys.tolist()],
+        "number_text": rows["number_text"].to_numpy(dtype=object), "value": value,
+        "lo": keys.map(table["lo"]).astype(float).to_numpy(), "hi": keys.map(table["hi"]).astype(float).to_numpy(),
+        "integer_fraction": np.where(integer, np.abs(value - np.round(value)), np.nan),
+        "absent_unit": None})
+    absent = _absent(rows, item.in_scope)
+    return pd.concat([data, pd.DataFrame({"part": part, "row_id": -1, "unit_key": absent, "absent_unit": absent})],
+                     ignore_index=True) if absent else data
 
 
 class Validator:
-    """One ephemeral GX context for a run: a suite built once per catalog × department × unit list."""
+    """One ephemeral GX context for a run, with the one suite of the intake."""
 
     def __init__(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.enable_analytics(False)  # runs offline; nothing about submissions leaves the machine
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = self.context.data_sources.add_pandas("submissions").add_dataframe_asset("long_values")
-        self._batch = asset.add_batch_definition_whole_dataframe("whole_file")
-        self._definitions: dict[str, object] = {}
+        batch = (self.context.data_sources.add_pandas("submissions").add_dataframe_asset("long_values")
+                 .add_batch_definition_whole_dataframe("files"))
+        suite = self.context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
+        for cls, kwargs, rule in _EXPECTATIONS:
+            suite.add_expectation(getattr(gx.expectations, cls)(**kwargs, meta={"rule": rule}))
+        self._definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=SUITE_NAME, data=batch, suite=suite))
         self.results: list = []
 
-    def _definition(self, catalog: Catalog, department: str, allowed: list[str], required: list[str]):
-        inputs = f"{catalog.sha256}|{','.join(allowed)}|{','.join(required)}"
-        # keyed by content, not period: the quarters of a year share one suite when their units agree
-        name = f"{catalog.code}.{department}.{hashlib.sha256(inputs.encode()).hexdigest()[:12]}"
-        if name not in self._definitions:
-            suite = self.context.suites.add(self._gx.ExpectationSuite(name=name))
-            for cls, kwargs, meta in _expectation_specs(catalog, department, allowed, required):
-                suite.add_expectation(getattr(self._gx.expectations, cls)(**kwargs, meta=meta))
-            self._definitions[name] = self.context.validation_definitions.add(
-                self._gx.ValidationDefinition(name=name, data=self._batch, suite=suite))
-        return self._definitions[name]
-
-    def validate(self, rows: pd.DataFrame, catalog: Catalog, department: str,
-                 allowed: list[str], required: list[str], file: str, unit_names: dict[str, str]) -> list[Problem]:
-        """Problems the suite finds in the rows (long table with unit_key/indicator_key/number_text/value)."""
-        definition = self._definition(catalog, department, allowed, required)
-        result = definition.run(batch_parameters={"dataframe": gx_frame(rows)},
-                                result_format={"result_format": "COMPLETE",
-                                               "unexpected_index_column_names": ["row_id"]})
+    def validate(self, items: list[SuiteInput]) -> list[list[Problem]]:
+        """Problems the suite finds in each item's rows, in one GX run over all of them."""
+        if not items:
+            return []
+        frame = pd.concat([gx_frame(item, part) for part, item in enumerate(items)], ignore_index=True)
+        result = self._definition.run(batch_parameters={"dataframe": frame},
+                                      result_format={"result_format": "COMPLETE"})
         self.results.append(result)
-        problems: list[Problem] = []
-        for outcome in result.results:
-            if not outcome.success:
-                problems += _problems(outcome, rows, catalog, file, unit_names)
-        return problems
+        failed = _failed_rows(result, frame)
+        return [_file_problems(item, failed[failed["part"] == part]) for part, item in enumerate(items)]
 
     def build_docs(self, folder: Path) -> Path:
-        """Data Docs (HTML) of every suite and result of this run; returns the index page."""
+        """Data Docs (HTML) of the suite and every result of this run; returns the index page."""
         folder = Path(folder).resolve()
         self.context.add_data_docs_site(site_name="kaoping", site_config={
             "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
@@ -109,51 +131,93 @@ class Validator:
         return folder / "index.html"
 
 
-def _row_problem(rule: str, row, catalog: Catalog, file: str, unit_names: dict[str, str], expected: str,
-                 ) -> Problem:
+def _failed_rows(result, frame: pd.DataFrame) -> pd.DataFrame:
+    """(part, row_id, absent_unit, rule, order) of every failing frame row, `order` the expectation's place."""
+    hits = []
+    for order, outcome in enumerate(result.results):
+        if not outcome.success:
+            index = np.asarray(outcome.result.get("unexpected_index_list") or [], dtype=np.int64)
+            hits.append(frame.iloc[index][["part", "row_id", "absent_unit"]]
+                        .assign(rule=outcome.expectation_config.meta["rule"], order=order))
+    return pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(
+        columns=["part", "row_id", "absent_unit", "rule", "order"])
+
+
+def _file_problems(item: SuiteInput, failed: pd.DataFrame) -> list[Problem]:
+    """One file's problems, rule by rule; range and integer failures indicator by indicator."""
+    def ids(rule: str) -> list[int]:
+        return sorted(set(failed.loc[failed["rule"] == rule, "row_id"]))
+
+    # the order of the per-catalog suites this one replaced, as their GX results came
+    return (_unit_problems(item, ids("unit")) + _row_problems(item, "indicator", ids("indicator"))
+            + _missing_unit_problems(item, list(failed.loc[failed["rule"] == "completeness", "absent_unit"]))
+            + _row_problems(item, "non_numeric", ids("non_numeric"))
+            + _row_problems(item, "duplicate_conflict", ids("duplicate_conflict"))
+            + _bound_problems(item, failed[failed["rule"].isin(["out_of_range", "not_integer"])]))
+
+
+def _names(item: SuiteInput, row) -> tuple[str | None, str | None]:
+    """Unit and indicator as the problem names them (registry and catalog names when resolved)."""
     code = row.indicator_key
-    indicator = catalog.indicator(code).name if not code.startswith(UNKNOWN) else (row.indicator_text or None)
-    unit = unit_names.get(row.unit_key, row.unit_text or None)
-    return make_problem(rule, file, row.sheet, row.cell, unit, indicator, row.raw_text, expected)
+    indicator = item.catalog.indicator(code).name if not code.startswith(UNKNOWN) else (row.indicator_text or None)
+    return item.unit_names.get(row.unit_key, row.unit_text or None), indicator
 
 
 def _row_rule(rule: str, row) -> tuple[str, str]:
     """The specific rule and expectation text of a failed row (which in-set failure it was)."""
-    if rule == "unit":
-        return ("unit_unknown" if pd.isna(row.unit_code) else "unit_out_of_scope"), M.EXPECTED["units"]
     if rule == "indicator":
         return ("indicator_unknown" if not row.indicator_codes else "indicator_foreign"), "本部门报送的指标"
     return rule, {"non_numeric": M.EXPECTED["number"], "duplicate_conflict": M.EXPECTED["single_value"],
                   "not_integer": M.EXPECTED["integer"]}.get(rule, "")
 
 
-def _missing_unit_problems(outcome, rule: str, file: str, unit_names: dict[str, str]) -> list[Problem]:
-    """One problem per required unit absent from the file (GX lists the first few; the rest are counted)."""
-    missing = outcome.result.get("partial_missing_list") or []
-    out = [make_problem(rule, file, unit=unit_names.get(u, u), expected=M.EXPECTED["units"]) for u in missing]
-    more = outcome.result.get("missing_count", 0) - len(missing)
-    if more > 0:
-        out.append(make_problem(rule, file, value=f"另有 {more} 个单位", expected=M.EXPECTED["units"]))
+def _row_problems(item: SuiteInput, rule: str, ids: list[int], expected: str | None = None) -> list[Problem]:
+    """One problem per failing row, at the row's own cell."""
+    out = []
+    for row in item.rows.iloc[ids].itertuples(index=False):
+        specific, text = _row_rule(rule, row)
+        unit, indicator = _names(item, row)
+        out.append(make_problem(specific, item.file, row.sheet, row.cell, unit, indicator, row.raw_text,
+                                expected or text))
     return out
 
 
-def _problems(outcome, rows: pd.DataFrame, catalog: Catalog, file: str, unit_names: dict[str, str]) -> list[Problem]:
-    """A failed expectation → one Problem per offending row (a unit once, at its own cell)."""
-    meta = outcome.expectation_config.meta or {}
-    rule = meta["rule"]
-    if rule in ("unit_incomplete", "units_missing"):
-        return _missing_unit_problems(outcome, rule, file, unit_names)
-    out, units_seen = [], set()
-    for hit in outcome.result.get("unexpected_index_list") or []:
-        row = rows.iloc[int(hit["row_id"])]
-        specific, expected = _row_rule(rule, row)
-        if rule == "out_of_range":
-            lo, hi = catalog.indicator(meta["indicator"]).range
-            expected = M.EXPECTED["range"].format(lo=f"{lo:g}", hi=f"{hi:g}")
-        if rule != "unit":
-            out.append(_row_problem(specific, row, catalog, file, unit_names, expected))
-        elif row.unit_cell not in units_seen:
-            units_seen.add(row.unit_cell)
-            out.append(make_problem(specific, file, row.sheet, row.unit_cell, row.unit_text or None, None,
-                                    row.unit_text, expected))
+def _unit_problems(item: SuiteInput, ids: list[int]) -> list[Problem]:
+    """A unit not in scope, once per unit cell (not once per indicator of its row)."""
+    out, seen = [], set()
+    for row in item.rows.iloc[ids].itertuples(index=False):
+        if row.unit_cell not in seen:
+            seen.add(row.unit_cell)
+            rule = "unit_unknown" if pd.isna(row.unit_code) else "unit_out_of_scope"
+            out.append(make_problem(rule, item.file, row.sheet, row.unit_cell, row.unit_text or None, None,
+                                    row.unit_text, M.EXPECTED["units"]))
+    return out
+
+
+def _missing_unit_problems(item: SuiteInput, absent: list[str]) -> list[Problem]:
+    """One problem per absent in-scope unit (the first few in registry order; the rest are counted)."""
+    rule = "unit_incomplete" if item.catalog.require_complete else "units_missing"
+    listed = [code for code in item.in_scope if code in set(absent)][:MISSING_LISTED]
+    out = [make_problem(rule, item.file, unit=item.unit_names.get(u, u), expected=M.EXPECTED["units"])
+           for u in listed]
+    if len(absent) > len(listed):
+        out.append(make_problem(rule, item.file, value=f"另有 {len(absent) - len(listed)} 个单位",
+                                expected=M.EXPECTED["units"]))
+    return out
+
+
+def _bound_problems(item: SuiteInput, failed: pd.DataFrame) -> list[Problem]:
+    """Range, then integer failures, indicator by indicator in catalog order, rows in file order."""
+    if failed.empty:
+        return []
+    table = _indicator_table(item.catalog, item.department)
+    keys = item.rows["indicator_key"].to_numpy(dtype=object)
+    ordered = (failed.assign(position=table["position"].reindex(keys[failed["row_id"].to_numpy(dtype=np.int64)])
+                             .to_numpy(), kind=(failed["rule"] == "not_integer").astype(int))
+               .drop_duplicates(["row_id", "rule"]).sort_values(["position", "kind", "row_id"]))
+    out = []
+    for rule, row_id in zip(ordered["rule"].tolist(), ordered["row_id"].tolist()):
+        lo, hi = table.at[keys[row_id], "lo"], table.at[keys[row_id], "hi"]
+        expected = M.EXPECTED["range"].format(lo=f"{lo:g}", hi=f"{hi:g}") if rule == "out_of_range" else None
+        out += _row_problems(item, rule, [row_id], expected)
     return out

@@ -13,6 +13,7 @@ from sources.messages import FLAG_MISSING_MARK, FLAG_PERCENT_FORMAT, FLAG_TEXT_S
 MISSING_MARKS = frozenset({"", "—", "——", "-", "--", "–", "/", "无", "不适用", "―", "─"})
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 NUMBER_PATTERN = NUMBER.pattern  # the GX suite checks `number_text` against this
+_SPACES = re.compile("[\\s\ufeff]")  # \s is exactly the characters str.isspace() accepts
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 # a count with its unit of measure typed after it (12起, 3 人, 5万人, 2起/万人)
 _WITH_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)([\u4e00-\u9fff][\u4e00-\u9fff/]{0,5})$")
@@ -20,8 +21,7 @@ _WITH_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)([\u4e00-\u9fff][\u4e00-\u9fff/]{
 
 def normalized_text(raw: str) -> str:
     """Full-width → half-width (NFKC), every kind of space removed."""
-    text = unicodedata.normalize("NFKC", raw)
-    return "".join(ch for ch in text if not ch.isspace() and ch != "\ufeff")
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
 
 
 def _number_from_text(text: str) -> tuple[float | None, str, tuple[str, ...]]:
@@ -39,7 +39,7 @@ def _number_from_text(text: str) -> tuple[float | None, str, tuple[str, ...]]:
     return None, text, ()
 
 
-def _is_percent_format(number_format: str | None) -> bool:
+def is_percent_format(number_format: str | None) -> bool:
     """True for a number format that shows a fraction as a percentage (0.0%, 0%, not a literal "%")."""
     if not isinstance(number_format, str):  # None, or NaN once pandas has held it
         return False
@@ -55,7 +55,7 @@ def cleaned_cell(raw: object, number_format: str | None, percent_indicator: bool
     if isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
         return None, str(raw), ()
     if isinstance(raw, (int, float)):
-        if percent_indicator and _is_percent_format(number_format):
+        if percent_indicator and is_percent_format(number_format):
             value = round(float(raw) * 100, 10)
             return value, repr(value), (FLAG_PERCENT_FORMAT,)
         return float(raw), repr(float(raw)), ()
@@ -73,11 +73,18 @@ def raw_text(raw: object) -> str | None:
 
 def cleaned_values(long: pd.DataFrame, percent_codes: set[str]) -> pd.DataFrame:
     """The resolved long table with `value`, `number_text`, `raw_text` and `flags` (`;`-joined) added."""
-    parts = [cleaned_cell(raw, fmt, code in percent_codes)
-             for raw, fmt, code in zip(long["raw"], long["number_format"], long["indicator_key"])]
+    memo: dict[tuple, tuple] = {}  # the same few thousand numbers and texts recur in a province file
+    parts = []
+    for raw, fmt, code in zip(long["raw"].tolist(), long["number_format"].tolist(), long["indicator_key"].tolist()):
+        key = (type(raw), raw, fmt, code in percent_codes)
+        if key not in memo:
+            value, text, flags = cleaned_cell(raw, fmt, key[3])
+            memo[key] = (value, text, ";".join(flags), raw_text(raw))
+        parts.append(memo[key])
     out = long.copy()
-    out["value"] = pd.array([p[0] for p in parts], dtype="Float64") if parts else pd.array([], dtype="Float64")
-    out["number_text"] = [p[1] for p in parts]
-    out["flags"] = [";".join(p[2]) for p in parts]
-    out["raw_text"] = [raw_text(r) for r in long["raw"]]
+    columns = list(zip(*parts)) or [(), (), (), ()]
+    out["value"] = pd.array(list(columns[0]), dtype="Float64")
+    out["number_text"] = list(columns[1])
+    out["flags"] = list(columns[2])
+    out["raw_text"] = list(columns[3])
     return out

@@ -1,9 +1,13 @@
 """Loading the registries, catalogs and periods into the dimension tables (upserts)."""
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Iterator
 
-from sqlalchemy import select
+import pandas as pd
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from scoring.catalog import Catalog
@@ -16,30 +20,64 @@ _PARAMETERS = ("target", "floor", "ceiling", "base", "step", "min_points", "per"
                "range", "missing", "aliases")
 
 
-def _upsert(session: Session, model, rows: list[dict]) -> None:
-    """Insert new rows and update changed ones; unchanged rows cost one bulk read, not a merge each."""
-    keys = [c.key for c in model.__mapper__.primary_key]
-    columns = list(rows[0]) if rows else []
-    existing = {tuple(getattr(obj, k) for k in keys): {c: getattr(obj, c) for c in columns}
-                for obj in session.scalars(select(model))}
-    for row in rows:
-        if existing.get(tuple(row[k] for k in keys)) != row:
-            session.merge(model(**row))
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off for the block (and back on after it, if it was on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _upsert(session: Session, model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert new rows and update changed ones: one read of the table, one executemany for each kind."""
+    # 20,000 stored rows are 40,000 new tuples, which can set off a full collection of the whole
+    # process (0.15 s, more than the sync itself); they hold no cycles, so nothing is lost by waiting
+    with _gc_paused():
+        _write_differences(session, model, columns, rows)
+
+
+def _write_differences(session: Session, model, columns: list[str], rows: list[tuple]) -> None:
+    """The upsert itself: read the table's `columns` once, compare in memory, write only what differs."""
+    mapper = model.__mapper__
+    at = [columns.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key]
+    # keyed by primary key, the last row of a key wins (as one merge per row did)
+    wanted = {tuple(row[i] for i in at): row for row in rows}
+    stored = session.connection().execute(select(*(getattr(model, c) for c in columns))).all()
+    existing = {tuple(row[i] for i in at): tuple(row) for row in stored}
+    new = [dict(zip(columns, row)) for key, row in wanted.items() if key not in existing]
+    changed = [dict(zip(columns, row)) for key, row in wanted.items()
+               if key in existing and existing[key] != row]
+    if new:
+        session.execute(insert(model), new)
+    if changed:
+        session.execute(update(model), changed)
+
+
+def _text(frame: pd.DataFrame, column: str, blank: str | None = "") -> list[str | None]:
+    """A registry column as a list of str, empty cells as `blank`."""
+    return [value or blank for value in frame[column].tolist()]
+
+
+def _joined(frame: pd.DataFrame, column: str) -> list[str]:
+    """A tuple-valued registry column (aliases) as `|`-separated text, as in the CSV."""
+    return ["|".join(value) for value in frame[column].tolist()]
 
 
 def sync_registry(session: Session, registry: Registry) -> None:
     """dim_unit, dim_department, dim_recipient brought in line with the registry CSVs."""
-    _upsert(session, DimDepartment, [
-        {"code": r.code, "name": r.name, "aliases": "|".join(r.aliases)}
-        for r in registry.departments.itertuples(index=False)])
-    _upsert(session, DimUnit, [
-        {"code": r.code, "name": r.name, "kind": r.kind, "parent": r.parent or None,
-         "group_code": r.group or None, "aliases": "|".join(r.aliases),
-         "valid_from": r.valid_from or None, "valid_to": r.valid_to or None}
-        for r in registry.units.itertuples(index=False)])
-    _upsert(session, DimRecipient, [
-        {"recipient": r.recipient, "email": r.email, "name": r.name}
-        for r in registry.recipients.itertuples(index=False)])
+    deps, units, recipients = registry.departments, registry.units, registry.recipients
+    _upsert(session, DimDepartment, ["code", "name", "aliases"],
+            list(zip(_text(deps, "code"), _text(deps, "name"), _joined(deps, "aliases"))))
+    _upsert(session, DimUnit, ["code", "name", "kind", "parent", "group_code", "aliases", "valid_from", "valid_to"],
+            list(zip(_text(units, "code"), _text(units, "name"), _text(units, "kind"),
+                     _text(units, "parent", None), _text(units, "group", None), _joined(units, "aliases"),
+                     _text(units, "valid_from", None), _text(units, "valid_to", None))))
+    _upsert(session, DimRecipient, ["recipient", "email", "name"],
+            list(zip(_text(recipients, "recipient"), _text(recipients, "email"), _text(recipients, "name"))))
 
 
 def _indicator_row(catalog: Catalog, ind) -> dict:
@@ -62,7 +100,9 @@ def sync_catalog(session: Session, catalog: Catalog) -> None:
                              assessed_kind=catalog.assessed_kind, sha256=catalog.sha256,
                              source_path=catalog.source_path, loaded_at=datetime.now(timezone.utc)))
     session.flush()
-    _upsert(session, DimIndicator, [_indicator_row(catalog, i) for i in catalog.all_indicators()])
+    rows = [_indicator_row(catalog, i) for i in catalog.all_indicators()]
+    if rows:
+        _upsert(session, DimIndicator, list(rows[0]), [tuple(row.values()) for row in rows])
 
 
 def ensure_period(session: Session, period: Period | str) -> str:

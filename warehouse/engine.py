@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.execute("PRAGMA journal_mode=WAL")
+    # 64 MiB page cache instead of 2 MiB: a score run's 384,000 inserts check their foreign keys
+    # against fact_value and dim_unit, and the default cache rereads those pages (1.5 s → 1 s)
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

@@ -15,10 +15,12 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
+from itertools import repeat
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Boolean, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
@@ -32,6 +34,7 @@ from warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore,
                               FactValue, ScoreRun, Submission)
 
 REGISTRY_COLUMNS = ["code", "name", "kind", "group"]
+CHUNK = 50_000  # rows per fetch / insert batch: large enough to amortise calls, small enough for memory
 
 
 class NoData(LookupError):
@@ -55,18 +58,43 @@ class RunInputs:
 
 
 def _frame(session: Session, query) -> pd.DataFrame:
+    """The rows of a small query as a DataFrame (SQLAlchemy converts the types)."""
     result = session.execute(query)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _value_query(catalog: Catalog, codes: list[str]):
-    """fact_value rows of accepted submissions for the given codes, this catalog's rows last."""
-    own = case((FactValue.catalog_code == catalog.code, 1), else_=0)
-    return (select(FactValue.period, FactValue.unit_code, FactValue.indicator_code, FactValue.value,
-                   FactValue.id.label("fact_value_id"), Submission.received_at)
+def _driver_frame(session: Session, query) -> pd.DataFrame:
+    """The rows of `query` as the driver returns them, for columns that need no type conversion.
+
+    At province scale SQLAlchemy's Row objects cost more than the query, so the DBAPI cursor is read
+    directly, CHUNK rows at a time: a frame per chunk keeps the tuples' memory bounded.
+    """
+    result = session.connection().execute(query)
+    with result:
+        names = list(result.keys())
+        parts = [pd.DataFrame(rows, columns=names) for rows in iter(lambda: result.cursor.fetchmany(CHUNK), [])]
+    if not parts:
+        return pd.DataFrame(columns=names)
+    # a chunk whose values are all NULL comes out as object: infer again as one frame would
+    return pd.concat(parts, ignore_index=True).infer_objects()
+
+
+def _value_query(catalog: Catalog, codes: list[str], periods, *columns):
+    """fact_value rows of accepted submissions for the given codes and periods; `own`: of this catalog."""
+    return (select(*columns, FactValue.unit_code, FactValue.indicator_code, FactValue.value,
+                   FactValue.id.label("fact_value_id"), (FactValue.catalog_code == catalog.code).label("own"))
             .join(Submission, Submission.id == FactValue.submission_id)
-            .where(Submission.status == "accepted", FactValue.indicator_code.in_(codes))
-            .order_by(own, FactValue.id))
+            .where(Submission.status == "accepted", FactValue.period.in_(periods),
+                   FactValue.indicator_code.in_(codes),
+                   # true of every row (fact_value → dim_indicator → dim_catalog), but it lets the database
+                   # search ix_fact_value_lookup (catalog_code, period, indicator_code) instead of scanning
+                   FactValue.catalog_code.in_(select(DimCatalog.code))))
+
+
+def _own_last(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values in id order with this catalog's rows last (the engine keeps the last of duplicates)."""
+    order = np.lexsort((frame["fact_value_id"].to_numpy(), frame["own"].to_numpy(dtype=bool)))
+    return frame.take(order).drop(columns="own").reset_index(drop=True)
 
 
 def _departments(catalog: Catalog) -> list[str]:
@@ -82,9 +110,9 @@ def data_cutoff(session: Session, catalog: Catalog, period: Period) -> datetime 
 
 def period_values(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
     """The period's values sent by the catalog's source departments in accepted submissions."""
-    query = _value_query(catalog, [i.code for i in catalog.collected()]).where(
-        FactValue.period == period.code, Submission.department_code.in_(_departments(catalog)))
-    return _frame(session, query).drop(columns=["received_at", "period"])
+    query = _value_query(catalog, [i.code for i in catalog.collected()], [period.code]).where(
+        Submission.department_code.in_(_departments(catalog)))
+    return _own_last(_driver_frame(session, query))
 
 
 def history_values(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
@@ -92,9 +120,8 @@ def history_values(session: Session, catalog: Catalog, period: Period) -> pd.Dat
     codes = sorted(history_codes(catalog))
     if not codes:
         return pd.DataFrame(columns=["period", "unit_code", "indicator_code", "value", "fact_value_id"])
-    query = _value_query(catalog, codes).join(DimPeriod, DimPeriod.code == FactValue.period).where(
-        DimPeriod.grain == period.grain, DimPeriod.ordinal < period.ordinal)
-    return _frame(session, query).drop(columns="received_at")
+    earlier = select(DimPeriod.code).where(DimPeriod.grain == period.grain, DimPeriod.ordinal < period.ordinal)
+    return _own_last(_driver_frame(session, _value_query(catalog, codes, earlier, FactValue.period)))
 
 
 def previous_rankings(session: Session, catalog: Catalog, period: Period) -> pd.DataFrame:
@@ -175,17 +202,40 @@ def produced_by() -> dict:
     return {"host": socket.gethostname(), "user": user, "version": version}
 
 
-def _records(frame: pd.DataFrame, run_id: int) -> list[dict]:
-    """DataFrame rows as plain-Python dicts (NaN/NA → None) for a bulk insert, built column-wise."""
-    columns = []
-    for name in frame.columns:
-        column = frame[name].to_numpy(dtype=object, copy=True)
-        missing = frame[name].isna().to_numpy()
-        if missing.any():
-            column[missing] = None
-        columns.append(column.tolist())
-    names = ["run_id", *frame.columns]
-    return [dict(zip(names, (run_id, *row))) for row in zip(*columns)]
+def _plain(column: pd.Series, sql_type) -> list:
+    """A column as plain-Python values (NaN/NA → None, integer columns as int) for the driver."""
+    if isinstance(sql_type, Integer) and not isinstance(sql_type, Boolean) and column.dtype.kind == "f":
+        column = column.astype("Int64")  # rank_change is float with NaN for "none"
+    return column.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _row_chunks(frame: pd.DataFrame, table: Table, run_id: int) -> Iterator[list[tuple]]:
+    """The frame's rows as plain-Python tuples led by `run_id`, CHUNK rows at a time (bounded memory)."""
+    for start in range(0, len(frame), CHUNK):
+        part = frame.iloc[start:start + CHUNK]
+        columns = [_plain(part[name], table.c[name].type) for name in part.columns]
+        yield list(zip(repeat(run_id, len(part)), *columns))
+
+
+def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: int) -> None:
+    """A run's rows into `table` in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    Both go to the driver without SQLAlchemy's per-row parameter handling, which at 384,000 rows
+    costs seconds.
+    """
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in ("run_id", *frame.columns))
+    if connection.dialect.name == "postgresql":
+        with (connection.connection.driver_connection.cursor() as cursor,
+              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
+            for rows in _row_chunks(frame, table, run_id):
+                for row in rows:
+                    copy.write_row(row)
+        return
+    marks = ", ".join("?" * (len(frame.columns) + 1))
+    for rows in _row_chunks(frame, table, run_id):
+        connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,
@@ -199,7 +249,7 @@ def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: P
     for model, frame in ((FactScore, result.scores), (FactCategoryScore, result.category_scores),
                          (FactRanking, result.rankings)):
         if len(frame):
-            session.execute(insert(model.__table__), _records(frame, run.id))
+            _bulk_insert(session, model.__table__, frame, run.id)
     fault_point("score")
     return run.id
 

@@ -13,6 +13,8 @@ from warehouse.dimensions import ensure_period
 from warehouse.models import DimPeriod, FactValue, Submission, SubmissionProblem
 
 HISTORY_COLUMNS = ["unit_code", "indicator_code", "period", "ordinal", "value"]
+_VALUE_FIELDS = ("submission_id", "unit_code", "catalog_code", "indicator_code", "period", "value", "raw_text",
+                 "flags", "sheet", "cell")
 _PROBLEM_FIELDS = ("severity", "rule", "sheet", "cell", "unit", "indicator", "value", "expected", "message")
 
 
@@ -27,26 +29,50 @@ def known_sha256(session: Session, hashes: list[str]) -> set[str]:
 def history_values(session: Session, units: list[str], indicators: list[str], period: str) -> pd.DataFrame:
     """Accepted values of these units × indicators in earlier periods of the same grain (any catalog)."""
     p = Period.parse(period)
+    # catalog × period × indicator is what ix_fact_value_lookup serves; filtering on the unit list in
+    # SQL would instead probe every accepted submission once per unit (slow as the warehouse grows)
+    catalogs = select(Submission.catalog_code).where(Submission.status == "accepted").distinct()
+    earlier = select(DimPeriod.code).where(DimPeriod.grain == p.grain, DimPeriod.ordinal < p.ordinal)
     query = (select(FactValue.unit_code, FactValue.indicator_code, FactValue.period, DimPeriod.ordinal,
                     FactValue.value)
              .join(Submission, Submission.id == FactValue.submission_id)
              .join(DimPeriod, DimPeriod.code == FactValue.period)
-             .where(Submission.status == "accepted", DimPeriod.grain == p.grain, DimPeriod.ordinal < p.ordinal,
-                    FactValue.unit_code.in_(units), FactValue.indicator_code.in_(indicators),
+             .where(Submission.status == "accepted", FactValue.catalog_code.in_(catalogs),
+                    FactValue.period.in_(earlier), FactValue.indicator_code.in_(indicators),
                     FactValue.value.is_not(None)))
-    frame = pd.DataFrame(session.execute(query).all(), columns=HISTORY_COLUMNS)
+    # plain DBAPI tuples (text, integer and float columns need no result processing): ORM and Row
+    # handling of the tens of thousands of rows a province file has in history cost more than the query
+    columns = list(zip(*session.connection().execute(query).cursor.fetchall())) or [()] * len(HISTORY_COLUMNS)
+    frame = pd.DataFrame(dict(zip(HISTORY_COLUMNS, columns)), columns=HISTORY_COLUMNS)
+    frame = frame[frame["unit_code"].isin(set(units))]
     return frame.drop_duplicates(["unit_code", "indicator_code", "period"]).reset_index(drop=True)
 
 
-def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.DataFrame) -> list[dict]:
-    rows = []
-    for r in values.itertuples(index=False):
-        value = None if r.value is None or pd.isna(r.value) or math.isinf(float(r.value)) else float(r.value)
-        rows.append({"submission_id": submission_id, "unit_code": r.unit_code, "catalog_code": catalog_code,
-                     "indicator_code": r.indicator_code, "period": period, "value": value,
-                     "raw_text": None if pd.isna(r.raw_text) else r.raw_text,  # NaN would be 'NaN' on PostgreSQL
-                     "flags": r.flags or "", "sheet": r.sheet, "cell": r.cell})
-    return rows
+def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.DataFrame) -> list[tuple]:
+    """The fact_value rows (_VALUE_FIELDS order) of an accepted file; missing and infinite values are NULL."""
+    value = pd.to_numeric(values["value"], errors="coerce").astype(float).to_numpy()
+    value = [None if math.isnan(v) or math.isinf(v) else v for v in value.tolist()]
+    raw = [None if isinstance(t, float) or t is None or t is pd.NA else t  # NaN would be 'NaN' on PostgreSQL
+           for t in values["raw_text"].tolist()]
+    columns = zip(values["unit_code"].tolist(), values["indicator_code"].tolist(), value, raw,
+                  values["flags"].tolist(), values["sheet"].tolist(), values["cell"].tolist())
+    return [(submission_id, unit, catalog_code, indicator, period, v, text, flags or "", sheet, cell)
+            for unit, indicator, v, text, flags, sheet, cell in columns]
+
+
+def _insert_values(session: Session, rows: list[tuple]) -> None:
+    """The rows in the session's transaction: COPY on PostgreSQL, one DBAPI executemany elsewhere
+    (ORM and Core per-row work cost seconds for a province file)."""
+    connection = session.connection()
+    columns = f"{FactValue.__tablename__} ({', '.join(_VALUE_FIELDS)})"
+    if connection.dialect.name == "postgresql":
+        with connection.connection.dbapi_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(f"INSERT INTO {columns} VALUES ({', '.join([mark] * len(_VALUE_FIELDS))})", rows)
 
 
 def _insert_problems(session: Session, submission_id: int, problems: list) -> None:
@@ -77,7 +103,7 @@ def record_submission(session: Session, record: dict, values: pd.DataFrame, prob
     session.execute(update(Submission).where(Submission.id == new_id).values(status="accepted"))
     rows = _value_rows(new_id, record["catalog_code"], record["period"], values)
     if rows:
-        session.execute(insert(FactValue), rows)
+        _insert_values(session, rows)
     fault_point("ingest")
     return new_id
 

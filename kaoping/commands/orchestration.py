@@ -49,16 +49,16 @@ def _periods(codes: list[str]) -> list[str]:
         fail(zh, en)
 
 
-def _with_progress(call: Callable[[], object]) -> object:
-    """Run a flow while a progress display follows its stages."""
+def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
+    """Run a flow while a progress display follows its stages (`api`: the API already starting)."""
     from flows import progress
-    from flows.api import start_api
+    from flows.api import ApiStarter
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         bars: dict[str, int] = {}
         starting = bar.add_task("启动 Prefect / starting Prefect", total=None)
-        start_api()
+        (api or ApiStarter()).wait()
         bar.remove_task(starting)
 
         def follow(event: str, item: object) -> None:
@@ -103,13 +103,35 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
     """每晚任务：接收、评分、发布 / the nightly job: ingest, score, publish."""
     ws = _workspace(workspace)
     periods = _periods(period or [])
-    _checked_resources(ws).close()
     flows.quiet_console()
+    res = _checked_resources(ws)
+    try:
+        if not periods and not _has_work(res):
+            console.print("没有新内容 / nothing new")
+            raise typer.Exit(EXIT_OK)
+    finally:
+        res.close()
+    from flows.api import ApiStarter
+
+    api = ApiStarter()
     from flows.pipeline import nightly
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url,
-                                             periods=periods or None))
+                                             periods=periods or None), api)
     raise typer.Exit(_print_summary(summary, ws))
+
+
+def _has_work(res: Resources) -> bool:
+    """Whether a nightly run would do anything: new inbox files, unscored or unfinished periods.
+
+    Checked before Prefect starts, so a night with nothing new costs a second, not a server
+    start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
+    """
+    from flows import state
+    from sources.intake import discover
+
+    res.sync_dimensions()
+    return bool(discover(res) or state.unscored_periods(res) or state.unfinished_periods(res))
 
 
 @app.command()
@@ -131,8 +153,11 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en)
     _checked_resources(ws).close()
+    from flows.api import ApiStarter
+
+    api = ApiStarter()
     summary = _with_progress(lambda: backfill_flow(workspace=ws, first=first, last=last, grain=grain,
-                                                   rescore_only=rescore_only, database_url=cli.state.database_url))
+                                                   rescore_only=rescore_only, database_url=cli.state.database_url), api)
     raise typer.Exit(_print_summary(summary, ws))
 
 

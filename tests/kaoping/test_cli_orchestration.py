@@ -66,7 +66,14 @@ def test_demo_then_nothing_new_then_rejection_and_status(demo_q4, capsys, monkey
     assert f"排名表 / ranking workbook: {workbook}" in out
     assert "已发布 / published 2025Q4" in out and "退回 交通运输局_2025Q4.xlsx" in out
 
-    code, out, _ = kaoping(capsys, "run", "-w", str(demo_q4))
+    import flows.api
+
+    def no_prefect():
+        raise AssertionError("a run with nothing to do must not start Prefect")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flows.api, "ApiStarter", no_prefect)
+        code, out, _ = kaoping(capsys, "run", "-w", str(demo_q4))
     assert code == 0 and "没有新内容 / nothing new" in out
 
     bad = demo_q4 / "inbox" / "公安局" / "公安局_2025Q4_补充.csv"

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import openpyxl
+from python_calamine import CalamineWorkbook
 
 from reports.data import published_runs
 from reports.fastxlsx import Template
@@ -100,3 +101,14 @@ def test_template_path_writes_what_openpyxl_writes(published):
             for name in ("xl/charts/chart1.xml", "xl/drawings/drawing1.xml", "xl/workbook.xml", "docProps/core.xml",
                          "xl/styles.xml"):
                 assert a.read(name) == b.read(name), name
+
+
+def test_feedback_zip_is_valid_and_calamine_reads_it(published):
+    path, ws = _feedback(published, "A02_西城区.xlsx")
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("考评反馈").to_python()
+    expected = [["" if v is None else (float(v) if isinstance(v, int) else v) for v in row]
+                for row in ws.iter_rows(values_only=True)]
+    assert rows == expected

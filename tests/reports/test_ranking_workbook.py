@@ -10,8 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 from report_kit import INJECTED_FILE, build_published
 
+from reports import texts, xlsx
 from reports.publish import write_outputs
 
 RANKING = Path("out/2025Q3/排名/t-county-2025_2025Q3_考评排名.xlsx")
@@ -147,3 +149,31 @@ def test_libreoffice_renders_the_ranking_workbook_to_pdf(tmp_path, sqlite_url):
 def _pages(pdf: Path) -> int:
     out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def test_details_split_over_sheets_at_the_row_limit(published, monkeypatch):
+    whole = [r for r in openpyxl.load_workbook(_ranking(published))["指标明细"].iter_rows(min_row=4, values_only=True)]
+    assert len(whole) == 24  # 4 units × 6 indicators
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 12)  # 9 rows a sheet under the title, subtitle and header rows
+    wb = openpyxl.load_workbook(_ranking(published))
+    parts = ["指标明细", "指标明细(2)", "指标明细(3)"]
+    assert wb.sheetnames == SHEETS[:2] + parts + SHEETS[3:]
+    rows = []
+    for name in parts:
+        ws = wb[name]
+        assert ws.max_row <= 12 and ws.freeze_panes == "C4" and ws.print_title_rows == "$3:$3"
+        assert [c.value for c in ws[3]] == list(texts.DETAIL_HEADERS)
+        assert ws["A1"].value == wb["指标明细"]["A1"].value
+        rows += list(ws.iter_rows(min_row=4, values_only=True))
+    assert rows == whole
+    notes = [v for r in wb["说明"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    assert any("指标明细、指标明细(2)、指标明细(3)" in v and "24" in v for v in notes)
+
+
+def test_calamine_reads_what_openpyxl_reads(published):
+    path = _ranking(published)
+    wb, book = openpyxl.load_workbook(path), CalamineWorkbook.from_path(str(path))
+    for name in ("分项得分", "指标明细"):
+        expected = [[("" if v is None else v) for v in row] for row in wb[name].iter_rows(min_row=3, values_only=True)]
+        got = book.get_sheet_by_name(name).to_python()[2:]
+        assert [[float(v) if isinstance(v, int) else v for v in row] for row in expected] == got, name

@@ -7,8 +7,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 import openpyxl
+import pytest
 
-from reports.xlsx import (column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes,
+from reports import xlsx
+from reports.xlsx import (AtomicWrites, column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes,
                           write_atomic)
 from scoring.rounding import round_half_up
 
@@ -68,3 +70,21 @@ def test_round2_agrees_with_the_scoring_rounding():
     values += [89.125, 2.675, 0.005, -0.005, 1e-9, 99.995, 100.0 - 1e-10]
     expected = round_half_up(np.array(values))
     assert [round2(v) for v in values] == [float(x) for x in expected]
+
+
+def test_batched_writes_rename_a_batch_at_once_and_leave_no_temp_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "BATCH_FILES", 2)
+    with AtomicWrites() as writes:
+        assert writes.write(tmp_path / "a", b"1") is True
+        assert not (tmp_path / "a").exists()  # waits for its batch
+        writes.write(tmp_path / "b", b"2")
+        assert (tmp_path / "a").read_bytes() == b"1" and (tmp_path / "b").read_bytes() == b"2"
+        assert writes.stream(tmp_path / "c", lambda out: out.write(b"3")) is True
+    assert (tmp_path / "c").read_bytes() == b"3"
+    with AtomicWrites() as writes:
+        assert writes.stream(tmp_path / "c", lambda out: out.write(b"3")) is False
+        assert writes.write(tmp_path / "a", b"1") is False
+    with pytest.raises(RuntimeError), AtomicWrites() as writes:
+        writes.write(tmp_path / "d", b"4")
+        raise RuntimeError("crash before the batch is complete")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]  # neither d nor a temp file

@@ -388,3 +388,21 @@ def test_oversized_file_is_refused(res, validator):
     path = write_csv(inbox(res, "公安局_2025Q3.csv"), [HEADER, *GOOD_ROWS] * 20)
     assert [p.rule for p in examined(limited, validator, path).problems] == ["file_too_large"]
     limited.close()
+
+
+def test_one_far_away_cell_is_read_without_a_dense_grid(res, validator, monkeypatch):
+    import python_calamine
+
+    def refuse(*_):
+        raise AssertionError("a sparse sheet spanning a huge area must not be loaded densely")
+
+    monkeypatch.setattr(python_calamine, "load_workbook", refuse)
+    strings = [*HEADER, *(name for name, *_ in GOOD_ROWS), "备注"]
+    cells = [[f'<c r="{col}{r}" t="s"><v>{strings.index(v)}</v></c>' if isinstance(v, str) else
+              f'<c r="{col}{r}"><v>{v}</v></c>' for col, v in zip("ABC", row)]
+             for r, row in enumerate([HEADER, *GOOD_ROWS], start=1)]
+    rows = "".join(f'<row r="{r}">{"".join(c)}</row>' for r, c in enumerate(cells, start=1))
+    far = f'<row r="250"><c r="XFD250" t="s"><v>{len(strings) - 1}</v></c></row>'  # 250 × 16,384 cells
+    exam = examined(res, validator, write_raw_xlsx(inbox(res, "公安局_2025Q3.xlsx"), rows + far, strings))
+    assert exam.accepted, exam.problems
+    assert values(exam) == GOOD

@@ -171,3 +171,24 @@ def test_ingest_exit_code_is_one_when_a_file_is_rejected(res):
     write_xlsx(res.settings.inbox_dir / "公安局" / "公安局_2025Q3.xlsx", [HEADER, ["北城县", 90, 1]])
     result = _cli(res, "ingest")
     assert result.exit_code == 1 and "退回" in result.output
+
+
+def test_files_validated_in_one_gx_run_keep_their_own_problems_and_order(res_db, validator, monkeypatch):
+    import sources.intake as intake
+
+    inbox = res_db.settings.inbox_dir / "公安局"
+    write_xlsx(inbox / "公安局_2025Q2.xlsx", [HEADER, *GOOD_ROWS])
+    write_csv(inbox / "公安局_2025Q3.csv", [HEADER, ["东城县", 95.5, 60], ["北城县", 1, 1], ["西城区", 101, 2.5]])
+    write_xlsx(res_db.settings.inbox_dir / "司法局" / "司法局_2025Q3.xlsx", [["单位名称", "矛盾纠纷化解率"], ["东城县", 90]])
+    files = sorted(discover(res_db), key=lambda f: f.path.name)
+    monkeypatch.setattr(intake, "ROWS_PER_RUN", 10 ** 9)  # all three in one GX run
+    runs = len(validator.results)
+    first, second, third = intake.process_files(res_db, files, validator)
+    assert len(validator.results) == runs + 1
+    assert first.status == "accepted" and not first.problems
+    assert second.status == "rejected"
+    assert [(p.rule, p.cell or p.unit) for p in second.problems] == [
+        ("unit_unknown", "A3"), ("units_missing", "南湖县(市)"), ("out_of_range", "B4"), ("not_integer", "C4"),
+        ("value_jump", "C2")]  # the jump check saw the first file, loaded before it
+    assert third.status == "accepted" and {p.unit for p in third.problems} == {"西城区", "南湖县(市)"}
+    assert [p.unit for p in third.problems] == ["西城区", "南湖县(市)"]  # registry order

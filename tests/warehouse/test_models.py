@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from scoring.catalog import parse_catalog
@@ -177,6 +177,28 @@ def test_sync_is_an_upsert(wh, tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(DimUnit)) == 2
         assert s.scalar(select(func.count()).select_from(DimIndicator)) == 2
         assert sorted(known_periods(s)) == ["2024", "2025Q1"]
+
+
+def test_sync_writes_only_the_rows_that_differ(wh, tmp_path: Path) -> None:
+    writes: list[tuple[str, str]] = []
+    event.listen(wh.engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: writes.extend(
+        re.findall(r"^(INSERT INTO|UPDATE) (\w+)", statement)))
+    with wh.session() as s:
+        sync_registry(s, _registry(tmp_path))
+    assert writes == []
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    _registry(grown, "东城新区")
+    with (grown / "units.csv").open("a", encoding="utf-8") as units:
+        units.write("C03,南湖县,county,CITY,县域,,,\n")
+    with (grown / "recipients.csv").open("a", encoding="utf-8") as recipients:
+        recipients.write("C03,旧名,nh@example.cn\nC03,南湖县平安办,nh@example.cn\n")
+    with wh.session() as s:
+        sync_registry(s, Registry.load(grown))
+    assert sorted(writes) == [("INSERT INTO", "dim_recipient"), ("INSERT INTO", "dim_unit"), ("UPDATE", "dim_unit")]
+    with wh.session() as s:
+        assert [s.get(DimUnit, c).name for c in ("C01", "C03")] == ["东城新区", "南湖县"]
+        assert s.get(DimRecipient, ("C03", "nh@example.cn")).name == "南湖县平安办"  # the last row wins
 
 
 def test_changed_catalog_updates_its_indicators(wh) -> None:

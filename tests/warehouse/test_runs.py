@@ -11,9 +11,11 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from kaoping.resources import Resources
+from scoring.periods import Period
+from warehouse import runs
 from warehouse.dimensions import ensure_period
 from warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
-from warehouse.runs import NoData, publish_run, run_rankings, score_period
+from warehouse.runs import NoData, period_values, publish_run, run_rankings, score_period
 
 CATALOG = """
 catalog: {code: t-county-2025, name: 测试考评, year: 2025, assessed_kind: county, full_marks: 100,
@@ -229,3 +231,29 @@ def test_rank_change_across_years_uses_the_earlier_years_catalog_of_the_same_kin
         assert {u: r[1:4:2] for u, r in rankings(res, q1).items()} == {"A": (1, 1), "B": (2, -1), "C": (3, None)}
     finally:
         res.close()
+
+
+def _stored_scores(res, run_id: int) -> list[tuple]:
+    with res.warehouse.session() as session:
+        return sorted(tuple(row) for row in session.execute(
+            select(FactScore.unit_code, FactScore.indicator_code, FactScore.value_used, FactScore.score,
+                   FactScore.flags, FactScore.value_period, FactScore.fact_value_id)
+            .where(FactScore.run_id == run_id)))
+
+
+def test_reading_and_writing_in_small_batches_changes_nothing(res, monkeypatch):
+    catalog = res.catalog("t-county-2025")
+    # A's and B's I1 come first (lowest ids): a 2-row batch of nothing but NULL values
+    submit(res, "GA", "2025Q1", {("A", "I1"): None, ("B", "I1"): None, ("C", "I1"): 70})
+    submit(res, "SF", "2025Q1", {("A", "I2"): 1, ("B", "I2"): 0, ("C", "I2"): 2})
+    whole = score_period(res, catalog, "2025Q1")
+    with res.warehouse.session() as session:
+        values = period_values(session, catalog, Period.parse("2025Q1"))
+    monkeypatch.setattr(runs, "CHUNK", 2)
+    with res.warehouse.session() as session:
+        batched = period_values(session, catalog, Period.parse("2025Q1"))
+    assert batched["value"].dtype == float and batched.equals(values)
+    assert score_period(res, catalog, "2025Q1") == whole  # same input hash
+    again = score_period(res, catalog, "2025Q1", sensitivity=True)
+    assert again != whole and _stored_scores(res, again) == _stored_scores(res, whole)
+    assert {u: r[3] for u, r in rankings(res, again).items()} == {"A": None, "B": None, "C": None}
