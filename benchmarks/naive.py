@@ -4,7 +4,9 @@ pandas.read_excel with openpyxl (xls through calamine: xlrd is not installed), c
 cleaning in Python, a new Great Expectations context and suite per file, one ORM object and
 one flush per spreadsheet row, and openpyxl normal-mode workbooks for the ranking and for every
 unit's feedback. Its scores are a simple percentile rank per indicator: scoring is a negligible
-part of the job, the I/O is what this stack is measured for.
+part of the job, the I/O is what this stack is measured for. Like kaoping it stores every
+unit × indicator score, and its ranking workbook carries the unit × indicator detail sheet
+(指标明细) and its feedback every indicator of the unit: the same job, written naively.
 """
 from __future__ import annotations
 
@@ -35,6 +37,16 @@ class NaiveValue(_Base):
     unit_code: Mapped[str] = mapped_column(String(16))
     indicator_code: Mapped[str] = mapped_column(String(32))
     value: Mapped[float | None] = mapped_column(Float)
+
+
+class NaiveScore(_Base):
+    __tablename__ = "naive_score"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(String(16))
+    indicator_code: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
 
 
 def read_any(path: Path) -> pd.DataFrame:
@@ -128,7 +140,19 @@ def scores(session: Session, period: str, catalog: Catalog) -> pd.DataFrame:
     points = {i.code: i.points or 0 for c in catalog.categories for i in c.indicators}
     frame = frame[frame["indicator_code"].isin(points)]
     frame["score"] = frame.groupby("indicator_code")["value"].rank(pct=True) * frame["indicator_code"].map(points)
-    return frame.fillna({"score": 0})
+    frame = frame.fillna({"score": 0})
+    store_scores(session, period, frame)
+    return frame
+
+
+def store_scores(session: Session, period: str, frame: pd.DataFrame) -> None:
+    """One ORM object per unit × indicator score, flushed unit by unit."""
+    for unit, part in frame.groupby("unit_code"):
+        for r in part.itertuples():
+            session.add(NaiveScore(period=period, unit_code=unit, indicator_code=r.indicator_code,
+                                   value=None if pd.isna(r.value) else r.value, score=r.score))
+        session.flush()
+    session.commit()
 
 
 def write_outputs(out: Path, period: str, frame: pd.DataFrame, names: dict[str, str]) -> int:
@@ -141,6 +165,10 @@ def write_outputs(out: Path, period: str, frame: pd.DataFrame, names: dict[str, 
     ws.append(["名次", "单位代码", "单位名称", "总分"])
     for rank, (unit, total) in enumerate(totals.items(), start=1):
         ws.append([rank, unit, names[unit], round(total, 2)])
+    detail = wb.create_sheet("指标明细")
+    detail.append(["单位代码", "单位名称", "指标", "数值", "得分"])
+    for r in frame.itertuples():
+        detail.append([r.unit_code, names[r.unit_code], r.indicator_code, r.value, round(r.score, 2)])
     wb.save(out / period / "排名.xlsx")
     for unit, part in frame.groupby("unit_code"):
         wb = Workbook()

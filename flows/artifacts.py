@@ -72,7 +72,7 @@ def outputs_markdown(period: str, paths: list[Path]) -> str:
 
 def post_ranking(res: Resources, run_id: int) -> None:
     """A table artifact of the run's top and bottom units."""
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         run = session.get(ScoreRun, run_id)
         ranking = ranking_rows(session, run_id)
     create_table_artifact(ranking_table(ranking), key=artifact_key("ranking", run.catalog_code, run.period),

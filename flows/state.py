@@ -20,7 +20,7 @@ REASONS_SHOWN = 3
 def latest_run_ids(res: Resources, period: str) -> list[int]:
     """The newest run of every catalog of the period that has one."""
     ids = []
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         for catalog in res.catalogs_for(period):
             run_id = session.scalar(select(ScoreRun.id).where(
                 ScoreRun.catalog_code == catalog.code, ScoreRun.period == period)
@@ -39,7 +39,7 @@ def with_later_published(res: Resources, periods: list[str]) -> list[str]:
     if not periods:
         return []
     parsed = [Period.parse(p) for p in periods]
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         published = session.scalars(select(DimPeriod.code).join(ScoreRun, ScoreRun.period == DimPeriod.code)
                                     .where(ScoreRun.status == "published").distinct()).all()
     later = {code for code in published for p in parsed
@@ -58,13 +58,13 @@ def unscored_periods(res: Resources) -> list[str]:
     stmt = (select(Submission.period).outerjoin(newest_run, newest_run.c.period == Submission.period)
             .where(Submission.status == "accepted",
                    (newest_run.c.at.is_(None)) | (Submission.processed_at > newest_run.c.at)).distinct())
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         return sort_periods(list(session.scalars(stmt).all()))
 
 
 def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
     """catalog → (id, input hash) of the newest published run of each catalog of the period."""
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         return {catalog.code: tuple(row) if (row := session.execute(
             select(ScoreRun.id, ScoreRun.input_sha256).where(
                 ScoreRun.catalog_code == catalog.code, ScoreRun.period == period, ScoreRun.status == "published")
@@ -113,7 +113,7 @@ def unfinished_periods(res: Resources) -> list[str]:
 
     A nightly run takes these up again, so a crash after publishing is repaired without an analyst.
     """
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         published = session.scalars(select(ScoreRun.period).where(ScoreRun.status == "published")
                                     .distinct()).all()
     return sort_periods([p for p in published if not _is_done(res, p)])
@@ -131,7 +131,7 @@ def submissions(res: Resources, period: str | None = None) -> pd.DataFrame:
                   Submission.warning_count)
     if period:
         stmt = stmt.where(Submission.period == period)
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         rows = pd.DataFrame(session.execute(stmt.order_by(Submission.received_at, Submission.id)).all(),
                             columns=list(stmt.selected_columns.keys()))
         problems = session.execute(select(SubmissionProblem.submission_id, SubmissionProblem.message)
@@ -147,7 +147,7 @@ def submissions(res: Resources, period: str | None = None) -> pd.DataFrame:
 
 def periods_with_submissions(res: Resources) -> list[str]:
     """Every period some file was received for, in time order."""
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         codes = session.scalars(select(Submission.period).where(Submission.period.is_not(None))
                                 .distinct()).all()
     return sort_periods(list(codes))

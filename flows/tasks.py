@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from prefect import task
@@ -16,10 +17,9 @@ from prefect.tasks import exponential_backoff
 
 from kaoping.resources import Resources
 
-# Tasks that write the warehouse carry this tag. The warehouse's own write lock (PostgreSQL
-# advisory lock, SQLite BEGIN IMMEDIATE) is what serialises them; a Prefect concurrency limit
-# on the tag (docs/operations.md) only makes the queueing visible in the UI.
-WAREHOUSE_TAG = "kaoping-warehouse"
+# Warehouse writes are serialised by the warehouse's own write lock (PostgreSQL advisory lock,
+# SQLite BEGIN IMMEDIATE), not by a Prefect tag concurrency limit: every tagged task run asks the
+# API for a slot first, which cost about a second per task on a busy two-core machine.
 # Great Expectations contexts are not thread-safe: one validation at a time per process, even
 # when two flows run in threads of the same process.
 GX_LOCK = threading.Lock()
@@ -45,23 +45,24 @@ def new_validator():
 
 
 @task(name="process-files", task_run_name="files-{inbox_files[0].sha256:.12}-{n_files}",
-      tags=[WAREHOUSE_TAG], cache_policy=NO_CACHE, **IO_RETRIES)
+      cache_policy=NO_CACHE, **IO_RETRIES)
 def process_files(res: Resources, inbox_files: list, validator, n_files: int,
                   done: Callable[[object], None] = lambda outcome: None) -> list:
     """A chunk of files validated together (one GX run), then each loaded or rejected in its own
     transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
+    from flows import workers
     from sources.intake import process_files as process
 
     outcomes = []
+    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
     with GX_LOCK:
-        for outcome in process(res, inbox_files, validator):
+        for outcome in process(res, inbox_files, validator, read_ahead):
             outcomes.append(outcome)
             done(outcome)
     return outcomes
 
 
-@task(name="score", task_run_name="score-{catalog_code}-{period}", tags=[WAREHOUSE_TAG],
-      cache_policy=NO_CACHE)
+@task(name="score", task_run_name="score-{catalog_code}-{period}", cache_policy=NO_CACHE)
 def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | None = None) -> int | None:
     """The run id of the catalog × period scoring, or None when the period has no accepted data."""
     from warehouse.runs import NoData, score_period
@@ -72,8 +73,7 @@ def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | No
         return None
 
 
-@task(name="publish-run", task_run_name="publish-run-{run_id}", tags=[WAREHOUSE_TAG],
-      cache_policy=NO_CACHE)
+@task(name="publish-run", task_run_name="publish-run-{run_id}", cache_policy=NO_CACHE)
 def publish(res: Resources, run_id: int) -> int:
     """The run, published (publishing a published run changes nothing)."""
     from warehouse.runs import publish_run
@@ -116,7 +116,7 @@ def write_outputs(res: Resources, period: str) -> list[Path]:
     return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
 
 
-@task(name="distribute", task_run_name="distribute-{period}", tags=[WAREHOUSE_TAG],
+@task(name="distribute", task_run_name="distribute-{period}",
       cache_policy=NO_CACHE, **IO_RETRIES)
 def distribute(res: Resources, period: str):
     """The period's files sent to their recipients (each file once)."""

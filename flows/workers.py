@@ -1,8 +1,9 @@
-"""Worker processes for the output stage when flows run in this process (no Prefect server).
+"""Worker processes for the CPU-bound stages around the warehouse writer.
 
-Writing a period's workbooks is CPU-bound Python; in a thread it would share one core with the
-scoring of the next period. A small pool of spawned processes (not forked: Prefect runs threads)
-lets the files of period t be written while period t+1 is scored, on the machine's other core.
+Reading and cleaning inbox files, and writing a period's workbooks, are CPU-bound Python; in a
+thread they would share one core with the flow. A small pool of spawned processes (not forked:
+Prefect runs threads) reads the next files while the flow validates and loads the current one,
+and writes the files of period t while period t+1 is scored, on the machine's other core.
 """
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import atexit
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+PARENT_CHECK_S = 1.0
 _pool: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
 
@@ -28,9 +33,20 @@ def pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(_size(), mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(_size(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
             atexit.register(_pool.shutdown)
         return _pool
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker ends when the flow's process is gone (killed -9, say) instead of idling forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class WorkerDied(RuntimeError):
@@ -39,14 +55,50 @@ class WorkerDied(RuntimeError):
 
 def run(fn, *args):
     """`fn(*args)` in a worker process; a dead worker raises WorkerDied and the pool is replaced."""
+    return _result(pool().submit(fn, *args))
+
+
+def _result(future: Future):
+    """The future's result; a dead worker raises WorkerDied and the pool is replaced."""
     global _pool
     try:
-        return pool().submit(fn, *args).result()
+        return future.result()
     except BrokenProcessPool as exc:
         with _lock:
             _pool = None
-        raise WorkerDied("输出进程意外终止，文件未全部写出，下次运行时重写 / "
-                         "an output worker process died; its files are rewritten on the next run") from exc
+        raise WorkerDied("工作进程意外终止，本次运行未完成，下次运行时继续 / "
+                         "a worker process died; the next run takes up what this one left") from exc
+
+
+def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 4) -> Iterator:
+    """`sources.intake.prepared_file` of each file, in order, computed in the workers at most
+    `ahead` files in advance (a province file's cells take memory: no unbounded read-ahead)."""
+    queue: deque[Future] = deque()
+    waiting = iter(files)
+    for inbox_file in waiting:
+        queue.append(pool().submit(_prepared_file, workspace, database_url, inbox_file))
+        if len(queue) >= ahead:
+            break
+    while queue:
+        exam = _result(queue.popleft())
+        following = next(waiting, None)
+        if following is not None:
+            queue.append(pool().submit(_prepared_file, workspace, database_url, following))
+        yield exam
+
+
+_resources: dict = {}
+
+
+def _prepared_file(workspace: str, database_url: str, inbox_file):
+    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once)."""
+    from kaoping.resources import Resources
+    from sources.intake import prepared_file
+
+    key = (workspace, database_url)
+    if key not in _resources:
+        _resources[key] = Resources.open(workspace, database_url)
+    return prepared_file(_resources[key], inbox_file)
 
 
 def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:

@@ -195,7 +195,7 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
     p = Period.parse(period)
     tz = ZoneInfo(res.settings.schedule.timezone)
     out = []
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         for catalog in res.catalogs_for(p):
             run = queries.latest_run(session, catalog.code, p.code, status="published")
             if run is None:

@@ -187,7 +187,7 @@ def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, li
     """Ranking workbooks (+ rankings.csv) of the period, and each ranked unit's files."""
     rankings: list[Path] = []
     per_unit: dict[str, list[Path]] = {}
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         for catalog in res.catalogs_for(period):
             run = queries.latest_run(session, catalog.code, period, status="published")
             if run is None:

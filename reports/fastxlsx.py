@@ -45,7 +45,7 @@ class Layout:
     chart: tuple[int, int] | None = None  # anchored one blank row below the charted rows
 
     def add_row(self, row: int, values: list, keys: list[str], first_col: int = 1) -> None:
-        cells = [(first_col + k, v, key) for k, (v, key) in enumerate(zip(values, keys))]
+        cells = list(zip(range(first_col, first_col + len(values)), values, keys))
         self.rows[row] = sorted(self.rows[row] + cells, key=_first) if row in self.rows else cells
 
     @property
@@ -80,11 +80,13 @@ def row_xml(row: int, cells: list[tuple[int, object, object]], height: float | N
     """A <row> of (column, value, style id, or key into `styles`) cells in column order; a cell
     after a gap carries its reference."""
     attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-    cols, values, ids = zip(*cells) if cells else ((), (), ())
+    if not cells or cells[-1][0] == len(cells):  # dense from column A: no references needed
+        xml = ([cached_cell_xml(value, style) for _, value, style in cells] if styles is None
+               else [cached_cell_xml(value, styles[key]) for _, value, key in cells])
+        return f'<row r="{row}"{attrs}>{"".join(xml)}</row>'
+    cols, values, ids = zip(*cells)
     if styles is not None:
         ids = map(styles.__getitem__, ids)
-    if not cols or cols[-1] == len(cols):  # dense from column A: no references needed
-        return f'<row r="{row}"{attrs}>{"".join(map(cached_cell_xml, values, ids))}</row>'
     out, expected = [f'<row r="{row}"{attrs}>'], 1
     for col, xml in zip(cols, map(cached_cell_xml, values, ids)):
         out.append(xml if col == expected else f'<c r="{get_column_letter(col)}{row}"{xml[2:]}')

@@ -18,6 +18,7 @@ from scoring.catalog import Catalog
 
 WIDTHS = [13, 28, 9, 10, 8, 8, 8, 44]
 REASON_CACHE = 200_000  # loss reasons kept per run (bounds memory at province scale)
+PEERLESS_METHODS = ("threshold", "deduction")  # methods whose loss reason does not depend on the group's values
 
 
 class Standings:
@@ -48,6 +49,7 @@ class FeedbackContext:
     scores: np.ndarray  # score (NaN also where excluded)
     flags: np.ndarray  # codes into flag_labels
     flag_labels: list[str]
+    flagged: np.ndarray  # per flag code, then False for -1 (no row): whether it marks anything ('' does not)
     periods: np.ndarray  # codes into period_labels
     period_labels: list[str]
     peers: dict[tuple, Peers]
@@ -55,16 +57,23 @@ class FeedbackContext:
     history: dict[str, list]
     standings: dict[object, Standings]
     ranked: dict[object, int]
+    heads: list[tuple]  # per indicator: code, name, unit, points shown, points lost when none lost
+    may_explain: np.ndarray  # per indicator: whether it can have a reason without flags, gaps or losses
+    raw_points: np.ndarray  # points as loss_reason sees them (NaN for none)
+    quotes_loss: np.ndarray  # per indicator: whether its loss reason quotes the points lost (deduction)
     reasons: dict[tuple, str] = field(default_factory=dict)  # loss_reason by its arguments
 
-    def reason(self, k: int, value: float | None, score: float | None, flag: int, period: int, group) -> str:
-        """loss_reason of indicator k; the same arguments recur across units (threshold values, 缺报…)."""
-        key = (k, value, score, flag, period, group)
+    def reason(self, k: int, value: float | None, score: float | None, flag: int, period: int, group,
+               decisive: float | None) -> str:
+        """loss_reason of indicator k; the same arguments recur across units (threshold values, 缺报…).
+        Cached by `decisive`, what the text depends on of the score (see _reasons), and by group only
+        where peers matter, so units with different scores share texts."""
+        ind = self.indicators[k]
+        key = (k, value, decisive, flag, period, None if ind.method in PEERLESS_METHODS else group)
         text = self.reasons.get(key)
         if text is None:
             if len(self.reasons) >= REASON_CACHE:
                 self.reasons.clear()
-            ind = self.indicators[k]
             text = self.reasons[key] = loss_reason(
                 ind, value, score, ind.points, self.flag_labels[flag] if flag >= 0 else None,
                 self.period_labels[period] if period >= 0 else None, self.peers.get((group, ind.code), ()))
@@ -111,9 +120,21 @@ def feedback_context(data: RunData) -> FeedbackContext:
         totals[r.group].append((int(r.rank), round2(r.total), r.unit_name))
     points = np.array([i.points if i.kind == "scored" and i.points is not None else np.nan for i in indicators])
     return FeedbackContext(indicators, round2_array(points), laid["values"], laid["scores"], laid["flags"],
-                           [str(c) for c in flags.categories], laid["periods"], [str(c) for c in periods.categories],
+                           [str(c) for c in flags.categories], np.array([bool(c) for c in flags.categories] + [False]),
+                           laid["periods"], [str(c) for c in periods.categories],
                            _peers(data), categories, history, {g: Standings(v) for g, v in totals.items()},
-                           {g: len(v) for g, v in totals.items()})
+                           {g: len(v) for g, v in totals.items()}, *_indicator_statics(indicators))
+
+
+def _indicator_statics(indicators: list) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]:
+    """What FeedbackContext keeps per indicator for its table rows (heads … quotes_loss)."""
+    heads = []
+    for ind in indicators:
+        points = round2(ind.points) if ind.kind == "scored" else None
+        heads.append((ind.code, ind.name, ind.unit, points, 0.0 if points else None))
+    extras = np.array([i.kind in ("bonus", "penalty", "veto") for i in indicators], dtype=bool)
+    raw = np.array([np.nan if i.points is None else i.points for i in indicators], dtype=float)
+    return heads, extras, raw, np.array([i.method == "deduction" for i in indicators], dtype=bool)
 
 
 def gap_above_text(rank: int, total: float, standings: Standings) -> str:
@@ -140,10 +161,6 @@ def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) 
     return texts.GAP_GRADE.format(grade=target.name, min_score=target.min_score, gap=gap)
 
 
-def _nan_none(value: float) -> float | None:
-    return None if value != value else value
-
-
 def indicator_rows(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, list]]:
     """(kind, row) pairs: a row per category (kind 'section') followed by its indicators
     (`r` is the unit's ranking row)."""
@@ -164,17 +181,31 @@ def indicator_rows(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, li
 
 def _indicator_values(ctx: FeedbackContext, unit: int, group) -> list[list]:
     """The indicator table rows of the unit at ranking position `unit`, in ctx.indicators order."""
-    rows = []
-    scores = round2_array(ctx.scores[unit])
+    raw, values = ctx.scores[unit], round2_array(ctx.values[unit])
+    scores = round2_array(raw)
     losses = round2_array(ctx.points - scores)  # points_lost of the scored indicators
-    columns = (round2_array(ctx.values[unit]).tolist(), scores.tolist(), losses.tolist(), ctx.scores[unit].tolist(),
-               ctx.flags[unit].tolist(), ctx.periods[unit].tolist())
-    for k, (ind, value, score, lost, raw, flag, period) in enumerate(zip(ctx.indicators, *columns)):
-        value, points = _nan_none(value), round2(ind.points) if ind.kind == "scored" else None
-        reason = ctx.reason(k, value, _nan_none(raw), flag, period, group)
-        rows.append([ind.code, ind.name, ind.unit, value, _nan_none(score), points,
-                     _nan_none(lost) or (0.0 if points else None), reason])
-    return rows
+    reasons = _reasons(ctx, unit, group, values, raw)
+    return [[code, name, unit_of, value if value == value else None, score if score == score else None, points,
+             (lost if lost == lost else None) or no_loss, reason]
+            for (code, name, unit_of, points, no_loss), value, score, lost, reason
+            in zip(ctx.heads, values.tolist(), scores.tolist(), losses.tolist(), reasons)]
+
+
+def _reasons(ctx: FeedbackContext, unit: int, group, values: np.ndarray, raw: np.ndarray) -> list[str]:
+    """loss_reason per indicator; asked only where it can be non-empty (flagged, extra, no value,
+    or points lost: a loss of at most 0.001 rounds to none), as most indicators lose nothing."""
+    flags, periods = ctx.flags[unit], ctx.periods[unit]
+    asked = np.flatnonzero(ctx.may_explain | ctx.flagged[flags] | np.isnan(values) | (ctx.raw_points - raw > 0.001))
+    # points_lost as loss_reason rounds it (round2_array is round2's vectorised twin); only its sign
+    # matters unless the text quotes it (deduction), and extras quote the score
+    lost = round2_array(ctx.raw_points[asked] - raw[asked])
+    decisive = np.where(ctx.may_explain[asked], raw[asked], np.where(ctx.quotes_loss[asked], lost, lost > 0))
+    out = [""] * len(ctx.indicators)
+    for k, value, score, flag, period, by in zip(asked.tolist(), values[asked].tolist(), raw[asked].tolist(),
+                                                 flags[asked].tolist(), periods[asked].tolist(), decisive.tolist()):
+        out[k] = ctx.reason(k, value if value == value else None, score if score == score else None, flag, period,
+                            group, by if by == by else None)
+    return out
 
 
 def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | float]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from reports import texts
@@ -18,6 +19,7 @@ def number_text(value: float | None) -> str:
     return "0" if text == "-0" else text
 
 
+@lru_cache(maxsize=1 << 16)  # values recur across units and indicators (a few thousand distinct per run)
 def quantity_text(value: float | None, unit: str) -> str:
     """A value with its unit of measure: `95%`, `2 起`."""
     if not unit:

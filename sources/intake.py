@@ -23,6 +23,8 @@ from sources.problems import Problem
 from sources.suites import Validator
 from warehouse.submissions import history_values, known_sha256, record_submission
 
+Prepare = Callable[[list["InboxFile"]], Iterator["Examination | None"]]
+
 __all__ = ["InboxFile", "IngestOutcome", "IngestReport", "Validator", "discover", "process_file", "process_files",
            "ingest"]
 
@@ -107,7 +109,7 @@ def discover(res) -> list[InboxFile]:
     if not inbox.is_dir():
         return []
     files = [_inbox_file(inbox, p) for p in _candidates(inbox)]
-    with res.warehouse.session() as session:
+    with res.warehouse.reading() as session:
         known = known_sha256(session, [f.sha256 for f in files])
     unique: dict[str, InboxFile] = {}
     for f in sorted(files, key=lambda f: (f.received_at, str(f.path))):
@@ -139,7 +141,7 @@ def _name_text(res, inbox_file: InboxFile) -> str:
 def history_reader(res) -> Callable:
     """Earlier accepted values from the warehouse, for the jump check."""
     def read(units: list[str], indicators: list[str], period: str):
-        with res.warehouse.session() as session:
+        with res.warehouse.reading() as session:
             return history_values(session, units, indicators, period)
     return read
 
@@ -187,9 +189,11 @@ def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
                          submission_id, exam.problems, report)
 
 
-def _prepared(res, inbox_file: InboxFile) -> Examination | None:
-    """The file read and cleaned for validation, or None when its bytes were processed before."""
-    with res.warehouse.session() as session:
+def prepared_file(res, inbox_file: InboxFile) -> Examination | None:
+    """The file read and cleaned for validation, or None when its bytes were processed before.
+
+    Touches the warehouse only to read, so other processes may prepare files meanwhile."""
+    with res.warehouse.reading() as session:
         if known_sha256(session, [inbox_file.sha256]):
             return None
     return prepared(res, inbox_file.path, _name_text(res, inbox_file), inbox_file.department_hint)
@@ -218,14 +222,19 @@ def _long_lived_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def process_files(res, inbox_files: list[InboxFile], validator: Validator) -> Iterator[IngestOutcome]:
+def process_files(res, inbox_files: list[InboxFile], validator: Validator,
+                  prepare: Prepare | None = None) -> Iterator[IngestOutcome]:
     """Each inbox file examined, archived, then loaded or rejected in its own transaction, in order;
-    files are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come as files finish."""
+    files are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come as files finish.
+
+    `prepare` maps the files to their `prepared_file` results in order (default: here, one by
+    one); the orchestration passes one that reads the next files in worker processes meanwhile."""
     res.sync_dimensions()
+    exams = (prepare or (lambda files: (prepared_file(res, f) for f in files)))(inbox_files)
     with _long_lived_frozen():
         group: list[tuple[InboxFile, Examination | None]] = []
-        for inbox_file in inbox_files:
-            group.append((inbox_file, _prepared(res, inbox_file)))
+        for inbox_file, exam in zip(inbox_files, exams):
+            group.append((inbox_file, exam))
             if sum(exam.pending_rows for _, exam in group if exam is not None) >= ROWS_PER_RUN:
                 yield from _group_outcomes(res, group, validator)
                 group = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -35,10 +36,20 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings kaoping relies on (foreign keys and WAL on SQLite)."""
+def _sqlite_read_only(dbapi_conn, _record) -> None:
+    dbapi_conn.execute("PRAGMA query_only=ON")
+
+
+def _sqlite_begin_deferred(conn) -> None:
+    # a reader's snapshot (WAL): it neither waits for nor blocks the writer
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """An engine with the settings kaoping relies on (foreign keys and WAL on SQLite); a
+    `read_only` SQLite engine's transactions are snapshots that cannot write."""
     try:
-        return _engine(make_url(url))
+        return _engine(make_url(url), read_only)
     except (ArgumentError, ImportError):
         # kaoping supports SQLite and PostgreSQL; anything else (postgres://, mysql://…) stops here
         shown = _shown(url)
@@ -54,7 +65,7 @@ def _shown(url: str) -> str:
         return url
 
 
-def _engine(parsed: URL) -> Engine:
+def _engine(parsed: URL, read_only: bool = False) -> Engine:
     """The engine for a parsed URL; `postgresql://` gets the psycopg 3 driver."""
     url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
@@ -62,7 +73,9 @@ def _engine(parsed: URL) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_read_only)
+        event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -105,6 +118,20 @@ class Warehouse:
         with self._sessions() as session, session.begin():
             yield session
 
+    @cached_property
+    def _readers(self) -> sessionmaker:
+        """Sessions for reading only: on SQLite a second engine whose transactions are snapshots,
+        so a long read (a period's workbooks) and the writer (the next period's scoring) overlap."""
+        if self.dialect != "sqlite":
+            return self._sessions
+        return sessionmaker(make_engine(self.url, read_only=True), expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (writing in it fails on SQLite)."""
+        with self._readers() as session, session.begin():
+            yield session
+
     @contextmanager
     def write_lock(self) -> Iterator[Session]:
         """A transaction that holds the warehouse-wide write lock (serialises loads and runs)."""
@@ -115,3 +142,5 @@ class Warehouse:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if "_readers" in self.__dict__ and self._readers is not self._sessions:
+            self._readers.kw["bind"].dispose()

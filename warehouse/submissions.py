@@ -29,22 +29,23 @@ def known_sha256(session: Session, hashes: list[str]) -> set[str]:
 def history_values(session: Session, units: list[str], indicators: list[str], period: str) -> pd.DataFrame:
     """Accepted values of these units × indicators in earlier periods of the same grain (any catalog)."""
     p = Period.parse(period)
+    ordinals = dict(session.execute(select(DimPeriod.code, DimPeriod.ordinal)
+                                    .where(DimPeriod.grain == p.grain, DimPeriod.ordinal < p.ordinal)).all())
     # catalog × period × indicator is what ix_fact_value_lookup serves; filtering on the unit list in
     # SQL would instead probe every accepted submission once per unit (slow as the warehouse grows)
     catalogs = select(Submission.catalog_code).where(Submission.status == "accepted").distinct()
-    earlier = select(DimPeriod.code).where(DimPeriod.grain == p.grain, DimPeriod.ordinal < p.ordinal)
-    query = (select(FactValue.unit_code, FactValue.indicator_code, FactValue.period, DimPeriod.ordinal,
-                    FactValue.value)
+    fetched = [name for name in HISTORY_COLUMNS if name != "ordinal"]
+    # the few earlier periods' ordinals are mapped below: joining dim_period cost a lookup per row
+    query = (select(*(FactValue.__table__.c[name] for name in fetched))
              .join(Submission, Submission.id == FactValue.submission_id)
-             .join(DimPeriod, DimPeriod.code == FactValue.period)
              .where(Submission.status == "accepted", FactValue.catalog_code.in_(catalogs),
-                    FactValue.period.in_(earlier), FactValue.indicator_code.in_(indicators),
+                    FactValue.period.in_(list(ordinals)), FactValue.indicator_code.in_(indicators),
                     FactValue.value.is_not(None)))
-    # plain DBAPI tuples (text, integer and float columns need no result processing): ORM and Row
-    # handling of the tens of thousands of rows a province file has in history cost more than the query
-    columns = list(zip(*session.connection().execute(query).cursor.fetchall())) or [()] * len(HISTORY_COLUMNS)
-    frame = pd.DataFrame(dict(zip(HISTORY_COLUMNS, columns)), columns=HISTORY_COLUMNS)
+    # plain DBAPI tuples straight into a frame (text and float columns need no result processing): ORM
+    # rows, or transposing the tuples in Python, cost more than the query for a province file's history
+    frame = pd.DataFrame(session.connection().execute(query).cursor.fetchall(), columns=fetched)
     frame = frame[frame["unit_code"].isin(set(units))]
+    frame.insert(fetched.index("value"), "ordinal", frame["period"].map(ordinals).astype("int64"))
     return frame.drop_duplicates(["unit_code", "indicator_code", "period"]).reset_index(drop=True)
 
 

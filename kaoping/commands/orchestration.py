@@ -106,7 +106,8 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
     flows.quiet_console()
     res = _checked_resources(ws)
     try:
-        if not periods and not _has_work(res):
+        work = _pending_work(res)
+        if not periods and not work:
             console.print("没有新内容 / nothing new")
             raise typer.Exit(EXIT_OK)
     finally:
@@ -116,13 +117,16 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
     api = ApiStarter()
     from flows.pipeline import nightly
 
+    if "files" in work:
+        import great_expectations  # noqa: F401  (its seconds of import overlap the API's start-up)
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url,
                                              periods=periods or None), api)
     raise typer.Exit(_print_summary(summary, ws))
 
 
-def _has_work(res: Resources) -> bool:
-    """Whether a nightly run would do anything: new inbox files, unscored or unfinished periods.
+def _pending_work(res: Resources) -> set[str]:
+    """What a nightly run would do: take in new inbox `files`, score unscored or finish unfinished
+    `periods` (empty: nothing).
 
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
@@ -131,7 +135,8 @@ def _has_work(res: Resources) -> bool:
     from sources.intake import discover
 
     res.sync_dimensions()
-    return bool(discover(res) or state.unscored_periods(res) or state.unfinished_periods(res))
+    return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
+                                                                  or state.unfinished_periods(res))) if pending}
 
 
 @app.command()

@@ -144,7 +144,7 @@ def test_kill_while_a_workbook_is_written(clean, ws, db_url):
 def test_output_worker_killed_during_a_nightly_run(clean, ws, db_url):
     """`run` writes workbooks in worker processes: one killed fails the run, the next run repairs it."""
     failed = h.kaoping(ws, db_url, "run", fault="publish@3")
-    assert failed.returncode not in (0, -9) and "输出进程意外终止" in failed.stdout + failed.stderr, failed
+    assert failed.returncode not in (0, -9) and "工作进程意外终止" in failed.stdout + failed.stderr, failed
     assert h.broken_workbooks(ws / "out") == []
     assert h.distribution_rows(db_url) == []  # nothing is sent from a half-written period
     assert h.kaoping(ws, db_url, "run").returncode in (0, 1)

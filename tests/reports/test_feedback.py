@@ -9,9 +9,11 @@ from python_calamine import CalamineWorkbook
 
 from reports.data import published_runs
 from reports.fastxlsx import Template
-from reports.feedback import feedback_context, feedback_layout
+from reports.feedback import _indicator_values, feedback_context, feedback_layout
 from reports.feedback_render import openpyxl_render
 from reports.publish import write_outputs
+from reports.reasons import loss_reason
+from reports.xlsx import round2
 
 
 def _feedback(published, name: str):
@@ -112,3 +114,28 @@ def test_feedback_zip_is_valid_and_calamine_reads_it(published):
     expected = [["" if v is None else (float(v) if isinstance(v, int) else v) for v in row]
                 for row in ws.iter_rows(values_only=True)]
     assert rows == expected
+
+
+def _direct_reasons(ctx, r) -> list[str]:
+    out = []
+    for k, ind in enumerate(ctx.indicators):
+        value, score = round2(ctx.values[r.Index, k]), ctx.scores[r.Index, k]
+        flag, period = ctx.flags[r.Index, k], ctx.periods[r.Index, k]
+        out.append(loss_reason(ind, value, None if score != score else float(score), ind.points,
+                               ctx.flag_labels[flag] if flag >= 0 else None,
+                               ctx.period_labels[period] if period >= 0 else None,
+                               ctx.peers.get((r.group, ind.code), ())))
+    return out
+
+
+def test_reasons_skipped_and_shared_across_units_equal_loss_reason(published):
+    """Reasons are asked only where they can be non-empty and cached by what they depend on: with
+    scores shifted (as other units' would be) on the same context, every reason is still loss_reason's."""
+    data = published_runs(published.res, "2025Q3")[0]
+    ctx = feedback_context(data)
+    full = ctx.scores.copy()
+    for shift in (0.0, 0.003, 0.004, 0.005, 0.006, 0.3, 1.0, 2.5):
+        ctx.scores = full - shift
+        for r in data.rankings.itertuples():
+            assert [row[7] for row in _indicator_values(ctx, r.Index, r.group)] == _direct_reasons(ctx, r), shift
+    assert len(ctx.reasons) < 8 * len(data.rankings) * len(ctx.indicators)

@@ -326,6 +326,18 @@ def test_published_run_and_its_rows_are_immutable(wh) -> None:
         assert s.get(FactRanking, (run_id, "C01")).rank == 1 and s.get(FactScore, (run_id, "C01", "C01-01")).score == 10
 
 
+def test_one_statement_over_a_draft_and_a_published_run_is_refused_whole(wh) -> None:
+    draft, published = _scored_run(wh, "draft", with_submission=False), _scored_run(wh, "published")
+    for table in (FactScore, FactCategoryScore, FactRanking):
+        both = table.run_id.in_([draft, published])
+        for change in (update(table).where(both).values(run_id=table.run_id), delete(table).where(both)):
+            message = _refused(wh, f"{change} on {table.__tablename__}", lambda s, change=change: s.execute(change))
+            assert "已发布的评分批次不可修改" in message
+    with wh.session() as s:
+        for run_id in (draft, published):
+            assert s.scalars(select(FactScore.run_id).where(FactScore.run_id == run_id)).all() == [run_id]
+
+
 def test_draft_run_can_change_then_be_published(wh) -> None:
     run_id = _scored_run(wh, "draft")
     with wh.session() as s:

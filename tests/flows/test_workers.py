@@ -1,0 +1,42 @@
+"""The worker processes of the flows: a dead worker is reported and replaced; workers never
+outlive the flow's process."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from flows import workers
+
+
+def test_a_dead_worker_raises_and_the_next_call_gets_a_new_pool():
+    first = workers.run(os.getpid)
+    with pytest.raises(workers.WorkerDied, match="工作进程意外终止"):
+        workers.run(os._exit, 9)
+    second = workers.run(os.getpid)
+    assert first != os.getpid() and second not in (first, os.getpid())
+
+
+def test_workers_exit_when_the_parent_is_killed():
+    code = "from flows import workers; import os, time; print(workers.run(os.getpid), flush=True); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    worker = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10 * workers.PARENT_CHECK_S + 5
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.2)
+    assert not _alive(worker), "a worker outlived its killed parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False

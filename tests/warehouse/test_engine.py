@@ -1,0 +1,51 @@
+"""Warehouse transactions: writers serialise, readers take snapshots that never wait for them."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from warehouse.engine import Warehouse
+from warehouse.models import DimDepartment
+
+
+def test_a_reader_neither_waits_for_nor_blocks_the_writer(sqlite_url):
+    wh = Warehouse(sqlite_url)
+    with wh.write_lock() as session:
+        session.add(DimDepartment(code="GA", name="公安局"))
+    reader_saw: list[list[str]] = []
+    with wh.reading() as reader:
+        before = list(reader.scalars(select(DimDepartment.code)))
+        # the writer commits while the read transaction is open (in another thread: its own connection)
+        writer = threading.Thread(target=_add_department, args=(wh, "FY", "法院"))
+        writer.start()
+        writer.join(timeout=10)
+        assert not writer.is_alive(), "the writer waited for a reader"
+        reader_saw.append(list(reader.scalars(select(DimDepartment.code))))
+    with wh.reading() as reader:
+        after = sorted(reader.scalars(select(DimDepartment.code)))
+    assert before == ["GA"] and reader_saw == [["GA"]]  # one snapshot for the whole read
+    assert after == ["FY", "GA"]
+    wh.dispose()
+
+
+def test_writing_in_a_read_transaction_fails(sqlite_url):
+    wh = Warehouse(sqlite_url)
+    with pytest.raises(OperationalError, match="readonly"):
+        with wh.reading() as reader:
+            reader.execute(text("INSERT INTO dim_department (code, name) VALUES ('X', 'x')"))
+    wh.dispose()
+
+
+def test_reading_works_on_every_database(warehouse):
+    with warehouse.write_lock() as session:
+        session.add(DimDepartment(code="GA", name="公安局"))
+    with warehouse.reading() as reader:
+        assert list(reader.scalars(select(DimDepartment.name))) == ["公安局"]
+
+
+def _add_department(wh: Warehouse, code: str, name: str) -> None:
+    with wh.write_lock() as session:
+        session.add(DimDepartment(code=code, name=name))
