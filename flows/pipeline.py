@@ -21,7 +21,7 @@ from scoring.periods import Period, period_range, sort_periods
 
 # files per intake task: validated in one GX run each (fewer, larger runs are cheaper), while a
 # retry after a failure redoes little
-FILES_PER_TASK = 25
+FILES_PER_TASK = 50
 
 
 @dataclass

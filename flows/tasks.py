@@ -50,7 +50,7 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
                   done: Callable[[object], None] = lambda outcome: None) -> list:
     """A chunk of files validated together (one GX run), then each loaded or rejected in its own
     transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
-    from flows import workers
+    from kaoping import workers
     from sources.intake import process_files as process
 
     outcomes = []
@@ -95,7 +95,7 @@ def outputs_cache_key(context: TaskRunContext, parameters: dict) -> str:
 
 def unless_a_worker_died(task, task_run, state) -> bool:
     """Retry I/O failures, not a killed worker: what killed it (memory, an operator) would again."""
-    from flows.workers import WorkerDied
+    from kaoping.workers import WorkerDied
 
     try:
         state.result()
@@ -111,7 +111,7 @@ def unless_a_worker_died(task, task_run, state) -> bool:
 def write_outputs(res: Resources, period: str) -> list[Path]:
     """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
     worker process so that the flow goes on scoring meanwhile."""
-    from flows import workers
+    from kaoping import workers
 
     return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
 

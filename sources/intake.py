@@ -246,13 +246,15 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
     return list(process_files(res, [inbox_file], validator))[0]
 
 
-def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None) -> IngestReport:
-    """Every new inbox file, in received order; `progress(done, total, outcome)` after each."""
+def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None,
+           prepare: Prepare | None = None) -> IngestReport:
+    """Every new inbox file, in received order; `progress(done, total, outcome)` after each;
+    `prepare` as for `process_files`."""
     res.sync_dimensions()
     files = discover(res)
     validator = Validator() if files else None
     outcomes = []
-    for done, outcome in enumerate(process_files(res, files, validator), start=1):
+    for done, outcome in enumerate(process_files(res, files, validator, prepare), start=1):
         outcomes.append(outcome)
         if progress:
             progress(done, len(files), outcome)

@@ -79,6 +79,7 @@ CLI_WOULD_ACCEPT = "可以接收"
 CLI_WOULD_REJECT = "将被退回"
 CLI_INGESTING = "正在接收报送文件"
 CLI_NOTHING_NEW = "收件箱中没有新文件 / nothing new in the inbox"
+CLI_MORE_WARNINGS = "另有 {count} 条提示未列出（均已记入数据仓库 submission_problem 表） / {count} more warnings not shown"
 CLI_TEMPLATES_WRITTEN = "已生成模板 {count} 个 / templates written: {count}"
 CLI_DOCS_WRITTEN = "数据文档 / Data Docs: {path}"
 

@@ -1,6 +1,7 @@
 """Commands of the intake stage: `kaoping ingest`, `kaoping validate`, `kaoping template`."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,6 +13,9 @@ from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail, resources
 from scoring.periods import Period
 from sources import messages as M
 from sources.problems import Problem
+
+
+WARNINGS_SHOWN = 50
 
 
 def _problem_table(problems: list[Problem]) -> Table:
@@ -26,13 +30,16 @@ def _problem_table(problems: list[Problem]) -> Table:
 @app.command()
 def ingest() -> None:
     """接收收件箱中的新文件 / ingest new inbox files."""
+    from kaoping import workers
     from sources.intake import ingest as run_ingest
 
     res = resources()
+    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task(M.CLI_INGESTING, total=None)
-        report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+        report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total),
+                            prepare=read_ahead)
     if not report.outcomes:
         console.print(M.CLI_NOTHING_NEW)
     for o in report.outcomes:
@@ -41,9 +48,19 @@ def ingest() -> None:
         where = f" → {o.problem_report}" if o.problem_report else ""
         console.print(f"{label} {o.path.name} {o.department or ''} {o.period or ''}{where}", highlight=False)
     problems = [p for o in report.outcomes for p in o.problems]
-    if problems:
-        console.print(_problem_table(problems))
+    shown = shown_problems(problems)
+    if shown:
+        console.print(_problem_table(shown))
+    if len(shown) < len(problems):
+        console.print(M.CLI_MORE_WARNINGS.format(count=len(problems) - len(shown)))
     raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+
+
+def shown_problems(problems: list[Problem]) -> list[Problem]:
+    """Every error, and the first WARNINGS_SHOWN warnings: a province's intake can raise tens of
+    thousands of warnings, which no one reads on a console (they stay in the warehouse)."""
+    errors = [p for p in problems if p.severity == M.ERROR]
+    return errors + [p for p in problems if p.severity != M.ERROR][:WARNINGS_SHOWN]
 
 
 @app.command()
