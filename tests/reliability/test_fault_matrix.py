@@ -195,7 +195,8 @@ def test_postgres_connection_cut_mid_load(clean_runs, ws, pg_url, pg_admin_url):
                 terminated = admin.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE application_name = %s AND state = 'idle in transaction' "
-                    "AND query LIKE 'INSERT INTO fact_value%%'", (tag,)).fetchone()[0]
+                    "AND (query LIKE 'INSERT INTO fact_value%%' OR query LIKE 'COPY fact_value%%')",
+                    (tag,)).fetchone()[0]
                 if terminated or proc.poll() is not None:
                     break
                 time.sleep(0.5)
