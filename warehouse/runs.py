@@ -30,6 +30,7 @@ from scoring.engine import score_period as score_frames
 from scoring.periods import Period
 from scoring.values import history_codes
 from warehouse.dimensions import ensure_period
+from warehouse.engine import bulk_insert
 from warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                               FactValue, ScoreRun, Submission)
 
@@ -228,24 +229,8 @@ def _row_chunks(frame: pd.DataFrame, table: Table, run_id: int) -> Iterator[list
 
 
 def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: int) -> None:
-    """A run's rows into `table` in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
-
-    Both go to the driver without SQLAlchemy's per-row parameter handling, which at 384,000 rows
-    costs seconds.
-    """
-    connection = session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in ("run_id", *frame.columns))
-    if connection.dialect.name == "postgresql":
-        with (connection.connection.driver_connection.cursor() as cursor,
-              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
-            for rows in _row_chunks(frame, table, run_id):
-                for row in rows:
-                    copy.write_row(row)
-        return
-    marks = ", ".join("?" * (len(frame.columns) + 1))
-    for rows in _row_chunks(frame, table, run_id):
-        connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+    """A run's rows (`frame` plus its run id) into `table`, in the session's transaction."""
+    bulk_insert(session, table.name, ["run_id", *frame.columns], _row_chunks(frame, table, run_id))
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kaoping.faults import fault_point
 from scoring.periods import Period
 from warehouse.dimensions import ensure_period
+from warehouse.engine import bulk_insert
 from warehouse.models import DimPeriod, FactValue, Submission, SubmissionProblem
 
 HISTORY_COLUMNS = ["unit_code", "indicator_code", "period", "ordinal", "value"]
@@ -62,18 +63,8 @@ def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.D
 
 
 def _insert_values(session: Session, rows: list[tuple]) -> None:
-    """The rows in the session's transaction: COPY on PostgreSQL, one DBAPI executemany elsewhere
-    (ORM and Core per-row work cost seconds for a province file)."""
-    connection = session.connection()
-    columns = f"{FactValue.__tablename__} ({', '.join(_VALUE_FIELDS)})"
-    if connection.dialect.name == "postgresql":
-        with connection.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {columns} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(f"INSERT INTO {columns} VALUES ({', '.join([mark] * len(_VALUE_FIELDS))})", rows)
+    """The rows in the session's transaction (the ORM's per-row work costs seconds per province file)."""
+    bulk_insert(session, FactValue.__tablename__, _VALUE_FIELDS, [rows])
 
 
 def _insert_problems(session: Session, submission_id: int, problems: list) -> None:
