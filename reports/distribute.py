@@ -24,7 +24,7 @@ from kaoping.faults import fault_point
 from kaoping.resources import Resources
 from reports import texts
 from reports.data import feedback_path, ranking_path, rankings_csv_path
-from reports.xlsx import write_atomic
+from reports.files import write_atomic
 from scoring.periods import Period
 from warehouse import queries
 from warehouse.models import Distribution

@@ -10,7 +10,7 @@ from reports.feedback import feedback_context
 from reports.feedback_render import FeedbackWriter
 from reports.ranking import save_ranking
 from reports.rankings_csv import rankings_csv_bytes
-from reports.xlsx import AtomicWrites, release_memory
+from reports.files import AtomicWrites, release_memory
 
 Progress = Callable[[str, int, int], None]
 

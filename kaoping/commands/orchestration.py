@@ -23,6 +23,7 @@ from scoring.periods import Period, sort_periods
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
 WORKSPACE_HELP = "工作区目录 / workspace folder (default: .)"
+NOTHING_NEW = "没有新内容 / nothing new"
 
 
 def _workspace(option: Optional[Path]) -> str:
@@ -90,7 +91,7 @@ def _print_summary(summary, workspace: str) -> int:
     if summary.skipped:
         console.print(f"[yellow]无已接收报送，未排名 / skipped (no accepted data)[/yellow]: {'、'.join(summary.skipped)}")
     if not summary.outcomes and not summary.runs:
-        console.print("没有新内容 / nothing new")
+        console.print(NOTHING_NEW)
     written = sum(len(p) for p in summary.outputs.values())
     if written:
         console.print(f"输出文件 / output files: {written}，位于 / in {Path(workspace) / 'out'}")
@@ -108,7 +109,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
     try:
         work = _pending_work(res)
         if not periods and not work:
-            console.print("没有新内容 / nothing new")
+            console.print(NOTHING_NEW)
             raise typer.Exit(EXIT_OK)
     finally:
         res.close()

@@ -9,9 +9,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from reports import xlsx
-from reports.xlsx import (AtomicWrites, column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes,
-                          write_atomic)
+from reports import files
+from reports.files import AtomicWrites, write_atomic
+from reports.xlsx import column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes
 from scoring.rounding import round_half_up
 
 
@@ -73,7 +73,7 @@ def test_round2_agrees_with_the_scoring_rounding():
 
 
 def test_batched_writes_rename_a_batch_at_once_and_leave_no_temp_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx, "BATCH_FILES", 2)
+    monkeypatch.setattr(files, "BATCH_FILES", 2)
     with AtomicWrites() as writes:
         assert writes.write(tmp_path / "a", b"1") is True
         assert not (tmp_path / "a").exists()  # waits for its batch
