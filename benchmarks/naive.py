@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Float, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from scoring.catalog import Catalog
+from kaoping.scoring.catalog import Catalog
 
 QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4}
 

@@ -15,7 +15,7 @@ from benchmarks.workspace_gen import inbox_files
 def scoring_engine():
     """The pure scoring entry point and its options class, or None while scoring/ lacks them."""
     try:
-        from scoring.engine import ScoreOptions, score_period
+        from kaoping.scoring.engine import ScoreOptions, score_period
     except ImportError:
         return None
     return score_period, ScoreOptions

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.catalog_gen import catalog_yaml
-from scoring.catalog import Catalog, Indicator, parse_catalog
-from scoring.periods import Period
+from kaoping.scoring.catalog import Catalog, Indicator, parse_catalog
+from kaoping.scoring.periods import Period
 
 DEPARTMENTS = (
     ("GA", "省公安厅"), ("SF", "省司法厅"), ("XF", "省信访局"), ("YJ", "省应急管理厅"), ("WX", "省委网信办"),

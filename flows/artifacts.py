@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows import texts
+from kaoping.flows import texts
 from kaoping.resources import Resources
-from warehouse.models import ScoreRun
-from warehouse.queries import ranking_rows
+from kaoping.warehouse.models import ScoreRun
+from kaoping.warehouse.queries import ranking_rows
 
 EXTREMES = 5
 

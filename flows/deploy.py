@@ -1,7 +1,7 @@
 """Deployments on a real Prefect server (`kaoping serve`): nightly on its cron schedule, backfill
 with parameters, the per-period deployment a backfill fans out to, all on one process work pool.
 
-Entry points are module paths (`flows.pipeline.nightly`): a worker on any machine with kaoping
+Entry points are module paths (`kaoping.flows.pipeline.nightly`): a worker on any machine with kaoping
 installed can run them, reading the same workspace folder (a shared mount) and warehouse.
 prefect.yaml declares the same deployments for `prefect deploy --all`.
 """
@@ -17,7 +17,7 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.flows import EntrypointType
 from prefect.schedules import Cron
 
-from flows import pipeline
+from kaoping.flows import pipeline
 from kaoping.config import Settings
 
 DEPLOYMENTS = {"nightly": "kaoping-nightly", "backfill": "kaoping-backfill", "period": "kaoping-period"}

@@ -18,7 +18,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL
 
-from flows import progress
+from kaoping.flows import progress
 
 PERIOD_DEPLOYMENT = "period/kaoping-period"
 POLL_SECONDS = 1.0

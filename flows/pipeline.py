@@ -14,9 +14,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 
-from flows import artifacts, fanout, progress, state, tasks
+from kaoping.flows import artifacts, fanout, progress, state, tasks
 from kaoping.resources import Resources
-from scoring.periods import Period, period_range, sort_periods
+from kaoping.scoring.periods import Period, period_range, sort_periods
 
 
 # files per intake task: validated in one GX run each (fewer, larger runs are cheaper), while a
@@ -57,7 +57,7 @@ def backfill_periods(first: str, last: str, grain: str | None = None) -> list[st
 
 def touched_periods(outcomes: list) -> list[str]:
     """The periods that received an accepted file, in time order."""
-    from sources.intake import IngestReport
+    from kaoping.sources.intake import IngestReport
 
     return IngestReport(outcomes).periods_touched
 

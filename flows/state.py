@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from kaoping.resources import Resources
-from scoring.periods import Period, sort_periods
-from warehouse.models import DimPeriod, ScoreRun, Submission, SubmissionProblem
+from kaoping.scoring.periods import Period, sort_periods
+from kaoping.warehouse.models import DimPeriod, ScoreRun, Submission, SubmissionProblem
 
 REASONS_SHOWN = 3
 

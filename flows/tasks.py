@@ -30,7 +30,7 @@ IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_f
 @task(name="discover", cache_policy=NO_CACHE, **IO_RETRIES)
 def discover_files(res: Resources) -> list:
     """The inbox files not yet in the warehouse, in received order."""
-    from sources.intake import discover
+    from kaoping.sources.intake import discover
 
     return discover(res)
 
@@ -38,7 +38,7 @@ def discover_files(res: Resources) -> list:
 @task(name="validator", cache_policy=NO_CACHE)
 def new_validator():
     """The Great Expectations validator, built once per run and used by one file at a time."""
-    from sources.intake import Validator
+    from kaoping.sources.intake import Validator
 
     with GX_LOCK:
         return Validator()
@@ -51,7 +51,7 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
     """A chunk of files validated together (one GX run), then each loaded or rejected in its own
     transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
     from kaoping import workers
-    from sources.intake import process_files as process
+    from kaoping.sources.intake import process_files as process
 
     outcomes = []
     read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
@@ -65,7 +65,7 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
 @task(name="score", task_run_name="score-{catalog_code}-{period}", cache_policy=NO_CACHE)
 def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | None = None) -> int | None:
     """The run id of the catalog × period scoring, or None when the period has no accepted data."""
-    from warehouse.runs import NoData, score_period
+    from kaoping.warehouse.runs import NoData, score_period
 
     try:
         return score_period(res, res.catalog(catalog_code), period, sensitivity=sensitivity)
@@ -76,7 +76,7 @@ def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | No
 @task(name="publish-run", task_run_name="publish-run-{run_id}", cache_policy=NO_CACHE)
 def publish(res: Resources, run_id: int) -> int:
     """The run, published (publishing a published run changes nothing)."""
-    from warehouse.runs import publish_run
+    from kaoping.warehouse.runs import publish_run
 
     publish_run(res, run_id)
     return run_id
@@ -88,7 +88,7 @@ def outputs_cache_key(context: TaskRunContext, parameters: dict) -> str:
     Writing regenerates every workbook to compare it with the file on disk; when neither the
     runs nor the files changed since the last write, the cached result stands in for all that.
     """
-    from flows.state import outputs_fingerprint
+    from kaoping.flows.state import outputs_fingerprint
 
     return f"kaoping-outputs-{outputs_fingerprint(parameters['res'], parameters['period'])}"
 
@@ -120,6 +120,6 @@ def write_outputs(res: Resources, period: str) -> list[Path]:
       cache_policy=NO_CACHE, **IO_RETRIES)
 def distribute(res: Resources, period: str):
     """The period's files sent to their recipients (each file once)."""
-    from reports.distribute import distribute as send
+    from kaoping.reports.distribute import distribute as send
 
     return send(res, period)

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from kaoping.config import ConfigError
 from kaoping.resources import Resources
-from scoring.catalog import CatalogError
-from sources.registry import RegistryError
-from warehouse.engine import WarehouseError
+from kaoping.scoring.catalog import CatalogError
+from kaoping.sources.registry import RegistryError
+from kaoping.warehouse.engine import WarehouseError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="kaoping — 平安建设考评数据处理 / Ping'an assessment data pipeline")

@@ -10,11 +10,11 @@ from functools import cached_property
 from pathlib import Path
 
 from kaoping.config import Settings, load_settings
-from scoring.catalog import Catalog, catalogs_for_year, load_catalogs
-from scoring.periods import Period
-from sources.registry import Registry
-from warehouse.dimensions import sync_catalog, sync_registry
-from warehouse.engine import Warehouse
+from kaoping.scoring.catalog import Catalog, catalogs_for_year, load_catalogs
+from kaoping.scoring.periods import Period
+from kaoping.sources.registry import Registry
+from kaoping.warehouse.dimensions import sync_catalog, sync_registry
+from kaoping.warehouse.engine import Warehouse
 
 
 @dataclass

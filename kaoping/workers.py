@@ -93,7 +93,7 @@ _resources: dict = {}
 def _prepared_file(workspace: str, database_url: str, inbox_file):
     """One file read and cleaned (runs in a worker; the workspace's registries are loaded once)."""
     from kaoping.resources import Resources
-    from sources.intake import prepared_file
+    from kaoping.sources.intake import prepared_file
 
     key = (workspace, database_url)
     if key not in _resources:
@@ -107,9 +107,9 @@ def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:
     Written again when a run of the period was published meanwhile by a concurrent flow, so
     the last files written are always those of the newest published runs.
     """
-    from flows.state import published_run_ids
+    from kaoping.flows.state import published_run_ids
     from kaoping.resources import Resources
-    from reports.publish import write_outputs as write
+    from kaoping.reports.publish import write_outputs as write
 
     res = Resources.open(workspace, database_url)
     try:

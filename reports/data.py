@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kaoping.resources import Resources
-from reports import texts
-from scoring.catalog import Catalog
-from scoring.periods import Period
-from warehouse import queries
-from warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
+from kaoping.reports import texts
+from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.periods import Period
+from kaoping.warehouse import queries
+from kaoping.warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # the columns of RunData.details read from the warehouse, numbers as float (NaN = NULL), every other

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from kaoping.config import SmtpSettings
 from kaoping.faults import fault_point
 from kaoping.resources import Resources
-from reports import texts
-from reports.data import feedback_path, ranking_path, rankings_csv_path
-from reports.files import write_atomic
-from scoring.periods import Period
-from warehouse import queries
-from warehouse.models import Distribution
+from kaoping.reports import texts
+from kaoping.reports.data import feedback_path, ranking_path, rankings_csv_path
+from kaoping.reports.files import write_atomic
+from kaoping.scoring.periods import Period
+from kaoping.warehouse import queries
+from kaoping.warehouse.models import Distribution
 
 LEADERS = "leaders"
 

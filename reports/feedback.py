@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reports import texts
-from reports.data import RunData, grids, scheme_name
-from reports.ranking_sheets import subtitle
-from reports.reasons import Peers, loss_reason, points_lost
-from reports.fastxlsx import Layout
-from reports.xlsx import round2, round2_array, wrapped_lines
-from scoring.catalog import Catalog
+from kaoping.reports import texts
+from kaoping.reports.data import RunData, grids, scheme_name
+from kaoping.reports.ranking_sheets import subtitle
+from kaoping.reports.reasons import Peers, loss_reason, points_lost
+from kaoping.reports.fastxlsx import Layout
+from kaoping.reports.xlsx import round2, round2_array, wrapped_lines
+from kaoping.scoring.catalog import Catalog
 
 WIDTHS = [13, 28, 9, 10, 8, 8, 8, 44]
 REASON_CACHE = 200_000  # loss reasons kept per run (bounds memory at province scale)

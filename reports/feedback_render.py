@@ -7,11 +7,11 @@ from copy import copy
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from reports import texts
-from reports.data import RunData
-from reports.fastxlsx import Layout, Template
-from reports.feedback import WIDTHS, FeedbackContext, feedback_layout
-from reports.xlsx import (style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
+from kaoping.reports import texts
+from kaoping.reports.data import RunData
+from kaoping.reports.fastxlsx import Layout, Template
+from kaoping.reports.feedback import WIDTHS, FeedbackContext, feedback_layout
+from kaoping.reports.xlsx import (style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
                           NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup,
                           set_widths, workbook_bytes)
 

@@ -13,8 +13,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from sources import messages as M
-from sources.problems import Problem
+from kaoping.sources import messages as M
+from kaoping.sources.problems import Problem
 
 _FORMULA_START = ("=", "+", "-", "@")
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')

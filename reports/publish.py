@@ -5,12 +5,12 @@ from pathlib import Path
 from typing import Callable
 
 from kaoping.resources import Resources
-from reports.data import RunData, feedback_path, published_runs, ranking_path, rankings_csv_path
-from reports.feedback import feedback_context
-from reports.feedback_render import FeedbackWriter
-from reports.ranking import save_ranking
-from reports.rankings_csv import rankings_csv_bytes
-from reports.files import AtomicWrites, release_memory
+from kaoping.reports.data import RunData, feedback_path, published_runs, ranking_path, rankings_csv_path
+from kaoping.reports.feedback import feedback_context
+from kaoping.reports.feedback_render import FeedbackWriter
+from kaoping.reports.ranking import save_ranking
+from kaoping.reports.rankings_csv import rankings_csv_bytes
+from kaoping.reports.files import AtomicWrites, release_memory
 
 Progress = Callable[[str, int, int], None]
 

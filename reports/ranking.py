@@ -12,11 +12,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import texts
-from reports.data import RunData, grids, scheme_name
-from reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
+from kaoping.reports import texts
+from kaoping.reports.data import RunData, grids, scheme_name
+from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
                                     subtitle)
-from reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
+from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
                           CodedColumn, Column, NumberColumn, block_width, column_blocks, column_styles,
                           column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
                           save_workbook, table_sheet, workbook_bytes)

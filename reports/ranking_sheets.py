@@ -8,10 +8,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import texts, xlsx
-from reports.data import RunData, positions, relabelled, scheme_name
-from reports.reasons import method_note
-from reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
+from kaoping.reports import texts, xlsx
+from kaoping.reports.data import RunData, positions, relabelled, scheme_name
+from kaoping.reports.reasons import method_note
+from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
                           Column, NumberColumn, block_width, column_styles, column_table, column_width,
                           print_setup, put, put_header, put_row, put_title, round2, set_widths, table_sheet)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
-from reports.data import RunData
-from reports.xlsx import round2
+from kaoping.reports.data import RunData
+from kaoping.reports.xlsx import round2
 
 COLUMNS = ("period", "catalog", "group", "unit_code", "unit_name", "total", "rank", "grade",
            "is_vetoed", "bonus", "penalty", "rank_change", "alerts")

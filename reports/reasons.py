@@ -6,9 +6,9 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from reports import texts
-from reports.xlsx import round2
-from scoring.catalog import Catalog, Indicator
+from kaoping.reports import texts
+from kaoping.reports.xlsx import round2
+from kaoping.scoring.catalog import Catalog, Indicator
 
 
 def number_text(value: float | None) -> str:

@@ -24,9 +24,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from reports import texts
-from reports.fastxlsx import LEVEL, cell_xml, read_parts, rows_xml, sheet_frame, used_range, zip_info
-from scoring.rounding import round_half_up
+from kaoping.reports import texts
+from kaoping.reports.fastxlsx import LEVEL, cell_xml, read_parts, rows_xml, sheet_frame, used_range, zip_info
+from kaoping.scoring.rounding import round_half_up
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scoring.catalog_checks import catalog_problems
+from kaoping.scoring.catalog_checks import catalog_problems
 
 Method = Literal["threshold", "relative", "rank", "deduction"]
 Direction = Literal["higher_better", "lower_better"]

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scoring.catalog import Catalog, Indicator
+    from kaoping.scoring.catalog import Catalog, Indicator
 
 Problem = tuple[str, str]
 _CODE = re.compile(r"^[a-z0-9-]+$")

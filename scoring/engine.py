@@ -11,19 +11,19 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from scoring import labels
-from scoring.catalog import Catalog
-from scoring.methods import indicator_scores
-from scoring.periods import Period
-from scoring.ranking import (competition_ranks, group_sizes, rank_changes, ranking_keys, unit_alerts,
+from kaoping.scoring import labels
+from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.methods import indicator_scores
+from kaoping.scoring.periods import Period
+from kaoping.scoring.ranking import (competition_ranks, group_sizes, rank_changes, ranking_keys, unit_alerts,
                              unit_grades)
-from scoring.rounding import cents
-from scoring.sensitivity import category_weights, nominal_weights, rank_summary
-from scoring.totals import (available_points, bonus_scores, capped_sum, category_scores, category_totals,
+from kaoping.scoring.rounding import cents
+from kaoping.scoring.sensitivity import category_weights, nominal_weights, rank_summary
+from kaoping.scoring.totals import (available_points, bonus_scores, capped_sum, category_scores, category_totals,
                             final_totals, membership, penalty_scores, policy_scores, score_flags,
                             veto_hits)
-from scoring.values import carried_values, history_codes, history_table, period_table, with_derived
-from warehouse.models import FactCategoryScore, FactRanking, FactScore
+from kaoping.scoring.values import carried_values, history_codes, history_table, period_table, with_derived
+from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
 
 
 def output_columns(model) -> list[str]:

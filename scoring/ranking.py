@@ -11,10 +11,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from scoring import labels
-from scoring.catalog import Catalog
-from scoring.periods import Period
-from scoring.rounding import cents
+from kaoping.scoring import labels
+from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.periods import Period
+from kaoping.scoring.rounding import cents
 
 _UNSCORED = -1.0  # an excluded tie-breaker indicator sorts below any score
 

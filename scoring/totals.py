@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring import labels
+from kaoping.scoring import labels
 
 
 def policy_scores(raw: np.ndarray, available: np.ndarray, exclude: np.ndarray) -> np.ndarray:

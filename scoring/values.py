@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.catalog import Catalog, Indicator
-from scoring.periods import Period
+from kaoping.scoring.catalog import Catalog, Indicator
+from kaoping.scoring.periods import Period
 
 KEYS = ["period", "unit_code"]
 

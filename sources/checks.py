@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.periods import Period
-from sources.messages import EXPECTED, FLAG_TEXT_STRIPPED
-from sources.problems import Problem, make_problem
+from kaoping.scoring.periods import Period
+from kaoping.sources.messages import EXPECTED, FLAG_TEXT_STRIPPED
+from kaoping.sources.problems import Problem, make_problem
 
 MAD_FLOOR_SHARE = 0.05  # the MAD used is at least 5% of the history's median
 
@@ -42,7 +42,7 @@ def cell_problems(rows: pd.DataFrame, file: str, period: str, unit_names: dict[s
 
 
 def _period_code(text: str) -> str | None:
-    from sources.context import periods_in_text
+    from kaoping.sources.context import periods_in_text
 
     try:
         return Period.parse(text).code

@@ -6,10 +6,10 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-from scoring.periods import Period
-from sources.messages import EXPECTED
-from sources.problems import Problem, make_problem
-from sources.registry import Registry, normalize_name
+from kaoping.scoring.periods import Period
+from kaoping.sources.messages import EXPECTED
+from kaoping.sources.problems import Problem, make_problem
+from kaoping.sources.registry import Registry, normalize_name
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD_PATTERNS = (

@@ -7,16 +7,16 @@ from typing import Callable
 
 import pandas as pd
 
-from scoring.catalog import Catalog
-from sources import checks, shapes
-from sources.context import file_department, file_period, readable
-from sources.messages import TEMPLATE_SHEET
-from sources.problems import FileRefused, Problem, has_errors, make_problem
-from sources.readers import RawWorkbook, read_workbook
-from sources.safety import check_file
-from sources.suites import UNKNOWN, SuiteInput, Validator
-from sources.template import HEADER_ROW, template_layout, template_rows
-from sources.values import cleaned_values
+from kaoping.scoring.catalog import Catalog
+from kaoping.sources import checks, shapes
+from kaoping.sources.context import file_department, file_period, readable
+from kaoping.sources.messages import TEMPLATE_SHEET
+from kaoping.sources.problems import FileRefused, Problem, has_errors, make_problem
+from kaoping.sources.readers import RawWorkbook, read_workbook
+from kaoping.sources.safety import check_file
+from kaoping.sources.suites import UNKNOWN, SuiteInput, Validator
+from kaoping.sources.template import HEADER_ROW, template_layout, template_rows
+from kaoping.sources.values import cleaned_values
 
 VALUE_COLUMNS = ["unit_code", "indicator_code", "value", "raw_text", "flags", "sheet", "cell"]
 History = Callable[[list[str], list[str], str], pd.DataFrame]  # units, indicators, period → history

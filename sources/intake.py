@@ -15,13 +15,13 @@ from typing import Callable, Iterator
 
 from sqlalchemy.exc import IntegrityError
 
-from reports.problem_list import problem_list_path, write_problem_list
-from scoring.periods import sort_periods
-from sources.context import readable
-from sources.examine import Examination, examine, finished, prepared, validated
-from sources.problems import Problem
-from sources.suites import Validator
-from warehouse.submissions import history_values, known_sha256, record_submission
+from kaoping.reports.problem_list import problem_list_path, write_problem_list
+from kaoping.scoring.periods import sort_periods
+from kaoping.sources.context import readable
+from kaoping.sources.examine import Examination, examine, finished, prepared, validated
+from kaoping.sources.problems import Problem
+from kaoping.sources.suites import Validator
+from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
 
 Prepare = Callable[[list["InboxFile"]], Iterator["Examination | None"]]
 

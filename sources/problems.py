@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from sources.messages import ERROR, RULES, problem_message
+from kaoping.sources.messages import ERROR, RULES, problem_message
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -20,8 +20,8 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from kaoping.config import IntakeSettings
-from sources.context import readable
-from sources.problems import FileRefused, make_problem
+from kaoping.sources.context import readable
+from kaoping.sources.problems import FileRefused, make_problem
 
 GRID_COLUMNS = ["sheet", "row", "col", "cell", "value", "number_format", "uncached"]
 META_SHEET = "_meta"
@@ -101,7 +101,7 @@ def _percent_styles(styles: bytes) -> dict[int, str]:
     """Cell style index → number format, for the styles whose format shows a percentage."""
     from defusedxml.ElementTree import fromstring
 
-    from sources.values import is_percent_format
+    from kaoping.sources.values import is_percent_format
 
     root = fromstring(styles)
     custom = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iter(f"{_NS}numFmt")}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring.periods import Period
+from kaoping.scoring.periods import Period
 
 UNIT_COLUMNS = ["code", "name", "kind", "parent", "group", "aliases", "valid_from", "valid_to"]
 DEPARTMENT_COLUMNS = ["code", "name", "aliases"]

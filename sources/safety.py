@@ -7,8 +7,8 @@ from pathlib import Path
 import msoffcrypto
 
 from kaoping.config import IntakeSettings
-from sources.context import readable
-from sources.problems import FileRefused, make_problem
+from kaoping.sources.context import readable
+from kaoping.sources.problems import FileRefused, make_problem
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

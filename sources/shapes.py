@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scoring.catalog import Catalog
-from sources.registry import normalize_name
+from kaoping.scoring.catalog import Catalog
+from kaoping.sources.registry import normalize_name
 
 HEADER_SCAN_ROWS = 30
 UNIT_HEADERS = frozenset(normalize_name(t) for t in (

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring.catalog import Catalog
-from sources import messages as M
-from sources.problems import Problem, make_problem
-from sources.values import NUMBER_PATTERN
+from kaoping.scoring.catalog import Catalog
+from kaoping.sources import messages as M
+from kaoping.sources.problems import Problem, make_problem
+from kaoping.sources.values import NUMBER_PATTERN
 
 UNKNOWN = "?"  # prefix of a unit or indicator key that did not resolve
 SUITE_NAME = "kaoping.intake"

@@ -15,12 +15,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.catalog import Catalog, Indicator
-from scoring.periods import Period
-from sources import messages as M
-from sources.problems import Problem, make_problem
-from sources.registry import Registry, normalize_name
-from sources.shapes import LONG_COLUMNS, Cells
+from kaoping.scoring.catalog import Catalog, Indicator
+from kaoping.scoring.periods import Period
+from kaoping.sources import messages as M
+from kaoping.sources.problems import Problem, make_problem
+from kaoping.sources.registry import Registry, normalize_name
+from kaoping.sources.shapes import LONG_COLUMNS, Cells
 
 HEADER_ROW, MEASURE_ROW, FIRST_DATA_ROW, FIRST_VALUE_COL = 3, 4, 5, 3
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
-from sources.messages import FLAG_MISSING_MARK, FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
+from kaoping.sources.messages import FLAG_MISSING_MARK, FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
 
 MISSING_MARKS = frozenset({"", "—", "——", "-", "--", "–", "/", "无", "不适用", "―", "─"})
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")

@@ -63,7 +63,7 @@ def db_url(request, tmp_path: Path) -> str:
 
 @pytest.fixture
 def warehouse(db_url: str):
-    from warehouse.engine import Warehouse
+    from kaoping.warehouse.engine import Warehouse
 
     wh = Warehouse(db_url)
     yield wh

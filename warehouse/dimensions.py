@@ -10,10 +10,10 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from scoring.catalog import Catalog
-from scoring.periods import Period
-from sources.registry import Registry
-from warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient,
+from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.periods import Period
+from kaoping.sources.registry import Registry
+from kaoping.warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient,
                               DimUnit)
 
 _PARAMETERS = ("target", "floor", "ceiling", "base", "step", "min_points", "per", "cap", "integer",

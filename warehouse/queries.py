@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimUnit,
+from kaoping.warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimUnit,
                               FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
                               Submission)
 

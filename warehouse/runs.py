@@ -24,14 +24,14 @@ from sqlalchemy import Boolean, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
-from scoring.catalog import Catalog
-from scoring.engine import ScoreOptions, ScoreResult
-from scoring.engine import score_period as score_frames
-from scoring.periods import Period
-from scoring.values import history_codes
-from warehouse.dimensions import ensure_period
-from warehouse.engine import bulk_insert
-from warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
+from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.engine import ScoreOptions, ScoreResult
+from kaoping.scoring.engine import score_period as score_frames
+from kaoping.scoring.periods import Period
+from kaoping.scoring.values import history_codes
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                               FactValue, ScoreRun, Submission)
 
 REGISTRY_COLUMNS = ["code", "name", "kind", "group"]

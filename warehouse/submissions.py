@@ -8,10 +8,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
-from scoring.periods import Period
-from warehouse.dimensions import ensure_period
-from warehouse.engine import bulk_insert
-from warehouse.models import DimPeriod, FactValue, Submission, SubmissionProblem
+from kaoping.scoring.periods import Period
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.models import DimPeriod, FactValue, Submission, SubmissionProblem
 
 HISTORY_COLUMNS = ["unit_code", "indicator_code", "period", "ordinal", "value"]
 _VALUE_FIELDS = ("submission_id", "unit_code", "catalog_code", "indicator_code", "period", "value", "raw_text",

@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail, resources
-from scoring.periods import Period
-from sources import messages as M
-from sources.problems import Problem
+from kaoping.scoring.periods import Period
+from kaoping.sources import messages as M
+from kaoping.sources.problems import Problem
 
 
 WARNINGS_SHOWN = 50
@@ -31,7 +31,7 @@ def _problem_table(problems: list[Problem]) -> Table:
 def ingest() -> None:
     """接收收件箱中的新文件 / ingest new inbox files."""
     from kaoping import workers
-    from sources.intake import ingest as run_ingest
+    from kaoping.sources.intake import ingest as run_ingest
 
     res = resources()
     read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
@@ -70,7 +70,7 @@ def validate(files: List[Path] = typer.Argument(..., help="要检查的文件 / 
              docs: Optional[Path] = typer.Option(None, "--docs", help="生成 GX 数据文档的目录 / Data Docs folder")
              ) -> None:
     """检查文件但不入库 / check files without loading them."""
-    from sources.intake import Validator, examine_file
+    from kaoping.sources.intake import Validator, examine_file
 
     for f in files:
         if not f.is_file():
@@ -96,7 +96,7 @@ def template(period: str = typer.Option(..., "--period", help="考评期间 / pe
              department: Optional[str] = typer.Option(None, "--department", help="报送部门 / department"),
              out: Path = typer.Option(..., "--out", help="输出目录 / output folder")) -> None:
     """生成各部门报送模板 / write the departments' templates."""
-    from sources.template import template_file_name, template_layout, write_template
+    from kaoping.sources.template import template_file_name, template_layout, write_template
 
     try:
         code = Period.parse(period).code

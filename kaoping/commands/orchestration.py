@@ -13,12 +13,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-import flows  # Prefect's offline defaults, set before Prefect is imported
+from kaoping import flows  # Prefect's offline defaults, set before Prefect is imported
 from kaoping import cli
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail
 from kaoping.config import workspace_path
 from kaoping.resources import Resources
-from scoring.periods import Period, sort_periods
+from kaoping.scoring.periods import Period, sort_periods
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
@@ -52,8 +52,8 @@ def _periods(codes: list[str]) -> list[str]:
 
 def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
     """Run a flow while a progress display follows its stages (`api`: the API already starting)."""
-    from flows import progress
-    from flows.api import ApiStarter
+    from kaoping.flows import progress
+    from kaoping.flows.api import ApiStarter
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -113,10 +113,10 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help=
             raise typer.Exit(EXIT_OK)
     finally:
         res.close()
-    from flows.api import ApiStarter
+    from kaoping.flows.api import ApiStarter
 
     api = ApiStarter()
-    from flows.pipeline import nightly
+    from kaoping.flows.pipeline import nightly
 
     if "files" in work:
         import great_expectations  # noqa: F401  (its seconds of import overlap the API's start-up)
@@ -132,8 +132,8 @@ def _pending_work(res: Resources) -> set[str]:
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
     """
-    from flows import state
-    from sources.intake import discover
+    from kaoping.flows import state
+    from kaoping.sources.intake import discover
 
     res.sync_dimensions()
     return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
@@ -148,7 +148,7 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
              workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
     """按时间顺序补算一段期间 / re-run a range of periods in time order."""
     flows.quiet_console()
-    from flows.pipeline import backfill as backfill_flow, backfill_periods
+    from kaoping.flows.pipeline import backfill as backfill_flow, backfill_periods
 
     ws = _workspace(workspace)
     if grain not in (None, "year", "quarter", "month"):
@@ -159,7 +159,7 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en)
     _checked_resources(ws).close()
-    from flows.api import ApiStarter
+    from kaoping.flows.api import ApiStarter
 
     api = ApiStarter()
     summary = _with_progress(lambda: backfill_flow(workspace=ws, first=first, last=last, grain=grain,
@@ -171,7 +171,7 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
 def status(period: Optional[str] = typer.Option(None, "--period", "-p", help="只看这个期间 / one period"),
            workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
     """报送情况：谁报了什么，谁缺报或被退回 / who has sent what; who is missing or rejected."""
-    from flows import state as wh_state
+    from kaoping.flows import state as wh_state
 
     res = _checked_resources(_workspace(workspace))
     try:
@@ -212,7 +212,7 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
              "PREFECT_API_URL is not set; start `prefect server start` and point PREFECT_API_URL at it")
     res = _checked_resources(ws)
     res.close()
-    from flows.deploy import register, run_worker
+    from kaoping.flows.deploy import register, run_worker
 
     registered = register(res.settings, cli.state.database_url)
     schedule = res.settings.schedule
@@ -239,7 +239,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
             fail(zh, en)
     ws = str(directory.resolve())
     flows.quiet_console()
-    from flows.pipeline import nightly
+    from kaoping.flows.pipeline import nightly
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)

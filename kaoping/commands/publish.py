@@ -6,8 +6,8 @@ from rich.progress import Progress
 
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
 from kaoping.resources import Resources
-from scoring.periods import Period
-from warehouse import queries
+from kaoping.scoring.periods import Period
+from kaoping.warehouse import queries
 
 
 def publish_drafts(res: Resources, period: str) -> list[int]:
@@ -18,7 +18,7 @@ def publish_drafts(res: Resources, period: str) -> list[int]:
             run = queries.latest_run(session, catalog.code, period)
             draft = run.id if run is not None and run.status == "draft" else None
         if draft is not None:
-            from warehouse.runs import publish_run
+            from kaoping.warehouse.runs import publish_run
 
             publish_run(res, draft)
             published.append(draft)
@@ -28,8 +28,8 @@ def publish_drafts(res: Resources, period: str) -> list[int]:
 @app.command("publish")
 def publish_command(period: str = typer.Option(..., "--period", "-p", help="考评期间 / period, e.g. 2025Q3")) -> None:
     """发布评分批次，生成排名表、反馈表和 rankings.csv，并分发 / publish, write outputs, distribute."""
-    from reports.distribute import distribute
-    from reports.publish import write_outputs
+    from kaoping.reports.distribute import distribute
+    from kaoping.reports.publish import write_outputs
 
     try:
         code = Period.parse(period).code

@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
-from scoring.periods import Period
-from scoring.rounding import round_half_up
-from warehouse.runs import NoData, run_rankings, score_period
+from kaoping.scoring.periods import Period
+from kaoping.scoring.rounding import round_half_up
+from kaoping.warehouse.runs import NoData, run_rankings, score_period
 
 COLUMNS = {"排名": "right", "单位": "left", "总分": "right", "等次": "left", "否决": "center",
            "变化": "right", "预警": "left"}

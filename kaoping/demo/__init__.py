@@ -44,8 +44,8 @@ def demo_files() -> dict[str, str]:
 
 def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedCorpus:
     """The demo departments' files under `workspace/inbox/`, generated from the workspace's own registry and catalogs."""
-    from scoring.catalog import load_catalogs
-    from sources.registry import Registry
+    from kaoping.scoring.catalog import load_catalogs
+    from kaoping.sources.registry import Registry
 
     workspace = Path(workspace)
     registry = Registry.load(workspace)

@@ -6,7 +6,7 @@ import random
 
 from kaoping.demo.sheets import Cell
 from kaoping.demo.texts import MISSING_MARKERS
-from scoring.catalog import Indicator
+from kaoping.scoring.catalog import Indicator
 
 _FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789.%-,"})
 _PAREN_SWAP = str.maketrans({"(": "（", ")": "）", "（": "(", "）": ")"})

@@ -21,9 +21,9 @@ from kaoping.demo.layouts import Layout, Slot, UnitRow, long_layout, wide_layout
 from kaoping.demo.plan import EXTENSIONS, assign_quirks, file_format, file_stem, folder_name, received_at
 from kaoping.demo.sheets import csv_bytes, xls_bytes, xlsx_bytes
 from kaoping.demo.values import Profile, true_values
-from scoring.catalog import Catalog, Indicator, catalogs_for_year
-from scoring.periods import Period, sort_periods
-from sources.registry import Registry
+from kaoping.scoring.catalog import Catalog, Indicator, catalogs_for_year
+from kaoping.scoring.periods import Period, sort_periods
+from kaoping.sources.registry import Registry
 
 TRUTH_COLUMNS = ["file", "department", "unit_code", "indicator_code", "period", "value"]
 

@@ -8,8 +8,8 @@ from kaoping.demo import texts
 from kaoping.demo.cells import (VALUE_QUIRKS, applicable_value_quirks, is_missing, missing_marker,
                                 name_variants, typed_value)
 from kaoping.demo.sheets import Sheet
-from scoring.catalog import Indicator
-from scoring.periods import Period
+from kaoping.scoring.catalog import Indicator
+from kaoping.scoring.periods import Period
 
 LAYOUT_QUIRKS = ("title_rows", "merged_header", "footer", "blank_rows", "total_row", "unit_aliases",
                  "code_headers", "missing_markers")

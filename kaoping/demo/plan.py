@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 from kaoping.demo import texts
 from kaoping.demo.cells import VALUE_QUIRKS, applicable_value_quirks, is_missing
 from kaoping.demo.layouts import LAYOUT_QUIRKS, Slot
-from scoring.periods import Period
+from kaoping.scoring.periods import Period
 
 FORMAT_QUIRKS = ("xls", "csv_gbk", "csv_utf8bom")
 ALL_QUIRKS = LAYOUT_QUIRKS + VALUE_QUIRKS + FORMAT_QUIRKS + ("long", "period_in_title")

@@ -13,8 +13,8 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
-from scoring.catalog import Indicator
-from scoring.periods import Period
+from kaoping.scoring.catalog import Indicator
+from kaoping.scoring.periods import Period
 
 Style = Literal["level", "count", "size"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.artifacts import artifact_key, extremes, intake_markdown, outputs_markdown, ranking_table
-from flows.pipeline import backfill_periods, touched_periods
+from kaoping.flows.artifacts import artifact_key, extremes, intake_markdown, outputs_markdown, ranking_table
+from kaoping.flows.pipeline import backfill_periods, touched_periods
 
 
 @pytest.mark.parametrize("first, last, grain, expected", [

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from flows.api import start_api
-from flows.pipeline import backfill, nightly
-from warehouse.models import FactRanking, ScoreRun, Submission
+from kaoping.flows.api import start_api
+from kaoping.flows.pipeline import backfill, nightly
+from kaoping.warehouse.models import FactRanking, ScoreRun, Submission
 
 QUARTERS = [f"{y}Q{q}" for y in (2024, 2025) for q in range(1, 5)]
 

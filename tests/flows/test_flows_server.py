@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from flows.deploy import register
-from flows.pipeline import backfill
-from warehouse.models import FactRanking, ScoreRun
+from kaoping.flows.deploy import register
+from kaoping.flows.pipeline import backfill
+from kaoping.warehouse.models import FactRanking, ScoreRun
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 QUARTERS = [f"{y}Q{q}" for y in (2024, 2025) for q in range(1, 5)]
@@ -136,7 +136,7 @@ def test_serve_registers_schedule_and_backfill_runs_on_a_worker(tiny_pg, workers
         assert nightly.work_pool_name == POOL
         assert client.read_deployment_by_name("backfill/kaoping-backfill").parameters["workspace"] == str(tiny_pg.root)
 
-    from sources.intake import ingest
+    from kaoping.sources.intake import ingest
 
     ingest(res)  # here, so the worker's run need not start Great Expectations
     run = run_deployment("backfill/kaoping-backfill", parameters={"first": "2024Q3", "last": "2024Q4",

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from kaoping.commands.intake import WARNINGS_SHOWN, shown_problems
-from sources.messages import ERROR
-from sources.problems import make_problem
+from kaoping.sources.messages import ERROR
+from kaoping.sources.problems import make_problem
 
 
 def test_every_error_is_shown_and_warnings_are_capped():

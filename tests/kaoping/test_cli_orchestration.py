@@ -15,7 +15,7 @@ if "prefect" not in sys.modules:  # Prefect reads its settings once, at import
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="kaoping-prefect-")
     os.environ.pop("PREFECT_API_URL", None)
 
-import flows  # noqa: E402,F401  (kaoping's Prefect defaults, as the CLI sets them before importing Prefect)
+from kaoping import flows  # noqa: E402,F401  (kaoping's Prefect defaults, as the CLI sets them before importing Prefect)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,13 +66,13 @@ def test_demo_then_nothing_new_then_rejection_and_status(demo_q4, capsys, monkey
     assert f"排名表 / ranking workbook: {workbook}" in out
     assert "已发布 / published 2025Q4" in out and "退回 交通运输局_2025Q4.xlsx" in out
 
-    import flows.api
+    from kaoping.flows import api as flows_api
 
     def no_prefect():
         raise AssertionError("a run with nothing to do must not start Prefect")
 
     with monkeypatch.context() as patch:
-        patch.setattr(flows.api, "ApiStarter", no_prefect)
+        patch.setattr(flows_api, "ApiStarter", no_prefect)
         code, out, _ = kaoping(capsys, "run", "-w", str(demo_q4))
     assert code == 0 and "没有新内容 / nothing new" in out
 

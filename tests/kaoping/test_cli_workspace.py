@@ -9,7 +9,7 @@ import pytest
 
 from kaoping.config import load_settings
 from kaoping.workspace import WorkspaceExists, init_workspace
-from sources.registry import Registry
+from kaoping.sources.registry import Registry
 
 KAOPING = str(Path(sys.executable).with_name("kaoping"))
 LAYOUT = {"kaoping.toml", "units.csv", "departments.csv", "recipients.csv", "catalog", "inbox", "out",

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from kaoping.demo import DEMO_PERIODS, demo_files, generate_submissions, write_demo_submissions
 from kaoping.demo.plan import ALL_QUIRKS
 from kaoping.workspace import WorkspaceExists, init_workspace
-from scoring.catalog import parse_catalog
-from sources.registry import Registry
+from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.registry import Registry
 
 DEPARTMENTS = {"ZFW", "GA", "FY", "JCY", "SF", "XF", "YJ", "WX", "TJ", "MZ", "WJ", "JY", "SJ", "JT", "XFZD"}
 COUNTIES = {f"QH{i:02d}" for i in range(1, 13)}

@@ -7,6 +7,6 @@ import pytest
 @pytest.fixture(scope="session")
 def validator():
     """The intake's validator, built once (as one is built per ingest run)."""
-    from sources.suites import Validator
+    from kaoping.sources.suites import Validator
 
     return Validator()

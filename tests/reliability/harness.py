@@ -29,8 +29,8 @@ def build_workspace(folder: Path) -> Path:
     """The demo city with one quarter of submissions (accepted, messy, superseded and rejected files)."""
     from kaoping.demo import DEMO_PROFILES, demo_files, generate_submissions
     from kaoping.workspace import init_workspace
-    from scoring.catalog import load_catalogs
-    from sources.registry import Registry
+    from kaoping.scoring.catalog import load_catalogs
+    from kaoping.sources.registry import Registry
 
     init_workspace(folder)
     for name, text in demo_files().items():
@@ -117,8 +117,8 @@ def _rows(session, query) -> list[tuple]:
 
 def warehouse_state(db_url: str) -> dict[str, object]:
     """What must match a clean run: submissions by file hash, values, the latest published ranking."""
-    from warehouse.engine import Warehouse
-    from warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
+    from kaoping.warehouse.engine import Warehouse
+    from kaoping.warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
 
     wh = Warehouse(db_url, migrate=False)
     try:
@@ -151,8 +151,8 @@ def warehouse_state(db_url: str) -> dict[str, object]:
 
 def distribution_rows(db_url: str) -> list[tuple]:
     """(recipient, email, file name, sha256, status) of every distribution row."""
-    from warehouse.engine import Warehouse
-    from warehouse.models import Distribution
+    from kaoping.warehouse.engine import Warehouse
+    from kaoping.warehouse.models import Distribution
 
     wh = Warehouse(db_url, migrate=False)
     try:
@@ -218,8 +218,8 @@ def half_loaded(db_url: str) -> list[str]:
     """Files whose stored values are not exactly the count their submission row announces."""
     from sqlalchemy import func
 
-    from warehouse.engine import Warehouse
-    from warehouse.models import FactValue, Submission
+    from kaoping.warehouse.engine import Warehouse
+    from kaoping.warehouse.models import FactValue, Submission
 
     wh = Warehouse(db_url, migrate=False)
     try:

@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 
 import hostile_files as hf
 from kaoping.resources import Resources
-from sources.intake import discover, process_file
-from warehouse.runs import publish_run, score_period
+from kaoping.sources.intake import discover, process_file
+from kaoping.warehouse.runs import publish_run, score_period
 
 TAMPERING = [
     "UPDATE score_run SET status = 'draft', published_at = NULL WHERE id = :run",
@@ -75,7 +75,7 @@ def test_the_database_refuses_changes_to_a_published_run(published):
 def test_each_run_records_who_and_what_produced_it(published):
     res, run_id, path = published
     with res.warehouse.session() as session:
-        from warehouse.models import ScoreRun
+        from kaoping.warehouse.models import ScoreRun
 
         run = session.get(ScoreRun, run_id)
         produced_by, digest, cutoff = dict(run.produced_by), run.input_sha256, run.data_cutoff_at

@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select
 
 import hostile_files as hf
 from kaoping.resources import Resources
-from sources.intake import discover, examine_file, process_file
+from kaoping.sources.intake import discover, examine_file, process_file
 
 LEAK_MARKERS = ("root:x:0:0", "/bin/bash", "/usr/sbin/nologin")
 
@@ -205,7 +205,7 @@ def test_sql_text_in_cells_and_names_is_stored_as_text(db_url, tmp_path, validat
         hf.write_zip(bad, hf.xlsx_parts(hf.sheet_xml(hf.rows_xml(rows)), workbook=hf.workbook_xml(sql)))
         outcomes = {o.path.name: o for o in ingested(res, validator)}
         assert outcomes[good.name].status == "accepted" and outcomes[bad.name].status == "rejected"
-        from warehouse.models import FactValue, Submission
+        from kaoping.warehouse.models import FactValue, Submission
         with res.warehouse.session() as session:
             assert session.scalar(select(func.count()).select_from(FactValue)) == 6
             assert session.scalar(select(Submission.file_name).where(Submission.status == "rejected")) == bad.name

@@ -16,8 +16,8 @@ from pathlib import Path
 
 
 from kaoping.resources import Resources
-from warehouse.dimensions import ensure_period
-from warehouse.models import (FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.models import (FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
                               Submission)
 
 CATALOG = """\

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from kaoping.config import SmtpSettings
-from reports.distribute import SmtpMailer, distribute
-from reports.publish import write_outputs
-from warehouse.models import Distribution
+from kaoping.reports.distribute import SmtpMailer, distribute
+from kaoping.reports.publish import write_outputs
+from kaoping.warehouse.models import Distribution
 
 RANKING = "t-county-2025_2025Q3_考评排名.xlsx"
 

@@ -7,13 +7,13 @@ import zipfile
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from reports.data import published_runs
-from reports.fastxlsx import Template
-from reports.feedback import _indicator_values, feedback_context, feedback_layout
-from reports.feedback_render import openpyxl_render
-from reports.publish import write_outputs
-from reports.reasons import loss_reason
-from reports.xlsx import round2
+from kaoping.reports.data import published_runs
+from kaoping.reports.fastxlsx import Template
+from kaoping.reports.feedback import _indicator_values, feedback_context, feedback_layout
+from kaoping.reports.feedback_render import openpyxl_render
+from kaoping.reports.publish import write_outputs
+from kaoping.reports.reasons import loss_reason
+from kaoping.reports.xlsx import round2
 
 
 def _feedback(published, name: str):

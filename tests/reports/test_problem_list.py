@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from reports.problem_list import problem_list_path, write_problem_list
-from sources.problems import make_problem
+from kaoping.reports.problem_list import problem_list_path, write_problem_list
+from kaoping.sources.problems import make_problem
 
 
 def test_path_stays_inside_out_whatever_the_names(tmp_path):

@@ -6,8 +6,8 @@ from typer.testing import CliRunner
 
 from kaoping import commands  # noqa: F401  (registers the commands)
 from kaoping.cli import app
-from warehouse import queries
-from warehouse.runs import score_period
+from kaoping.warehouse import queries
+from kaoping.warehouse.runs import score_period
 
 
 def _publish(res, period: str = "2025Q3"):

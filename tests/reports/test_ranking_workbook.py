@@ -13,8 +13,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from report_kit import INJECTED_FILE, build_published
 
-from reports import texts, xlsx
-from reports.publish import write_outputs
+from kaoping.reports import texts, xlsx
+from kaoping.reports.publish import write_outputs
 
 RANKING = Path("out/2025Q3/排名/t-county-2025_2025Q3_考评排名.xlsx")
 SHEETS = ["排名总表", "分项得分", "指标明细", "报送情况", "排名稳定性", "说明"]

@@ -9,10 +9,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from reports import files
-from reports.files import AtomicWrites, write_atomic
-from reports.xlsx import column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes
-from scoring.rounding import round_half_up
+from kaoping.reports import files
+from kaoping.reports.files import AtomicWrites, write_atomic
+from kaoping.reports.xlsx import column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes
+from kaoping.scoring.rounding import round_half_up
 
 
 def test_text_with_formula_prefixes_is_written_as_text(tmp_path):

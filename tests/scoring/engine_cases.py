@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import yaml
 
-from scoring.catalog import Catalog, parse_catalog
-from scoring.engine import ScoreOptions, ScoreResult, score_period
+from kaoping.scoring.catalog import Catalog, parse_catalog
+from kaoping.scoring.engine import ScoreOptions, ScoreResult, score_period
 
 GRADES = [{"name": "合格", "min_score": 60}, {"name": "不合格"}]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.catalog import CatalogError, catalogs_for_year, load_catalog, load_catalogs
+from kaoping.scoring.catalog import CatalogError, catalogs_for_year, load_catalog, load_catalogs
 
 DEPARTMENTS = {"GA", "SF", "WX", "TJ", "ZFW", "YJ"}
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.catalog import load_catalog
-from scoring.engine import ScoreOptions, score_period
-from sources.registry import load_units
+from kaoping.scoring.catalog import load_catalog
+from kaoping.scoring.engine import ScoreOptions, score_period
+from kaoping.sources.registry import load_units
 
 DATA = Path(str(resources.files("kaoping.demo") / "data"))
 # value → full points: thresholds at target, deductions at 0, relatives and ranks all equal

@@ -7,7 +7,7 @@ from engine_cases import make_catalog, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.rounding import cents
+from kaoping.scoring.rounding import cents
 
 CATALOG = make_catalog(
     {"C1": [{"code": "T", "method": "threshold", "direction": "higher_better", "points": 20, "target": 90,

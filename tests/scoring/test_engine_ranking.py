@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from engine_cases import make_catalog, ranking, run, scores
 
-from scoring.engine import output_columns
-from warehouse.models import FactCategoryScore, FactRanking, FactScore
+from kaoping.scoring.engine import output_columns
+from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
 
 
 def points_catalog(**head):

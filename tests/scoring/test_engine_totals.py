@@ -116,7 +116,7 @@ def test_category_scores_and_total_add_up():
 
 
 def test_fact_value_ids_are_carried_into_the_scores():
-    from scoring.engine import ScoreOptions, score_period
+    from kaoping.scoring.engine import ScoreOptions, score_period
 
     cat = make_catalog({"C": [{"code": "I", **DEDUCT, "points": 10}]})
     values = pd.DataFrame({"unit_code": ["A"], "indicator_code": ["I"], "value": [1.0], "fact_value_id": [77]})

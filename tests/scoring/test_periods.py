@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.periods import Period, period_range, sort_periods
+from kaoping.scoring.periods import Period, period_range, sort_periods
 
 
 @pytest.mark.parametrize("text,grain,year,index,label", [

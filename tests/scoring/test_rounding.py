@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.rounding import cents, round_half_up
+from kaoping.scoring.rounding import cents, round_half_up
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -10,7 +10,7 @@ from intake_kit import make_workspace
 @pytest.fixture(scope="session")
 def validator():
     """One GX context for the whole test session, as one is made per ingest run."""
-    from sources.suites import Validator
+    from kaoping.sources.suites import Validator
 
     return Validator()
 

@@ -1,7 +1,7 @@
 """The history-jump rule: robust z-score with ≥ 4 earlier values, ×/÷ ratio otherwise."""
 import pytest
 
-from sources.checks import jump_reason
+from kaoping.sources.checks import jump_reason
 
 
 @pytest.mark.parametrize("value, history, warns", [

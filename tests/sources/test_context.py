@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from sources.context import file_department, file_period, periods_in_text
-from sources.registry import Registry
+from kaoping.sources.context import file_department, file_period, periods_in_text
+from kaoping.sources.registry import Registry
 
 
 @pytest.mark.parametrize("text, period", [

@@ -10,7 +10,7 @@ import pytest
 from intake_kit import CATALOG_YAML, GOOD_ROWS, HEADER, make_workspace, write_csv, write_raw_xlsx, write_xlsx
 from openpyxl import Workbook, load_workbook
 
-from sources.intake import examine_file
+from kaoping.sources.intake import examine_file
 
 TITLE = ["2025年第三季度公安局平安建设指标报送表"]
 
@@ -279,7 +279,7 @@ def test_dde_payload_is_never_run_only_reported(res, validator, as_formula, rule
 # ---- templates ----------------------------------------------------------------------------------
 
 def _template(res, tmp_path: Path, dept: str = "GA") -> Path:
-    from sources.template import template_layout, write_template
+    from kaoping.sources.template import template_layout, write_template
 
     catalog = res.catalogs[0]
     layout = template_layout(catalog, dept, "2025Q3", res.registry)

@@ -12,7 +12,7 @@ import pytest
 
 from kaoping.resources import Resources
 from kaoping.workspace import init_workspace
-from sources.intake import examine_file
+from kaoping.sources.intake import examine_file
 
 UNPARSED = {"unreadable", "unsupported_type", "no_header", "department_unknown", "department_conflict",
             "period_unknown", "period_conflict", "no_catalog"}

@@ -9,8 +9,8 @@ from intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
-from sources.intake import Validator, discover, ingest, process_file
-from warehouse.models import Base, FactValue, Submission, SubmissionProblem
+from kaoping.sources.intake import Validator, discover, ingest, process_file
+from kaoping.warehouse.models import Base, FactValue, Submission, SubmissionProblem
 
 TITLE = ["2025年第三季度公安局平安建设指标报送表"]
 
@@ -174,7 +174,7 @@ def test_ingest_exit_code_is_one_when_a_file_is_rejected(res):
 
 
 def test_files_validated_in_one_gx_run_keep_their_own_problems_and_order(res_db, validator, monkeypatch):
-    import sources.intake as intake
+    import kaoping.sources.intake as intake
 
     inbox = res_db.settings.inbox_dir / "公安局"
     write_xlsx(inbox / "公安局_2025Q2.xlsx", [HEADER, *GOOD_ROWS])

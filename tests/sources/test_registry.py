@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.registry import Registry, RegistryError, load_departments, load_units, normalize_name
+from kaoping.sources.registry import Registry, RegistryError, load_departments, load_units, normalize_name
 
 UNITS = """\
 code,name,kind,parent,group,aliases,valid_from,valid_to

@@ -1,8 +1,8 @@
 """Value cleaning, one SPEC §5 quirk per case (expected values worked out by hand)."""
 import pytest
 
-from sources.messages import FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
-from sources.values import cleaned_cell
+from kaoping.sources.messages import FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
+from kaoping.sources.values import cleaned_cell
 
 
 @pytest.mark.parametrize("raw, fmt, percent, value, flags", [

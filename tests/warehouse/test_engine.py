@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from warehouse.engine import Warehouse
-from warehouse.models import DimDepartment
+from kaoping.warehouse.engine import Warehouse
+from kaoping.warehouse.models import DimDepartment
 
 
 def test_a_reader_neither_waits_for_nor_blocks_the_writer(sqlite_url):

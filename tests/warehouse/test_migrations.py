@@ -10,9 +10,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 
-from warehouse.dimensions import ensure_period
-from warehouse.engine import MIGRATIONS, Warehouse, WarehouseError
-from warehouse.models import Base, DimPeriod
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.engine import MIGRATIONS, Warehouse, WarehouseError
+from kaoping.warehouse.models import Base, DimPeriod
 
 
 def _head() -> str:

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from scoring.catalog import parse_catalog
-from sources.registry import Registry
-from warehouse.dimensions import ensure_period, known_periods, sync_catalog, sync_registry
-from warehouse.models import (Base, DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient, DimUnit,
+from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.registry import Registry
+from kaoping.warehouse.dimensions import ensure_period, known_periods, sync_catalog, sync_registry
+from kaoping.warehouse.models import (Base, DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient, DimUnit,
                               Distribution, FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
                               Submission, SubmissionProblem)
 

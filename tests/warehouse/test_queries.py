@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from warehouse import queries
-from warehouse.dimensions import ensure_period
-from warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimUnit, FactRanking, FactScore,
+from kaoping.warehouse import queries
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimUnit, FactRanking, FactScore,
                               FactValue, ScoreRun, Submission)
 
 T = datetime(2025, 10, 1, tzinfo=timezone.utc)

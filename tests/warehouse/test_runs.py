@@ -11,11 +11,11 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from kaoping.resources import Resources
-from scoring.periods import Period
-from warehouse import runs
-from warehouse.dimensions import ensure_period
-from warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
-from warehouse.runs import NoData, period_values, publish_run, run_rankings, score_period
+from kaoping.scoring.periods import Period
+from kaoping.warehouse import runs
+from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
+from kaoping.warehouse.runs import NoData, period_values, publish_run, run_rankings, score_period
 
 CATALOG = """
 catalog: {code: t-county-2025, name: 测试考评, year: 2025, assessed_kind: county, full_marks: 100,

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from scoring.catalog import parse_catalog
-from sources.problems import make_problem
-from sources.registry import Registry
-from warehouse.dimensions import sync_catalog, sync_registry
-from warehouse.models import FactValue, Submission, SubmissionProblem
-from warehouse.submissions import history_values, known_sha256, record_submission
+from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.problems import make_problem
+from kaoping.sources.registry import Registry
+from kaoping.warehouse.dimensions import sync_catalog, sync_registry
+from kaoping.warehouse.models import FactValue, Submission, SubmissionProblem
+from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
 
 CATALOG = """\
 catalog: {code: wh-2025, name: 测试, year: 2025, assessed_kind: county, grades: [{name: 合格}]}

@@ -1,7 +1,7 @@
 """Alembic environment: runs against the connection that warehouse.engine passes in."""
 from alembic import context
 
-from warehouse.models import Base, UtcDateTime
+from kaoping.warehouse.models import Base, UtcDateTime
 
 
 def _render_item(type_: str, obj, _context):

@@ -1,0 +1,35 @@
+"""One import root: every project import goes through `kaoping`, never a bare top-level folder name."""
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = ("flows", "sources", "warehouse", "scoring", "reports")
+
+
+def _python_files() -> list[Path]:
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [ROOT / line for line in tracked.stdout.splitlines()]
+
+
+def _bare_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        found += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] in FOLDERS]
+    return found
+
+
+def test_no_module_imports_a_bare_top_level_folder():
+    offenders = [hit for path in _python_files() for hit in _bare_imports(path)]
+    assert offenders == []
+
+
+def test_every_design_card_folder_is_mapped_under_kaoping():
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for folder in FOLDERS:
+        assert f'"kaoping.{folder}" = "{folder}"' in text
