@@ -64,10 +64,11 @@ def touched_periods(outcomes: list) -> list[str]:
 
 def ingest_files(res: Resources) -> list:
     """Every new inbox file processed in received order, a chunk per task (GX is not run concurrently)."""
-    found = tasks.discover_files(res)
+    scanned = tasks.discover_files(res)
+    found = scanned.files
     progress.report("ingest-total", len(found))
     validator = tasks.new_validator() if found else None
-    outcomes = []
+    outcomes = list(scanned.skipped)
     for start in range(0, len(found), FILES_PER_TASK):
         chunk = found[start:start + FILES_PER_TASK]
         outcomes += tasks.process_files(res, chunk, validator, len(chunk),

@@ -28,11 +28,12 @@ IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_f
 
 
 @task(name="discover", cache_policy=NO_CACHE, **IO_RETRIES)
-def discover_files(res: Resources) -> list:
-    """The inbox files not yet in the warehouse, in received order."""
-    from kaoping.sources.intake import discover
+def discover_files(res: Resources):
+    """The complete inbox files not yet in the warehouse, in received order, and those skipped or
+    refused unread (a `sources.intake.Scan`)."""
+    from kaoping.sources.intake import scan
 
-    return discover(res)
+    return scan(res)
 
 
 @task(name="validator", cache_policy=NO_CACHE)
@@ -54,7 +55,8 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
     from kaoping.sources.intake import process_files as process
 
     outcomes = []
-    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
+    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url,
+                         timeout_s=res.settings.intake.max_file_s)
     with GX_LOCK:
         for outcome in process(res, inbox_files, validator, read_ahead):
             outcomes.append(outcome)

@@ -1,6 +1,7 @@
 """Chinese text of the flows' artifacts (what operators read in the Prefect UI), kept together."""
 
-STATUS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件", "superseded": "已被替代"}
+STATUS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件", "superseded": "已被替代",
+          "skipped": "暂不读取", "refused": "拒绝读取"}
 RANKING_COLUMNS = {"rank": "排名", "unit_code": "单位代码", "unit_name": "单位", "group": "分组",
                    "total": "总分", "grade": "等次", "rank_change": "排名变化", "alerts": "预警"}
 TOP, BOTTOM = "前列", "末位"

@@ -2,7 +2,7 @@
 
 This is the only module that reads configuration. Environment variables win over the file:
 `KAOPING_WORKSPACE`, `KAOPING_DATABASE_URL`, `KAOPING_SMTP_HOST`, `KAOPING_SMTP_PORT`,
-`KAOPING_SMTP_USER`, `KAOPING_SMTP_PASSWORD`, `KAOPING_SMTP_SENDER`.
+`KAOPING_SMTP_USER`, `KAOPING_SMTP_PASSWORD`, `KAOPING_SMTP_SENDER`, `KAOPING_INTAKE_SETTLE_S`.
 """
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ class IntakeSettings(_Section):
     max_rows: int = Field(default=200_000, gt=0)
     max_uncompressed_mb: float = Field(default=500, gt=0)
     max_zip_ratio: float = Field(default=200, gt=1)
+    max_cells: int = Field(default=2_000_000, gt=0)
+    settle_s: float = Field(default=5, ge=0)
+    max_file_memory_mb: float = Field(default=3072, gt=0)
+    max_file_s: float = Field(default=600, gt=0)
     jump_z: float = Field(default=3.5, gt=0)
     jump_ratio: float = Field(default=3.0, gt=1)
 
@@ -105,6 +109,7 @@ class Settings(_Section):
 
 _ENV = {
     "KAOPING_DATABASE_URL": ("warehouse", "url"),
+    "KAOPING_INTAKE_SETTLE_S": ("intake", "settle_s"),
     "KAOPING_SMTP_HOST": ("smtp", "host"),
     "KAOPING_SMTP_PORT": ("smtp", "port"),
     "KAOPING_SMTP_USER": ("smtp", "user"),
@@ -187,6 +192,10 @@ max_file_mb = 50            # 超过此大小的文件不解析 / files larger t
 max_rows = 200000           # 每个工作表的最大行数 / rows per sheet
 max_uncompressed_mb = 500   # xlsx/ods 解压后的最大大小 / zip bomb guard
 max_zip_ratio = 200         # 最大压缩比 / compression ratio guard
+max_cells = 2000000         # 每个工作表有内容的单元格上限 / cells holding something, per sheet
+settle_s = 5                # 文件大小和修改时间须稳定的秒数 / seconds a file must stay unchanged before it is read
+max_file_memory_mb = 3072   # 读取一个文件可用的内存 / memory a worker may add to read one file
+max_file_s = 600            # 读取一个文件的时间上限 / seconds a worker may take to read one file
 jump_z = 3.5                # 稳健 z 分数预警阈值 / robust z-score warning threshold
 jump_ratio = 3.0            # 历史较短时的倍数预警 / ×/÷ threshold when history is short
 

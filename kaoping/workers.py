@@ -15,6 +15,8 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -58,11 +60,24 @@ def run(fn, *args):
     return _result(pool().submit(fn, *args))
 
 
-def _result(future: Future):
-    """The future's result; a dead worker raises WorkerDied and the pool is replaced."""
+class WorkerTimedOut(WorkerDied):
+    """A worker took longer than its budget and was ended."""
+
+
+def _result(future: Future, timeout: float | None = None):
+    """The future's result; a dead worker raises WorkerDied and the pool is replaced. Past `timeout`
+    seconds the pool's processes are ended (a file's parse cannot be interrupted otherwise)."""
     global _pool
     try:
-        return future.result()
+        return future.result(timeout)
+    except FutureTimeout:
+        with _lock:
+            broken, _pool = _pool, None
+        for process in list(getattr(broken, "_processes", {}).values()) if broken else []:
+            process.kill()
+        if broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+        raise WorkerTimedOut("工作进程超时，已终止 / a worker process ran out of time") from None
     except BrokenProcessPool as exc:
         with _lock:
             _pool = None
@@ -70,35 +85,88 @@ def _result(future: Future):
                          "a worker process died; the next run takes up what this one left") from exc
 
 
-def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 4) -> Iterator:
+def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 4,
+                   timeout_s: float | None = None) -> Iterator:
     """`sources.intake.prepared_file` of each file, in order, computed in the workers at most
-    `ahead` files in advance (a province file's cells take memory: no unbounded read-ahead)."""
-    queue: deque[Future] = deque()
-    waiting = iter(files)
-    for inbox_file in waiting:
-        queue.append(pool().submit(_prepared_file, workspace, database_url, inbox_file))
-        if len(queue) >= ahead:
-            break
-    while queue:
-        exam = _result(queue.popleft())
-        following = next(waiting, None)
-        if following is not None:
-            queue.append(pool().submit(_prepared_file, workspace, database_url, following))
+    `ahead` files in advance (a province file's cells take memory: no unbounded read-ahead).
+
+    A worker that dies (killed for memory, say) or runs past `timeout_s` takes the files in flight
+    with it: each of them is then read again alone, so the one that kills a worker is known; that
+    one comes back as an examination refusing it (recorded, so never retried), the others as usual."""
+    waiting, queue, alone = deque(files), deque(), deque()
+    while waiting or queue or alone:
+        if alone:
+            inbox_file = alone.popleft()
+            try:
+                yield _result(pool().submit(_prepared_file, workspace, database_url, inbox_file), timeout_s)
+            except WorkerDied as died:
+                yield _refused(inbox_file, died, timeout_s)
+            continue
+        while waiting and len(queue) < ahead:
+            inbox_file = waiting.popleft()
+            queue.append((inbox_file, pool().submit(_prepared_file, workspace, database_url, inbox_file)))
+        inbox_file, future = queue.popleft()
+        try:
+            exam = _result(future, timeout_s)
+        except WorkerDied:
+            alone.extend([inbox_file, *(f for f, _ in queue)])
+            queue.clear()
+            continue
         yield exam
+
+
+def _refused(inbox_file, died: WorkerDied, timeout_s: float | None):
+    """The examination of a file that ended a worker on its own: rejected with the reason."""
+    from kaoping.sources.examine import Examination
+    from kaoping.sources.context import readable
+    from kaoping.sources.problems import make_problem
+
+    exam = Examination(readable(inbox_file.path.name))
+    if isinstance(died, WorkerTimedOut):
+        exam.problems = [make_problem("too_slow", exam.file, expected=f"不超过 {timeout_s:g} 秒")]
+    else:
+        exam.problems = [make_problem("worker_died", exam.file)]
+    return exam
 
 
 _resources: dict = {}
 
 
 def _prepared_file(workspace: str, database_url: str, inbox_file):
-    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once)."""
+    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once),
+    within the per-file memory budget (`[intake] max_file_memory_mb` more address space than the
+    worker holds before it: beyond, allocations fail and the file is refused for memory)."""
     from kaoping.resources import Resources
     from kaoping.sources.intake import prepared_file
 
     key = (workspace, database_url)
     if key not in _resources:
         _resources[key] = Resources.open(workspace, database_url)
-    return prepared_file(_resources[key], inbox_file)
+    res = _resources[key]
+    with memory_budget(res.settings.intake.max_file_memory_mb):
+        return prepared_file(res, inbox_file)
+
+
+@contextmanager
+def memory_budget(megabytes: float) -> Iterator[None]:
+    """RLIMIT_AS lowered to the address space in use plus `megabytes` meanwhile (Linux), restored after."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            in_use = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + int(megabytes * 1024 * 1024)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:

@@ -2,6 +2,7 @@
 and commented, plus a 问题清单 sheet listing every problem."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -20,11 +21,22 @@ _FORMULA_START = ("=", "+", "-", "@")
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 _RED, _AMBER = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
 _WIDTHS = (28, 14, 8, 14, 24, 14, 22, 80)
+NAME_BYTES = 150  # a component's UTF-8 bytes, with room for the suffix within NAME_MAX (255 bytes)
+MAX_LISTED = 5000  # problems listed in the 问题清单 sheet (all of them are in submission_problem)
+MAX_NOTES = 1000  # cells of the sheet copy that get a comment (each is a drawing object in Excel)
 
 
 def safe_name(text: str) -> str:
-    """A path component that stays inside its folder (no separators, no leading dots, bounded length)."""
-    return _UNSAFE.sub("_", text).lstrip(". ")[:100] or "_"
+    """A path component that stays inside its folder (no separators, no leading dots) and within the
+    file system's name length: a longer name is cut at a character boundary and keeps a short hash
+    of the whole, so two long names that differ only at their ends stay two files."""
+    name = _UNSAFE.sub("_", text).lstrip(". ") or "_"
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= NAME_BYTES:
+        return name
+    tag = hashlib.sha256(encoded).hexdigest()[:8]
+    cut = encoded[:NAME_BYTES - len(tag) - 1].decode("utf-8", "ignore")
+    return f"{cut}~{tag}"
 
 
 def problem_list_path(out_dir: Path, period: str | None, department: str | None, file_name: str) -> Path:
@@ -53,7 +65,7 @@ def _copy_sheet(ws, grid: pd.DataFrame, problems: list[Problem]) -> None:
         put(ws, int(r), int(c), v)
     notes: dict[str, list[Problem]] = {}
     for p in problems:
-        if p.cell:
+        if p.cell and (p.cell in notes or len(notes) < MAX_NOTES):
             notes.setdefault(p.cell, []).append(p)
     for ref, found in notes.items():
         cell = ws[ref]
@@ -63,7 +75,8 @@ def _copy_sheet(ws, grid: pd.DataFrame, problems: list[Problem]) -> None:
 
 
 def _problem_sheet(ws, problems: list[Problem]) -> None:
-    ordered = sorted(problems, key=lambda p: (p.severity != M.ERROR, p.sheet or "", p.cell or ""))
+    """Every problem, errors first, at most MAX_LISTED of them and then a line giving the total."""
+    ordered = sorted(problems, key=lambda p: (p.severity != M.ERROR, p.sheet or "", p.cell or ""))[:MAX_LISTED]
     for col, (title, width) in enumerate(zip(M.PROBLEM_COLUMNS, _WIDTHS), start=1):
         put(ws, 1, col, title).font = Font(bold=True)
         ws.column_dimensions[chr(64 + col)].width = width
@@ -73,6 +86,9 @@ def _problem_sheet(ws, problems: list[Problem]) -> None:
             put(ws, row, col, value).alignment = Alignment(wrap_text=col == 8, vertical="top")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:H{len(ordered) + 1}"
+    if len(problems) > len(ordered):
+        put(ws, len(ordered) + 2, 8, M.PROBLEM_LIST_CAPPED.format(total=len(problems), shown=len(ordered))
+            ).font = Font(bold=True)
 
 
 def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, grid: pd.DataFrame | None) -> Path:

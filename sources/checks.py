@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kaoping.scoring.periods import Period
-from kaoping.sources.messages import EXPECTED, FLAG_TEXT_STRIPPED
+from kaoping.sources.messages import EXPECTED, FLAG_NOT_FINITE, FLAG_TEXT_STRIPPED
 from kaoping.sources.problems import Problem, make_problem
 
 MAD_FLOOR_SHARE = 0.05  # the MAD used is at least 5% of the history's median
@@ -24,7 +24,8 @@ def cell_problems(rows: pd.DataFrame, file: str, period: str, unit_names: dict[s
     texts = rows["period_text"].tolist()
     codes = {t: _period_code(t) for t in set(texts) if isinstance(t, str) and t}
     conflict = [isinstance(t, str) and bool(t) and codes[t] != period for t in texts]
-    stripped = rows["flags"].str.contains(FLAG_TEXT_STRIPPED, regex=False).to_numpy(dtype=bool)
+    stripped = rows["flags"].str.contains(FLAG_TEXT_STRIPPED, regex=False).to_numpy(dtype=bool) | \
+        rows["flags"].str.contains(FLAG_NOT_FINITE, regex=False).to_numpy(dtype=bool)
     flagged = rows["uncached"].to_numpy(dtype=bool) | stripped | np.asarray(conflict, dtype=bool)
     out = []
     for row in rows[flagged].itertuples(index=False):  # only the few rows that have a problem
@@ -32,6 +33,9 @@ def cell_problems(rows: pd.DataFrame, file: str, period: str, unit_names: dict[s
         if row.uncached:
             out.append(make_problem("formula_uncached", file, row.sheet, row.cell, unit, indicator,
                                     expected=EXPECTED["cached"]))
+        if FLAG_NOT_FINITE in row.flags.split(";"):
+            out.append(make_problem("not_finite", file, row.sheet, row.cell, unit, indicator, row.raw_text,
+                                    EXPECTED["number"]))
         if FLAG_TEXT_STRIPPED in row.flags.split(";"):
             out.append(make_problem("text_stripped", file, row.sheet, row.cell, unit, indicator, row.raw_text,
                                     EXPECTED["number"], detail=f"读取为 {row.value:g}"))

@@ -127,11 +127,14 @@ def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook
 
 
 def prepared(res, path: Path, name_text: str, department_hint: str | None = None, department: str | None = None,
-             period: str | None = None) -> Examination:
-    """Read, shape, resolve and clean one file; `pending` holds its suite input unless it already failed."""
-    exam = Examination(readable(path.name))
+             period: str | None = None, name: str | None = None) -> Examination:
+    """Read, shape, resolve and clean one file; `pending` holds its suite input unless it already failed.
+
+    `path` is what is read (the private copy), `name` the file's own name (default: path's)."""
+    name = name or path.name
+    exam = Examination(readable(name))
     try:
-        book = read_workbook(path, check_file(path, res.settings.intake), res.settings.intake)
+        book = read_workbook(path, check_file(path, res.settings.intake, name), res.settings.intake, name)
     except FileRefused as refused:
         exam.problems = [refused.problem]
         return exam
@@ -153,6 +156,15 @@ def prepared(res, path: Path, name_text: str, department_hint: str | None = None
     exam.problems += problems
     if exam.catalog is not None and not has_errors(problems):
         exam.pending = _suite_input(exam, res, long)
+    return exam
+
+
+def failed_examination(name: str, exc: BaseException) -> Examination:
+    """The examination of a file that kaoping itself failed on (a fault, not the sender's): rejected
+    with a message saying so, so that the file is recorded and intake goes on with the others."""
+    exam = Examination(readable(name))
+    rule = "too_much_memory" if isinstance(exc, MemoryError) else "internal_error"
+    exam.problems = [make_problem(rule, exam.file, detail=None if rule == "too_much_memory" else type(exc).__name__)]
     return exam
 
 

@@ -3,22 +3,19 @@ rejection with its 问题清单 workbook. The inbox is never modified; processed
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
-import shutil
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kaoping.reports.problem_list import problem_list_path, write_problem_list
 from kaoping.scoring.periods import sort_periods
+from kaoping.sources import discovery
 from kaoping.sources.context import readable
-from kaoping.sources.examine import Examination, examine, finished, prepared, validated
+from kaoping.sources.examine import Examination, examine, failed_examination, finished, prepared, validated
 from kaoping.sources.problems import Problem
 from kaoping.sources.suites import Validator
 from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
@@ -33,26 +30,43 @@ ROWS_PER_RUN = 250_000  # long-table rows validated in one GX run: few runs, yet
 
 @dataclass(frozen=True)
 class InboxFile:
-    """A file found in the inbox; `department_hint` is the first folder below `inbox/`."""
+    """A complete file found in the inbox; `department_hint` is the first folder below `inbox/`.
+
+    `source` is kaoping's private copy of the bytes (`archive/<sha[:2]>/<sha><ext>`): the bytes
+    hashed are the bytes parsed and archived, whatever happens to the inbox file meanwhile."""
 
     path: Path
     sha256: str
     size: int
     received_at: datetime
     department_hint: str | None
+    source: Path | None = None
+
+    @property
+    def readable_source(self) -> Path:
+        return self.source or self.path
 
 
 @dataclass
 class IngestOutcome:
     sha256: str
     path: Path
-    status: str  # accepted | rejected | duplicate
+    status: str  # accepted | rejected | duplicate | skipped (left for a later run) | refused (never read)
     department: str | None = None
     period: str | None = None
     catalog_code: str | None = None
     submission_id: int | None = None
     problems: list[Problem] = field(default_factory=list)
     problem_report: Path | None = None
+
+
+@dataclass
+class Scan:
+    """What discovery found: `files` to process, `skipped` outcomes (still being written, vanished,
+    hardlinked or outside the inbox) that nothing was read from."""
+
+    files: list[InboxFile]
+    skipped: list[IngestOutcome]
 
 
 @dataclass
@@ -66,68 +80,43 @@ class IngestReport:
 
     @property
     def rejected(self) -> list[IngestOutcome]:
-        return [o for o in self.outcomes if o.status == "rejected"]
+        """Files rejected, and files refused unread (a hardlink, a file outside the inbox)."""
+        return [o for o in self.outcomes if o.status in ("rejected", "refused")]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _is_junk(name: str) -> bool:
-    """Office lock files and operating-system litter, never a submission."""
-    return name.startswith(("~$", ".~lock.", "._")) or name in (".DS_Store", "Thumbs.db", "desktop.ini") \
-        or name.endswith(".tmp")
-
-
-def _candidates(inbox: Path) -> list[Path]:
-    """Regular files under the inbox at any depth; links, lock files and OS litter skipped."""
-    found = []
-    for folder, dirs, files in os.walk(inbox, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(folder) / name
-            if _is_junk(name) or path.is_symlink() or not path.is_file():
-                continue
-            found.append(path)
-    return found
-
-
-def _inbox_file(inbox: Path, path: Path) -> InboxFile:
-    stat = path.stat()
-    parts = path.relative_to(inbox).parts
-    return InboxFile(path, file_sha256(path), stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc),
-                     parts[0] if len(parts) > 1 else None)
-
-
-def discover(res) -> list[InboxFile]:
-    """Files under `inbox/` whose SHA-256 has no submission yet, in received order (then path)."""
+def scan(res) -> Scan:
+    """The complete inbox files whose bytes have no submission yet (in received order, then path),
+    each copied once into the archive; and the files left for a later run or refused, with why."""
     inbox = res.settings.inbox_dir
     if not inbox.is_dir():
-        return []
-    files = [_inbox_file(inbox, p) for p in _candidates(inbox)]
+        return Scan([], [])
+    found = discovery.complete_files(inbox, res.settings.archive_dir, res.settings.intake.settle_s)
+    files = [InboxFile(f.path, f.sha256, f.size, f.received_at, _hint(inbox, f.path), f.copy) for f in found.files]
     with res.warehouse.reading() as session:
         known = known_sha256(session, [f.sha256 for f in files])
     unique: dict[str, InboxFile] = {}
     for f in sorted(files, key=lambda f: (f.received_at, str(f.path))):
         if f.sha256 not in known:
             unique.setdefault(f.sha256, f)  # the same bytes twice in the inbox are one submission
-    return list(unique.values())
+    skipped = [IngestOutcome("", path, status, problems=[problem]) for path, status, problem in found.left]
+    return Scan(list(unique.values()), skipped)
 
 
-def _archive(res, inbox_file: InboxFile) -> Path:
-    """A copy of the file at archive/<sha[:2]>/<sha><ext> (written once, atomically)."""
-    target = res.settings.archive_dir / inbox_file.sha256[:2] / f"{inbox_file.sha256}{inbox_file.path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-        os.close(fd)
-        shutil.copyfile(inbox_file.path, tmp)
-        os.replace(tmp, target)
-    return target
+def discover(res) -> list[InboxFile]:
+    """The new complete inbox files of `scan`, in received order (then path)."""
+    return scan(res).files
+
+
+def _hint(inbox: Path, path: Path) -> str | None:
+    parts = path.relative_to(inbox).parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def _archived(res, inbox_file: InboxFile) -> Path:
+    """The archive copy: made by discovery; files examined in place (tests) are copied now."""
+    if inbox_file.source is not None:
+        return inbox_file.source
+    return discovery.archive_copy(inbox_file.path, res.settings.archive_dir)[0]
 
 
 def _name_text(res, inbox_file: InboxFile) -> str:
@@ -176,7 +165,7 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
 
 def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
     """A validated file archived, then loaded (accepted) or recorded with its 问题清单 (rejected)."""
-    archive = _archive(res, inbox_file)
+    archive = _archived(res, inbox_file)
     report = None
     if not exam.accepted:
         report = write_problem_list(problem_list_path(res.settings.out_dir, exam.period, exam.department, exam.file),
@@ -196,7 +185,13 @@ def prepared_file(res, inbox_file: InboxFile) -> Examination | None:
     with res.warehouse.reading() as session:
         if known_sha256(session, [inbox_file.sha256]):
             return None
-    return prepared(res, inbox_file.path, _name_text(res, inbox_file), inbox_file.department_hint)
+    try:
+        return prepared(res, inbox_file.readable_source, _name_text(res, inbox_file), inbox_file.department_hint,
+                        name=inbox_file.path.name)
+    except (OSError, SQLAlchemyError):
+        raise  # the environment (disk, database), not the file: the run stops and says so
+    except Exception as exc:  # a fault of kaoping's own on this file: the file is recorded, intake goes on
+        return failed_examination(inbox_file.path.name, exc)
 
 
 def _group_outcomes(res, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
@@ -207,8 +202,14 @@ def _group_outcomes(res, group: list[tuple[InboxFile, Examination | None]], vali
     for inbox_file, exam in group:
         if exam is None:
             yield IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")
-        else:
-            yield _loaded(res, inbox_file, finished(res, exam, history_reader(res)))
+            continue
+        try:
+            exam = finished(res, exam, history_reader(res))
+        except (OSError, SQLAlchemyError):
+            raise
+        except Exception as exc:  # kaoping's own fault on this file: recorded for it, the others go on
+            exam = failed_examination(inbox_file.path.name, exc)
+        yield _loaded(res, inbox_file, exam)
 
 
 @contextmanager
@@ -248,12 +249,13 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
 
 def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None,
            prepare: Prepare | None = None) -> IngestReport:
-    """Every new inbox file, in received order; `progress(done, total, outcome)` after each;
-    `prepare` as for `process_files`."""
+    """Every new complete inbox file, in received order; `progress(done, total, outcome)` after each;
+    `prepare` as for `process_files`. Files skipped or refused by discovery come first."""
     res.sync_dimensions()
-    files = discover(res)
+    found = scan(res)
+    files = found.files
     validator = Validator() if files else None
-    outcomes = []
+    outcomes = list(found.skipped)
     for done, outcome in enumerate(process_files(res, files, validator, prepare), start=1):
         outcomes.append(outcome)
         if progress:

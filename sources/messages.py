@@ -12,6 +12,16 @@ RULES: dict[str, tuple[str, str]] = {
     "unreadable": (ERROR, "文件无法读取"),
     "unsupported_type": (ERROR, "不支持的文件类型"),
     "too_many_rows": (ERROR, "工作表行数超过上限，未解析"),
+    "too_many_cells": (ERROR, "工作表中有内容的单元格数超过上限，未解析"),
+    "too_much_memory": (ERROR, "读取此文件所需的内存超过上限，未解析（请删去多余的行、列后重新报送）"),
+    "worker_died": (ERROR, "读取此文件时处理进程异常终止（很可能超出内存上限），文件未解析，以后也不会自动重试；"
+                           "请删去多余的行、列或另存为 .xlsx 后重新报送"),
+    "too_slow": (ERROR, "读取此文件超过时间上限，处理已终止，文件未解析，以后也不会自动重试"),
+    "internal_error": (ERROR, "程序处理此文件时出错，文件已退回并记录（不是报送内容的问题时，请联系平安办）"),
+    "still_writing": (WARNING, "文件仍在写入（大小或修改时间在变化），本次未读取，下次运行时再读取"),
+    "vanished": (WARNING, "文件在读取前已被移走或删除，本次未读取"),
+    "hardlink": (ERROR, "文件是硬链接（同一文件另有其他路径，可能在收件箱以外），未读取；请放入文件的独立副本"),
+    "outside_inbox": (ERROR, "文件的实际位置在收件箱以外，未读取；请把文件本身放入收件箱"),
     "no_header": (ERROR, "未找到可识别的表头（需有单位列和指标列，或 单位/指标/数值 三列）"),
     "department_unknown": (ERROR, "无法确定报送部门"),
     "department_conflict": (ERROR, "报送部门前后矛盾"),
@@ -27,6 +37,7 @@ RULES: dict[str, tuple[str, str]] = {
     "unit_incomplete": (ERROR, "缺少被考评单位（考评细则要求报齐）"),
     "duplicate_conflict": (ERROR, "同一单位同一指标出现多次且数值不同"),
     "non_numeric": (ERROR, "不是数值"),
+    "not_finite": (ERROR, "数值单元格的值不是有限数（NaN 或无穷大），请填写实际数值"),
     "formula_uncached": (ERROR, "公式没有计算结果（请在 Excel/WPS 中重新计算并保存，或直接填写数值）"),
     "out_of_range": (ERROR, "数值超出允许范围"),
     "not_integer": (ERROR, "应为整数"),
@@ -70,6 +81,7 @@ TEMPLATE_ERROR_TITLE = "输入有误"
 FLAG_TEXT_STRIPPED = "文字已去除"
 FLAG_PERCENT_FORMAT = "百分比格式换算"
 FLAG_MISSING_MARK = "标记缺报"
+FLAG_NOT_FINITE = "非有限数"
 
 CLI_COLUMNS = ("级别", "文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明")
 CLI_ACCEPTED = "接收"
@@ -79,7 +91,11 @@ CLI_WOULD_ACCEPT = "可以接收"
 CLI_WOULD_REJECT = "将被退回"
 CLI_INGESTING = "正在接收报送文件"
 CLI_NOTHING_NEW = "收件箱中没有新文件 / nothing new in the inbox"
-CLI_MORE_WARNINGS = "另有 {count} 条提示未列出（均已记入数据仓库 submission_problem 表） / {count} more warnings not shown"
+CLI_MORE_PROBLEMS = ("共 {total} 条问题，仅列出 {shown} 条（全部记入数据仓库 submission_problem 表和问题清单） / "
+                     "{total} problems, {shown} shown")
+CLI_SKIPPED = "暂不读取"
+CLI_REFUSED = "拒绝读取"
+PROBLEM_LIST_CAPPED = "共 {total} 条问题，本表列出前 {shown} 条（错误在前）；全部问题记入数据仓库 submission_problem 表"
 CLI_TEMPLATES_WRITTEN = "已生成模板 {count} 个 / templates written: {count}"
 CLI_DOCS_WRITTEN = "数据文档 / Data Docs: {path}"
 

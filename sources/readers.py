@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,50 +41,79 @@ class RawWorkbook:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
 def _cell(sheet: str, row: int, col: int, value: object, fmt: str | None = None,
           uncached: bool = False) -> tuple:
+    """One grid row; a number cell holding NaN or ±Infinity keeps it as text, so that it is reported
+    for its cell (values.py) instead of passing for an empty cell."""
+    if isinstance(value, float) and not math.isfinite(value):
+        value = NON_FINITE.get(value, "NaN")
     return (sheet, row, col, f"{get_column_letter(col)}{row}", value, fmt, uncached)
 
 
-def _too_many_rows(path: Path, sheet: str | None, limits: IntakeSettings) -> FileRefused:
-    return FileRefused(make_problem("too_many_rows", readable(path.name), sheet, value=f"超过 {limits.max_rows} 行",
+def _too_many_rows(name: str, sheet: str | None, limits: IntakeSettings) -> FileRefused:
+    return FileRefused(make_problem("too_many_rows", readable(name), sheet, value=f"超过 {limits.max_rows} 行",
                                     expected=f"不超过 {limits.max_rows} 行"))
+
+
+def too_many_cells(name: str, sheet: str | None, limits: IntakeSettings, detail: str | None = None) -> FileRefused:
+    return FileRefused(make_problem("too_many_cells", readable(name), sheet, value=f"超过 {limits.max_cells} 个",
+                                    expected=f"不超过 {limits.max_cells} 个", detail=detail))
 
 
 class _TooManyRows(Exception):
     pass
 
 
-def _uncached_formulas(source, max_rows: int) -> set[str]:
+class _TooManyCells(Exception):
+    pass
+
+
+def _uncached_formulas(source, limits: IntakeSettings) -> set[str]:
     """Cells holding a formula but no cached value (never calculated, e.g. written by a script);
-    this streaming pass also stops a sheet with too many rows before openpyxl builds its cells."""
+    this streaming pass also stops a sheet with too many rows or cells holding something before
+    openpyxl builds its cells (rows that are only formatting, as Gnumeric writes them, do not count)."""
     found: set[str] = set()
+    cells = 0
     for _, node in iterparse(source):
         if node.tag == f"{_NS}row":
-            if int(node.get("r") or 0) > max_rows:
-                raise _TooManyRows
             node.clear()
         elif node.tag == f"{_NS}c":
             value = node.find(f"{_NS}v")
-            if node.find(f"{_NS}f") is not None and (value is None or not (value.text or "")):
+            formula = node.find(f"{_NS}f") is not None
+            if value is None and not formula and node.find(f"{_NS}is") is None:
+                node.clear()
+                continue  # a styled empty cell
+            ref = _REF_TEXT.match(node.get("r") or "")
+            if ref and int(ref.group(2)) > limits.max_rows:
+                raise _TooManyRows
+            cells += 1
+            if cells > limits.max_cells:
+                raise _TooManyCells
+            if formula and (value is None or not (value.text or "")):
                 found.add(node.get("r"))
+            node.clear()
     return found
 
 
-def _xlsx_prescan(path: Path, limits: IntakeSettings) -> dict[str, set[str]]:
+def _xlsx_prescan(path: Path, limits: IntakeSettings, name: str) -> dict[str, set[str]]:
     """Uncached formula cells per worksheet part; refuses an oversized sheet before openpyxl reads it
     (openpyxl scans a sheet without a <dimension> element in full just to size it)."""
     import zipfile
 
     out = {}
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        for part in archive.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 try:
-                    with archive.open(name) as src:
-                        out[name] = _uncached_formulas(src, limits.max_rows)
+                    with archive.open(part) as src:
+                        out[part] = _uncached_formulas(src, limits)
                 except _TooManyRows:
-                    raise _too_many_rows(path, None, limits) from None
+                    raise _too_many_rows(name, None, limits) from None
+                except _TooManyCells:
+                    raise too_many_cells(name, None, limits) from None
     return out
 
 
@@ -92,6 +122,7 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]([^>]*)")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c[\s>/](?:[^>]*?\br="([A-Z]{1,3})(\d+)")?')  # ("", "") without one
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_REF_TEXT = re.compile(r"([A-Z]{1,3})(\d+)$")
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
 MAX_FAST_AREA = 4_000_000  # cells calamine may hold densely for one sheet; beyond, stream with openpyxl
@@ -119,7 +150,7 @@ def _plain_sheet(xml: bytes, limits: IntakeSettings, percent: dict[int, str]) ->
         return None
     height = max((int(row) for _, row in refs), default=0)
     width = max((column_index_from_string(col.decode()) for col in {col for col, _ in refs}), default=0)
-    if height > limits.max_rows or height * width > MAX_FAST_AREA:
+    if height > limits.max_rows or height * width > MAX_FAST_AREA or len(refs) > limits.max_cells:
         return None
     if not percent:
         return {}
@@ -168,38 +199,40 @@ def _calamine_value(value: object) -> object:
     return value
 
 
-def _xlsx_fast_rows(path: Path, limits: IntakeSettings, percent: list[dict]) -> tuple[list[tuple], list[str], dict]:
+def _xlsx_fast_rows(path: Path, limits: IntakeSettings, percent: list[dict], name: str
+                    ) -> tuple[list[tuple], list[str], dict]:
     """The grid through python-calamine, percent formats from the bytes scan of `_xlsx_parts`."""
     import python_calamine
 
     book = python_calamine.load_workbook(str(path))
     if len(book.sheet_names) != len(percent):
-        return _xlsx_rows_streamed(path, limits)
+        return _xlsx_rows_streamed(path, limits, name)
     rows, sheets, meta = [], [], {}
     visible = {m.name for m in book.sheets_metadata if str(m.visible).endswith(".Visible")}
-    for name, formats in zip(book.sheet_names, percent):
-        data = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if name == META_SHEET:
+    for title, formats in zip(book.sheet_names, percent):
+        data = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        if title == META_SHEET:
             meta = {str(_calamine_value(r[0])): str(_calamine_value(r[1])) for r in data if len(r) > 1 and r[0] != ""}
             continue
-        if name not in visible:
+        if title not in visible:
             continue
-        sheets.append(name)
-        rows += [_cell(name, r, c, v if type(v) is str else _calamine_value(v), formats.get((r, c)))
+        sheets.append(title)
+        rows += [_cell(title, r, c, v if type(v) is str else _calamine_value(v), formats.get((r, c)))
                  for r, line in enumerate(data, start=1) for c, v in enumerate(line, start=1) if v != ""]
     return rows, sheets, meta
 
 
-def _xlsx_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+def _xlsx_rows(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
     """Plain workbooks through calamine; formulas, DTDs and odd sheets through the streaming reader."""
     percent = _xlsx_parts(path, limits)
-    return _xlsx_rows_streamed(path, limits) if percent is None else _xlsx_fast_rows(path, limits, percent)
+    return _xlsx_rows_streamed(path, limits, name) if percent is None \
+        else _xlsx_fast_rows(path, limits, percent, name)
 
 
-def _xlsx_rows_streamed(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+def _xlsx_rows_streamed(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
     from openpyxl import load_workbook
 
-    uncached_by_part = _xlsx_prescan(path, limits)
+    uncached_by_part = _xlsx_prescan(path, limits, name)
     book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     rows, sheets, meta = [], [], {}
     try:
@@ -212,12 +245,13 @@ def _xlsx_rows_streamed(path: Path, limits: IntakeSettings) -> tuple[list[tuple]
                 continue
             sheets.append(ws.title)
             uncached = uncached_by_part.get(ws._worksheet_path.lstrip("/"), set())
+            ws.reset_dimensions()  # else every row is padded to the widest one: one cell at XFD → 16,384 a row
             for row in ws.iter_rows():
                 for c in row:
                     if getattr(c, "row", None) is None:
                         continue
-                    if c.row > limits.max_rows:
-                        raise _too_many_rows(path, ws.title, limits)
+                    if c.row > limits.max_rows and c.value is not None:
+                        raise _too_many_rows(name, ws.title, limits)
                     ref = f"{get_column_letter(c.column)}{c.row}"
                     if c.value is not None or ref in uncached:
                         rows.append(_cell(ws.title, c.row, c.column, c.value, c.number_format, ref in uncached))
@@ -226,10 +260,11 @@ def _xlsx_rows_streamed(path: Path, limits: IntakeSettings) -> tuple[list[tuple]
     return rows, sheets, meta
 
 
-def _xls_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+def _xls_rows(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
+    cells = 0
     rows, sheets, meta = [], [], {}
     try:
         for sheet in book.sheets():
@@ -240,10 +275,13 @@ def _xls_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str
             if sheet.visibility != 0:
                 continue
             if sheet.nrows > limits.max_rows:
-                raise _too_many_rows(path, sheet.name, limits)
+                raise _too_many_rows(name, sheet.name, limits)
+            cells += sum(sheet.row_len(r) for r in range(sheet.nrows))  # ragged: a row ends at its last cell
+            if cells > limits.max_cells:
+                raise too_many_cells(name, sheet.name, limits)
             sheets.append(sheet.name)
             for r in range(sheet.nrows):
-                for c in range(sheet.ncols):
+                for c in range(sheet.row_len(r)):
                     cell = sheet.cell(r, c)
                     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                         continue
@@ -255,54 +293,31 @@ def _xls_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str
     return rows, sheets, meta
 
 
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-
-
-def _ods_percent_cells(path: Path) -> set[tuple[str, int, int]]:
-    """(sheet, row, col) of ODS cells typed as percentages, which calamine returns as bare fractions."""
-    import zipfile
-
-    found: set[tuple[str, int, int]] = set()
-    sheet, row, col = "", 0, 0
-    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as src:
-        for event, node in iterparse(src, events=("start", "end")):
-            if event == "start":
-                if node.tag == f"{_TABLE}table":
-                    sheet, row = node.get(f"{_TABLE}name") or "", 0
-                elif node.tag == f"{_TABLE}table-row":
-                    col = 0
-            elif node.tag == f"{_TABLE}table-row":
-                row += int(node.get(f"{_TABLE}number-rows-repeated") or 1)
-                node.clear()
-            elif node.tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-                span = min(int(node.get(f"{_TABLE}number-columns-repeated") or 1), 16384)
-                if node.get(f"{_OFFICE}value-type") == "percentage":
-                    found |= {(sheet, row + 1, col + c + 1) for c in range(span)}
-                col += span
-    return found
-
-
-def _ods_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+def _ods_rows(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
+    """Values through python-calamine, once a streaming pass over content.xml (ods.py) has sized each
+    sheet by the cells that hold something and found its percentage and uncached formula cells."""
     import python_calamine
 
+    from kaoping.sources import ods
+
+    scanned = ods.scan(path, limits, name)
     book = python_calamine.load_workbook(str(path))
-    percent = _ods_percent_cells(path)
     rows, sheets, meta = [], [], {}
     visible = {m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")}
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name)
-        if sheet.total_height > limits.max_rows:
-            raise _too_many_rows(path, name, limits)
-        data = sheet.to_python(skip_empty_area=False)
-        if name == META_SHEET:
+    for title in book.sheet_names:
+        found = scanned.get(title, ods.SheetScan())
+        if not found.cells and title != META_SHEET:
+            continue  # nothing in it (calamine would still size it by its declared, repeated rows)
+        data = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        if title == META_SHEET:
             meta = {str(r[0]): str(r[1]) for r in data if len(r) > 1 and r[0] != ""}
             continue
-        if name not in visible:
+        if title not in visible:
             continue
-        sheets.append(name)
-        rows += [_cell(name, r + 1, c + 1, v, "0%" if (name, r + 1, c + 1) in percent else None)
+        sheets.append(title)
+        rows += [_cell(title, r + 1, c + 1, v, "0%" if found.is_percent(r + 1, c + 1) else None)
                  for r, line in enumerate(data) for c, v in enumerate(line) if v != ""]
+        rows += [_cell(title, r, c, None, None, True) for r, c in sorted(found.uncached)]
     return rows, sheets, meta
 
 
@@ -314,25 +329,44 @@ def decoded_csv(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
-def _csv_rows(path: Path, limits: IntakeSettings) -> tuple[list[tuple], list[str], dict]:
+def _csv_cells(text: str, raw: bytes, limits: IntakeSettings) -> int:
+    """The CSV's non-empty cells, counted without keeping them when the separators allow too many."""
+    if raw.count(b",") + raw.count(b"\n") + raw.count(b"\r") + 1 <= limits.max_cells:
+        return 0  # an upper bound already within the limit
+    count = 0
+    for line in csv.reader(io.StringIO(text, newline="")):
+        count += sum(1 for v in line if v.strip() != "")
+        if count > limits.max_cells:
+            break
+    return count
+
+
+def _csv_rows(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
+    raw = path.read_bytes()
     try:
-        text = decoded_csv(path.read_bytes())
+        text = decoded_csv(raw)
     except UnicodeDecodeError:
-        raise FileRefused(make_problem("unreadable", readable(path.name), detail="无法识别文本编码")) from None
-    name = readable(path.stem)[:31]  # the "sheet" of a CSV is its file name, as Excel shows it
+        raise FileRefused(make_problem("unreadable", readable(name), detail="无法识别文本编码")) from None
+    sheet = readable(Path(name).stem)[:31]  # the "sheet" of a CSV is its file name, as Excel shows it
+    if _csv_cells(text, raw, limits) > limits.max_cells:
+        raise too_many_cells(name, sheet, limits)
+    del raw
     rows = []
-    for r, line in enumerate(csv.reader(io.StringIO(text)), start=1):
+    # newline="": a line may end in \n, \r\n or a lone \r (old Mac, some exports)
+    for r, line in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         if r > limits.max_rows:
-            raise _too_many_rows(path, name, limits)
-        rows += [_cell(name, r, c, v) for c, v in enumerate(line, start=1) if v.strip() != ""]
-    return rows, [name], {}
+            raise _too_many_rows(name, sheet, limits)
+        rows += [_cell(sheet, r, c, v) for c, v in enumerate(line, start=1) if v.strip() != ""]
+    return rows, [sheet], {}
 
 
-def read_workbook(path: Path, container: str, limits: IntakeSettings) -> RawWorkbook:
-    """The raw grid of a file already passed by `safety.check_file`; FileRefused when unreadable."""
-    suffix = path.suffix.lower()
+def read_workbook(path: Path, container: str, limits: IntakeSettings, name: str | None = None) -> RawWorkbook:
+    """The raw grid of a file already passed by `safety.check_file`; FileRefused when unreadable.
+    `name` is the file's own name (`path` may be kaoping's private copy of it)."""
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise FileRefused(make_problem("unsupported_type", readable(path.name), value=suffix or "无扩展名",
+        raise FileRefused(make_problem("unsupported_type", readable(name), value=suffix or "无扩展名",
                                        expected="、".join(SUFFIXES)))
     if container == "ole":
         reader = _xls_rows
@@ -341,11 +375,38 @@ def read_workbook(path: Path, container: str, limits: IntakeSettings) -> RawWork
     elif container == "zip":
         reader = _ods_rows if suffix == ".ods" else _xlsx_rows
     else:
-        raise FileRefused(make_problem("unreadable", readable(path.name), detail="文件内容与扩展名不符"))
+        raise FileRefused(make_problem("unreadable", readable(name), detail="文件内容与扩展名不符"))
     try:
-        rows, sheets, meta = reader(path, limits)
+        rows, sheets, meta = reader(path, limits, name)
     except FileRefused:
         raise
+    except MemoryError:
+        raise FileRefused(make_problem("too_much_memory", readable(name))) from None
     except Exception as exc:  # every parser failure (bad XML, entity bombs, corrupt records) ends here
-        raise FileRefused(make_problem("unreadable", readable(path.name), detail=type(exc).__name__)) from None
+        raise FileRefused(make_problem("unreadable", readable(name), detail=unreadable_reason(exc))) from None
     return RawWorkbook(pd.DataFrame(rows, columns=GRID_COLUMNS), sheets, meta)
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """Why a parser gave up, in words a sender can act on (never just an exception's class name)."""
+    import zipfile
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    text = str(exc)
+    if isinstance(exc, DefusedXmlException):
+        return "文件中含有不允许的 XML 实体或文档类型定义（可能是恶意构造的文件）"
+    if isinstance(exc, ParseError) or "xml" in type(exc).__name__.lower():
+        return "文件内部的 XML 内容格式错误，文件可能已损坏"
+    if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "zip" in text.lower():
+        return "压缩包结构损坏，文件可能不完整"
+    if isinstance(exc, KeyError):
+        return "文件缺少必需的组成部分，可能不是由 Excel/WPS 保存的完整文件"
+    if isinstance(exc, csv.Error):
+        return "CSV 文本格式错误（引号或换行不匹配）"
+    if isinstance(exc, UnicodeError):
+        return "文件中有无法识别的文字编码"
+    if type(exc).__module__.startswith("xlrd") or "biff" in text.lower() or "ole2" in text.lower():
+        return "Excel 97-2003 文件结构损坏或不完整"
+    return "文件内部结构损坏或格式不规范，请用 Excel/WPS 打开后另存为 .xlsx 再报送"

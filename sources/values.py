@@ -8,19 +8,22 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
-from kaoping.sources.messages import FLAG_MISSING_MARK, FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
+from kaoping.sources.messages import FLAG_MISSING_MARK, FLAG_NOT_FINITE, FLAG_PERCENT_FORMAT, FLAG_TEXT_STRIPPED
 
 MISSING_MARKS = frozenset({"", "—", "——", "-", "--", "–", "/", "无", "不适用", "―", "─"})
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 NUMBER_PATTERN = NUMBER.pattern  # the GX suite checks `number_text` against this
-_SPACES = re.compile("[\\s\ufeff]")  # \s is exactly the characters str.isspace() accepts
+_SPACES = re.compile("[\\s\ufeff\x00-\x1f\x7f]")  # \s: what str.isspace() accepts; and control characters (NUL)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_FINITE = frozenset({"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 # a count with its unit of measure typed after it (12起, 3 人, 5万人, 2起/万人)
 _WITH_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)([\u4e00-\u9fff][\u4e00-\u9fff/]{0,5})$")
 
 
 def normalized_text(raw: str) -> str:
-    """Full-width → half-width (NFKC), every kind of space removed."""
+    """Full-width → half-width (NFKC), every kind of space and every control character (a NUL typed
+    or pasted before a value) removed."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
 
 
@@ -28,6 +31,8 @@ def _number_from_text(text: str) -> tuple[float | None, str, tuple[str, ...]]:
     """Parse normalised text: plain, `95.3%`, `1,234`, `12起`; otherwise the text is not numeric."""
     if text in MISSING_MARKS:
         return None, None, (FLAG_MISSING_MARK,) if text else ()
+    if text.lower() in NOT_FINITE:  # NaN / Infinity: a number cell's, or typed; reported for its cell
+        return None, None, (FLAG_NOT_FINITE,)
     body = text[:-1] if text.endswith("%") else text
     if _GROUPED.match(body):
         body = body.replace(",", "")
@@ -68,7 +73,7 @@ def raw_text(raw: object) -> str | None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw)
+    return _CONTROL.sub("", str(raw))  # PostgreSQL refuses NUL in text
 
 
 def cleaned_values(long: pd.DataFrame, percent_codes: set[str]) -> pd.DataFrame:

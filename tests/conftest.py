@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Tests drop files into inboxes and take them in at once: no settle wait (the test of the settle
+# interval itself removes this). Set here, so `kaoping` subprocesses inherit it too.
+os.environ.setdefault("KAOPING_INTAKE_SETTLE_S", "0")
+
 PG_ADMIN_URL = os.environ.get("KAOPING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -16,6 +16,7 @@ from kaoping.sources.problems import Problem
 
 
 WARNINGS_SHOWN = 50
+ERRORS_SHOWN = 200
 
 
 def _problem_table(problems: list[Problem]) -> Table:
@@ -34,7 +35,8 @@ def ingest() -> None:
     from kaoping.sources.intake import ingest as run_ingest
 
     res = resources()
-    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url)
+    read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url,
+                         timeout_s=res.settings.intake.max_file_s)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task(M.CLI_INGESTING, total=None)
@@ -44,22 +46,28 @@ def ingest() -> None:
         console.print(M.CLI_NOTHING_NEW)
     for o in report.outcomes:
         label = {"accepted": f"[green]{M.CLI_ACCEPTED}[/green]", "rejected": f"[red]{M.CLI_REJECTED}[/red]",
-                 "duplicate": M.CLI_DUPLICATE}[o.status]
+                 "duplicate": M.CLI_DUPLICATE, "skipped": f"[yellow]{M.CLI_SKIPPED}[/yellow]",
+                 "refused": f"[red]{M.CLI_REFUSED}[/red]"}[o.status]
         where = f" → {o.problem_report}" if o.problem_report else ""
         console.print(f"{label} {o.path.name} {o.department or ''} {o.period or ''}{where}", highlight=False)
-    problems = [p for o in report.outcomes for p in o.problems]
+    _print_problems([p for o in report.outcomes for p in o.problems])
+    raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    """The shown problems as a table, then the count of those not shown."""
     shown = shown_problems(problems)
     if shown:
         console.print(_problem_table(shown))
     if len(shown) < len(problems):
-        console.print(M.CLI_MORE_WARNINGS.format(count=len(problems) - len(shown)))
-    raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+        console.print(M.CLI_MORE_PROBLEMS.format(total=len(problems), shown=len(shown)))
 
 
 def shown_problems(problems: list[Problem]) -> list[Problem]:
-    """Every error, and the first WARNINGS_SHOWN warnings: a province's intake can raise tens of
-    thousands of warnings, which no one reads on a console (they stay in the warehouse)."""
-    errors = [p for p in problems if p.severity == M.ERROR]
+    """The first ERRORS_SHOWN errors and the first WARNINGS_SHOWN warnings: a province's intake can
+    raise tens of thousands of them (150,000 unknown names in one file), which no one reads on a
+    console; every one stays in the warehouse and in the 问题清单 workbook."""
+    errors = [p for p in problems if p.severity == M.ERROR][:ERRORS_SHOWN]
     return errors + [p for p in problems if p.severity != M.ERROR][:WARNINGS_SHOWN]
 
 
@@ -84,8 +92,7 @@ def validate(files: List[Path] = typer.Argument(..., help="要检查的文件 / 
         problems += exam.problems
         verdict = f"[green]{M.CLI_WOULD_ACCEPT}[/green]" if exam.accepted else f"[red]{M.CLI_WOULD_REJECT}[/red]"
         console.print(f"{verdict} {f.name} {exam.department or ''} {exam.period or ''}", highlight=False)
-    if problems:
-        console.print(_problem_table(problems))
+    _print_problems(problems)
     if docs:
         console.print(M.CLI_DOCS_WRITTEN.format(path=validator.build_docs(docs)), highlight=False)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)
