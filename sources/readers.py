@@ -71,6 +71,14 @@ class _TooManyCells(Exception):
     pass
 
 
+class _NotFinite(Exception):
+    """A number cell holding NaN or Infinity (openpyxl cannot read past it)."""
+
+    def __init__(self, ref: str, text: str):
+        super().__init__(ref)
+        self.ref, self.text = ref, text
+
+
 def _uncached_formulas(source, limits: IntakeSettings) -> set[str]:
     """Cells holding a formula but no cached value (never calculated, e.g. written by a script);
     this streaming pass also stops a sheet with too many rows or cells holding something before
@@ -94,6 +102,8 @@ def _uncached_formulas(source, limits: IntakeSettings) -> set[str]:
                 raise _TooManyCells
             if formula and (value is None or not (value.text or "")):
                 found.add(node.get("r"))
+            elif value is not None and node.get("t", "n") == "n" and (value.text or "").strip().lower() in _NOT_FINITE:
+                raise _NotFinite(node.get("r") or "", value.text.strip())
             node.clear()
     return found
 
@@ -114,7 +124,23 @@ def _xlsx_prescan(path: Path, limits: IntakeSettings, name: str) -> dict[str, se
                     raise _too_many_rows(name, None, limits) from None
                 except _TooManyCells:
                     raise too_many_cells(name, None, limits) from None
+                except _NotFinite as bad:
+                    raise FileRefused(make_problem("not_finite", readable(name), _sheet_title(archive, part),
+                                                   bad.ref, value=bad.text, expected="数值")) from None
     return out
+
+
+def _sheet_title(archive, part: str) -> str | None:
+    """The title of the sheet stored in `part`, when the workbook names it."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        parts = {n: archive.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                 if n in archive.namelist()}
+        titles = [s.get("name") for s in fromstring(parts["xl/workbook.xml"]).iter(f"{_NS}sheet")]
+        return dict(zip(_sheet_parts(parts), titles)).get(part)
+    except Exception:  # a broken workbook part: the message names the cell without its sheet
+        return None
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
@@ -123,6 +149,7 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]([^>]*)")
 _CELL_REF = re.compile(rb'<(?:\w+:)?c[\s>/](?:[^>]*?\br="([A-Z]{1,3})(\d+)")?')  # ("", "") without one
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _REF_TEXT = re.compile(r"([A-Z]{1,3})(\d+)$")
+_NOT_FINITE = frozenset({"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
 MAX_FAST_AREA = 4_000_000  # cells calamine may hold densely for one sheet; beyond, stream with openpyxl

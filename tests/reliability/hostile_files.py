@@ -173,3 +173,63 @@ def huge_shared_strings(count: int) -> tuple[str, str]:
         cells.append(f'<row r="{r}"><c r="A{r}" t="s"><v>{r + 1}</v></c><c r="B{r}"><v>{row[1]}</v></c>'
                      f'<c r="C{r}"><v>{row[2]}</v></c></row>')
     return sheet_xml("".join(cells)), shared_strings_xml(strings)
+
+
+# ---- ODS -----------------------------------------------------------------------------------------
+
+ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
+
+
+def ods_cell(value: object, extra: str = "") -> str:
+    """A cell: text, a number, or raw XML attributes when `value` is None (`extra` holds them)."""
+    if value is None:
+        return f"<table:table-cell {extra}/>" if extra else "<table:table-cell/>"
+    if isinstance(value, (int, float)):
+        return (f'<table:table-cell office:value-type="float" office:value="{value}" {extra}>'
+                f"<text:p>{value}</text:p></table:table-cell>")
+    return f'<table:table-cell office:value-type="string" {extra}><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+
+def ods_rows(rows: list[list[object]]) -> str:
+    return "".join("<table:table-row>" + "".join(ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
+
+
+def write_ods(path: Path, body: str, sheet: str = "Sheet1") -> Path:
+    """An ODS file whose one sheet's rows are `body` (table-row XML)."""
+    content = (f'{XML_HEAD}<office:document-content {_ODS_NS} office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="{escape(sheet)}">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = (f'{XML_HEAD}<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIME}"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIME)  # stored, first, as ODF requires
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def lying_zip(path: Path, parts: dict[str, str | bytes], member: str, stated_size: int) -> Path:
+    """A zip whose `member` states `stated_size` as its uncompressed size (central directory and
+    local header) while its stream inflates to its real size."""
+    write_zip(path, parts)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    name = member.encode()
+    local = info.header_offset
+    data[local + 22:local + 26] = stated_size.to_bytes(4, "little")
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
+        name_len = int.from_bytes(data[pos + 28:pos + 30], "little")
+        if bytes(data[pos + 46:pos + 46 + name_len]) == name:
+            data[pos + 24:pos + 28] = stated_size.to_bytes(4, "little")
+        pos += 4
+    path.write_bytes(bytes(data))
+    return path
