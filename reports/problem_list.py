@@ -24,6 +24,7 @@ _WIDTHS = (28, 14, 8, 14, 24, 14, 22, 80)
 NAME_BYTES = 150  # a component's UTF-8 bytes, with room for the suffix within NAME_MAX (255 bytes)
 MAX_LISTED = 5000  # problems listed in the 问题清单 sheet (all of them are in submission_problem)
 MAX_NOTES = 1000  # cells of the sheet copy that get a comment (each is a drawing object in Excel)
+MAX_COPIED = 200_000  # cells of the sender's sheet copied (in row order)
 
 
 def safe_name(text: str) -> str:
@@ -60,7 +61,10 @@ def put(ws, row: int, col: int, value: object):
 
 
 def _copy_sheet(ws, grid: pd.DataFrame, problems: list[Problem]) -> None:
-    """The sender's cell values, bad cells filled (red: error, amber: warning) and commented."""
+    """The sender's cell values (the first MAX_COPIED), bad cells filled (red: error, amber:
+    warning) and commented (the first MAX_NOTES)."""
+    if len(grid) > MAX_COPIED:
+        grid = grid.sort_values(["row", "col"], kind="stable").head(MAX_COPIED)
     for r, c, v in zip(grid["row"], grid["col"], grid["value"]):
         put(ws, int(r), int(c), v)
     notes: dict[str, list[Problem]] = {}
@@ -99,7 +103,10 @@ def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, g
     _problem_sheet(listing, problems)
     if sheet is not None and grid is not None:
         title = sheet if sheet != M.PROBLEM_SHEET else f"{sheet}(原表)"
-        _copy_sheet(wb.create_sheet(_UNSAFE.sub("_", title)[:31]), grid[grid["sheet"] == sheet], problems)
+        cells = grid[grid["sheet"] == sheet]
+        _copy_sheet(wb.create_sheet(_UNSAFE.sub("_", title)[:31]), cells, problems)
+        if len(cells) > MAX_COPIED:
+            put(listing, listing.max_row + 1, 8, M.PROBLEM_LIST_COPY_CAPPED.format(total=len(cells), shown=MAX_COPIED))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     os.close(fd)

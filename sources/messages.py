@@ -95,6 +95,7 @@ CLI_MORE_PROBLEMS = ("共 {total} 条问题，仅列出 {shown} 条（全部记�
                      "{total} problems, {shown} shown")
 CLI_SKIPPED = "暂不读取"
 CLI_REFUSED = "拒绝读取"
+PROBLEM_LIST_COPY_CAPPED = "原表共有 {total} 个有内容的单元格，副本只复制了前 {shown} 个（按行）"
 PROBLEM_LIST_CAPPED = "共 {total} 条问题，本表列出前 {shown} 条（错误在前）；全部问题记入数据仓库 submission_problem 表"
 CLI_TEMPLATES_WRITTEN = "已生成模板 {count} 个 / templates written: {count}"
 CLI_DOCS_WRITTEN = "数据文档 / Data Docs: {path}"

@@ -457,3 +457,17 @@ def test_console_problem_lists_are_capped_for_errors_too():
 
     errors = [make_problem("unit_unknown", "f.csv", "f", f"A{i}") for i in range(ERRORS_SHOWN * 3)]
     assert shown_problems(errors) == errors[:ERRORS_SHOWN]
+
+
+def test_the_sheet_copy_of_a_problem_list_is_capped_with_the_total_stated(tmp_path, monkeypatch):
+    from kaoping.reports import problem_list
+    from kaoping.sources.problems import make_problem
+
+    monkeypatch.setattr(problem_list, "MAX_COPIED", 10)
+    grid = pd.DataFrame([("S", r, 1, f"A{r}", f"甲{r}", None, False) for r in range(1, 41)],
+                        columns=["sheet", "row", "col", "cell", "value", "number_format", "uncached"])
+    path = problem_list.write_problem_list(tmp_path / "x_问题清单.xlsx",
+                                           [make_problem("unit_unknown", "f.csv", "S", "A2")], "S", grid)
+    book = load_workbook(path)
+    assert book["S"].max_row == 10
+    assert "共有 40 个" in book["问题清单"].cell(3, 8).value
