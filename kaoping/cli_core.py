@@ -191,7 +191,7 @@ class KaopingGroup(TyperGroup):
         except click.ClickException as e:
             e.show()
             sys.exit(e.exit_code)
-        except click.Abort:
+        except typer.Abort:
             Console(stderr=True).print("已中止 / aborted")
             sys.exit(EXIT_REJECTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)

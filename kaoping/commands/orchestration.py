@@ -100,9 +100,9 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
                                                   help="只评分这些期间（可重复）/ score these periods (repeatable)")
         ) -> None:
     """每晚任务：接收、评分、发布 / the nightly job: ingest, score, publish."""
-    ws = _workspace()
     for code in period or []:
         period_code(code)
+    ws = _workspace()
     flows.quiet_console()
     res = _checked_resources(ws)
     try:
