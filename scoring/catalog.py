@@ -248,6 +248,9 @@ def _owner(data: dict, loc: tuple) -> str:
 def _place(data: dict, loc: tuple) -> tuple[str, str]:
     """Where an error is, as a reader of the YAML names it: `指标 C01-01 的 method` / `C01-01: method`."""
     owner = _owner(data, loc)
+    if loc and isinstance(loc[-1], int) and isinstance(loc[-2] if len(loc) > 1 else None, str):
+        section = loc[-2]
+        return (f"{_SECTION_ZH.get(section, section)}第 {loc[-1] + 1} 项", f"{section} item {loc[-1] + 1}")
     fields = [str(p) for p in loc if isinstance(p, str) and p not in _SECTION_ZH] or [str(loc[-1])]
     name = fields[-1] if owner else ".".join(fields)
     if owner:
