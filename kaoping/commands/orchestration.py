@@ -5,6 +5,7 @@ temporary local server, started once per command, a few seconds); with it, again
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
@@ -238,7 +239,7 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
         console.print("工作进程运行中，Ctrl+C 停止 / worker running, Ctrl+C to stop")
         try:
             run_worker(registered.work_pool, limit)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl+C: asyncio cancels the worker's task
             console.print("已停止 / stopped")
 
 
