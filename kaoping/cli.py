@@ -1,4 +1,9 @@
-"""The `kaoping` command line (SPEC §9). Commands live in kaoping/commands/, one module per stage."""
+"""The `kaoping` command line (SPEC §9). Commands live in kaoping/commands/, one module per stage.
+
+The click machinery that makes every command behave alike is in kaoping/cli_core.py: the global
+options `-w/--workspace` and `--db` work before and after every subcommand, usage errors are one
+Chinese / English line, and help shows no Python type names.
+"""
 from __future__ import annotations
 
 import os
@@ -9,39 +14,31 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from kaoping.config import ConfigError
+from kaoping import cli_core
+from kaoping.cli_core import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, KaopingTyper, state  # noqa: F401 (re-exported)
+from kaoping.config import ConfigError, workspace_path
 from kaoping.resources import Resources
 from kaoping.scoring.catalog import CatalogError
+from kaoping.scoring.periods import Period
 from kaoping.sources.registry import RegistryError
 from kaoping.warehouse.engine import WarehouseError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="kaoping — 平安建设考评数据处理 / Ping'an assessment data pipeline")
+app = KaopingTyper(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                   help="kaoping — 平安建设考评数据处理 / Ping'an assessment data pipeline")
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 USER_ERRORS = (ConfigError, CatalogError, RegistryError, WarehouseError)
-
-
-class State:
-    workspace: Optional[Path] = None
-    database_url: Optional[str] = None
-
-
-state = State()
+PERIOD_HELP = "考评期间，如 2025Q3、2025年第三季度、2025-09、2025年度 / period, e.g. 2025Q3"
 
 
 @app.callback()
-def _global(workspace: Optional[Path] = typer.Option(None, "-w", "--workspace",
-                                                     help="工作区目录 / workspace folder (default: .)"),
-            db: Optional[str] = typer.Option(None, "--db", help="数据库地址 / database URL")) -> None:
+def _global(workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", metavar="DIR",
+                                                     help=cli_core.WORKSPACE_HELP),
+            db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=cli_core.DB_HELP),
+            version: bool = typer.Option(False, "--version", is_eager=True, callback=cli_core.show_version,
+                                         help="显示版本 / show the version")) -> None:
     state.workspace, state.database_url = workspace, db
-
-
-def resources() -> Resources:
-    """The resources of the workspace chosen by the global options."""
-    return Resources.open(state.workspace, state.database_url)
 
 
 def fail(zh: str, en: str, code: int = EXIT_USAGE) -> None:
@@ -50,16 +47,49 @@ def fail(zh: str, en: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _user_error_line(exc: Exception) -> str:
+def workspace_folder() -> Path:
+    """The workspace chosen by the global options, or exit 2 when it is not a kaoping workspace.
+
+    Checked before anything is opened, so a command run in the wrong folder creates nothing there.
+    """
+    folder = workspace_path(state.workspace)
+    if not (folder / "kaoping.toml").is_file():
+        fail(f"{folder} 不是 kaoping 工作区（缺少 kaoping.toml），可用 kaoping init 创建",
+             f"{folder} is not a kaoping workspace (no kaoping.toml); create one with kaoping init")
+    return folder
+
+
+def resources() -> Resources:
+    """The resources of the workspace chosen by the global options (a checked workspace)."""
+    return Resources.open(workspace_folder(), state.database_url)
+
+
+def period_code(text: str) -> str:
+    """The canonical code of a `--period` text (any form file names accept), or exit 2."""
+    try:
+        return Period.parse(text).code
+    except ValueError as exc:
+        fail(*str(exc).split(" / ", 1))
+
+
+def no_catalog(code: str) -> None:
+    """Exit 2: no catalog scores `code` (the message says which year is missing)."""
+    year = Period.parse(code).year
+    fail(f"没有 {year} 年的考评细则：catalog/ 中没有 year: {year} 的文件，期间 {code} 无法处理",
+         f"no {year} catalog: no file in catalog/ has year {year}, so {code} cannot be handled")
+
+
+def user_error_lines(exc: Exception) -> list[str]:
+    """A user error as console lines: a catalog lists every problem, anything else is one line."""
     if isinstance(exc, CatalogError):
-        zh, en = exc.problems[0]
-        more = f"（另有 {len(exc.problems) - 1} 个问题）" if len(exc.problems) > 1 else ""
-        return f"考评细则错误 {exc.path}: {zh}{more} / catalog error: {en}"
-    return str(exc).splitlines()[0]
+        head = (f"考评细则错误 {exc.path}：共 {len(exc.problems)} 个问题 / "
+                f"catalog error in {exc.path}: {len(exc.problems)} problem(s)")
+        return [head, *(f"  - {zh} / {en}" for zh, en in exc.problems)]
+    return [str(exc).splitlines()[0]]
 
 
 def main() -> None:
-    """Entry point: click's own exit codes (usage 2, `typer.Exit(n)` n); user errors exit 2 in one line."""
+    """Entry point: click's own exit codes (usage 2, `typer.Exit(n)` n); user errors exit 2."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from kaoping import commands  # noqa: F401  (registers the commands on `app`)
 
@@ -68,5 +98,6 @@ def main() -> None:
         # outside it, a typer.Exit(1) would come back as a return value and end as exit 0
         app()
     except USER_ERRORS as exc:
-        err_console.print(_user_error_line(exc), highlight=False, soft_wrap=True, markup=False)
+        for line in user_error_lines(exc):
+            err_console.print(line, highlight=False, soft_wrap=True, markup=False)
         sys.exit(EXIT_USAGE)

@@ -18,7 +18,8 @@ class WorkspaceExists(RuntimeError):
 
 
 def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Path:
-    """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions.
+    """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions, else
+    the sample catalog and the sample units and departments it scores (kaoping/starter/).
 
     An existing non-empty folder is refused unless `force`; even then no existing file is
     overwritten (only missing files are added).
@@ -38,6 +39,10 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Pat
         from kaoping.demo import demo_files
 
         files.update(demo_files())
+    elif _without_scheme(folder):
+        from kaoping.starter import starter_files
+
+        files.update(starter_files())
     for name, content in files.items():
         _write_new(folder / name, content)
     if demo:
@@ -45,6 +50,13 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Pat
 
         write_demo_submissions(folder)
     return folder
+
+
+def _without_scheme(folder: Path) -> bool:
+    """True when the folder has no registry and no catalog yet: the sample ones can go in together
+    (a sample catalog beside someone's own departments.csv could name departments it lacks)."""
+    return (not (folder / "units.csv").exists() and not (folder / "departments.csv").exists()
+            and not any((folder / "catalog").glob("*.yaml")))
 
 
 def _write_new(path: Path, content: str) -> None:

@@ -161,10 +161,28 @@ SECTIONS = {"bonus": "bonus", "penalties": "penalty", "vetoes": "veto", "inputs"
             "derived": "derived"}
 _TOP_KEYS = {"catalog", "categories", *SECTIONS}
 _LOADER_ONLY = {"source_path", "sha256", "categories", *SECTIONS}  # not writable in `catalog:`
-_PYDANTIC_ZH = {"extra_forbidden": "未知字段", "missing": "缺少必填字段", "literal_error": "取值不在允许范围内",
-                "float_parsing": "应为数字", "int_parsing": "应为整数", "bool_parsing": "应为 true 或 false",
-                "string_type": "应为文字", "tuple_type": "应为列表", "dict_type": "应为映射（键: 值）",
-                "model_type": "应为映射（键: 值）"}
+# pydantic error type → (zh, en) reason; `{expected}` is filled from the error's context
+_REASONS = {"extra_forbidden": ("是未知字段（拼写错误？）", "is not a known field (misspelt?)"),
+            "missing": ("缺少必填字段", "is required but missing"),
+            "literal_error": ("取值应为 {expected} 之一", "must be one of {expected}"),
+            "float_parsing": ("应为数字", "must be a number"), "float_type": ("应为数字", "must be a number"),
+            "int_parsing": ("应为整数", "must be a whole number"), "int_type": ("应为整数", "must be a whole number"),
+            "int_from_float": ("应为整数", "must be a whole number"),
+            "bool_parsing": ("应为 true 或 false", "must be true or false"),
+            "bool_type": ("应为 true 或 false", "must be true or false"),
+            "string_type": ("应为文字", "must be text"),
+            "tuple_type": ("应为列表 [..]", "must be a list [..]"), "list_type": ("应为列表 [..]", "must be a list [..]"),
+            "too_short": ("列表项数不足", "has too few items"), "too_long": ("列表项数过多", "has too many items"),
+            "dict_type": ("应为映射（键: 值）", "must be a mapping (key: value)"),
+            "model_type": ("应为映射（键: 值）", "must be a mapping (key: value)"),
+            "model_attributes_type": ("应为映射（键: 值）", "must be a mapping (key: value)"),
+            "greater_than": ("应大于 {gt}", "must be greater than {gt}"),
+            "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
+            "less_than": ("应小于 {lt}", "must be less than {lt}"),
+            "less_than_equal": ("应不大于 {le}", "must be at most {le}")}
+_SECTION_ZH = {"categories": "一级指标", "indicators": "指标", "grades": "等次", "bonus": "加分项",
+               "penalties": "扣分项", "vetoes": "否决项", "inputs": "基础数据", "derived": "计算指标",
+               "alerts": "预警"}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -227,14 +245,36 @@ def _owner(data: dict, loc: tuple) -> str:
     return owner
 
 
+def _place(data: dict, loc: tuple) -> tuple[str, str]:
+    """Where an error is, as a reader of the YAML names it: `指标 C01-01 的 method` / `C01-01: method`."""
+    owner = _owner(data, loc)
+    if loc and isinstance(loc[-1], int) and isinstance(loc[-2] if len(loc) > 1 else None, str):
+        section = loc[-2]
+        return (f"{_SECTION_ZH.get(section, section)}第 {loc[-1] + 1} 项", f"{section} item {loc[-1] + 1}")
+    fields = [str(p) for p in loc if isinstance(p, str) and p not in _SECTION_ZH] or [str(loc[-1])]
+    name = fields[-1] if owner else ".".join(fields)
+    if owner:
+        return f"{owner} 的字段 {name}", f"{owner}: field {name}"
+    section = next((_SECTION_ZH[p] for p in reversed(loc) if isinstance(p, str) and p in _SECTION_ZH), "")
+    position = next((p for p in reversed(loc) if isinstance(p, int)), None)
+    where_zh = f"{section}第 {position + 1} 项的" if section and position is not None else ("catalog: 段的" if len(loc) == 1 else "")
+    where_en = f"{[p for p in loc if isinstance(p, str)][0]} item {position + 1}, " if section and position is not None else ""
+    return f"{where_zh}字段 {name}", f"{where_en}field {name}"
+
+
 def _pydantic_problems(err: ValidationError, data: dict) -> list[tuple[str, str]]:
+    """Every validation error in the catalog's own words (no library text)."""
     out = []
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        owner = _owner(data, e["loc"])
-        zh_owner, en_owner = (f"指标 {owner} 的", f"{owner}: ") if owner else ("", "")
-        zh = _PYDANTIC_ZH.get(e["type"], "格式不正确")
-        out.append((f"{zh_owner}字段 {where} 不合法：{zh}（{e['msg']}）", f"{en_owner}field {where} is invalid: {e['msg']}"))
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        zh_where, en_where = _place(data, loc)
+        ctx = {k: v for k, v in (e.get("ctx") or {}).items()}
+        zh, en = _REASONS.get(e["type"], ("格式不正确", "is not valid"))
+        ctx_zh = {k: str(v).replace("' or '", "', '") for k, v in ctx.items()}
+        seen = e.get("input")
+        shown = f"（填写的是 {seen!r}）" if e["type"] not in ("missing",) and isinstance(seen, (str, int, float)) else ""
+        shown_en = f" (given {seen!r})" if shown else ""
+        out.append((f"{zh_where} {zh.format(**ctx_zh)}{shown}", f"{en_where} {en.format(**ctx)}{shown_en}"))
     return out
 
 

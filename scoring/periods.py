@@ -2,12 +2,43 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 Grain = Literal["year", "quarter", "month"]
 _PATTERN = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# How people write a period (file names, titles, the command line): one list, searched or matched whole.
+TEXT_PATTERNS = (
+    (re.compile(r"(\d{4})\s*[-_ ]?\s*[Qq]([1-4])"), "quarter"),
+    (re.compile(r"(\d{4})年\s*第?([一二三四1-4])\s*季度?"), "quarter"),
+    (re.compile(r"(\d{4})年\s*(1[0-2]|0?[1-9])\s*月(?:份)?"), "month"),
+    (re.compile(r"(?<!\d)(\d{4})[-./](1[0-2]|0[1-9])(?![\d\-/]|\.\d)"), "month"),
+    (re.compile(r"(\d{4})\s*(?:年度|全年)"), "year"),
+)
+PERIOD_FORMS = "2025、2025Q3、2025-09、2025年第三季度、2025年三季度、2025-Q3、2025年9月、2025年度"
+
+
+def period_code(match: re.Match, grain: str) -> str:
+    """The canonical code of a TEXT_PATTERNS match."""
+    year = match.group(1)
+    if grain == "quarter":
+        return f"{year}Q{_CN_DIGITS[match.group(2)]}"
+    if grain == "month":
+        return f"{year}-{int(match.group(2)):02d}"
+    return year
+
+
+def _canonical_text(text: str) -> str | None:
+    """`text` as a canonical code when the whole of it is one period in a form people write."""
+    text = unicodedata.normalize("NFKC", str(text)).strip()
+    for pattern, grain in TEXT_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            return period_code(m, grain)
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -20,10 +51,11 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        m = _PATTERN.match(str(text).strip())
+        """A period from its canonical code or from how people write it (`2025年第三季度`, `2025q3`…)."""
+        m = _PATTERN.match(str(text).strip()) or _PATTERN.match(_canonical_text(text) or "")
         if not m:
-            raise ValueError(f"期间格式错误：{text!r}（应为 2025、2025Q3 或 2025-09） / "
-                             f"bad period {text!r} (expected 2025, 2025Q3 or 2025-09)")
+            raise ValueError(f"期间格式错误：{text!r}（应为 {PERIOD_FORMS} 等） / "
+                             f"bad period {text!r} (expected e.g. 2025, 2025Q3, 2025-09, 2025年第三季度)")
         year, quarter, month = m.groups()
         if quarter:
             return cls(int(year), 1, int(quarter))

@@ -6,19 +6,10 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-from kaoping.scoring.periods import Period
+from kaoping.scoring.periods import TEXT_PATTERNS, Period, period_code
 from kaoping.sources.messages import EXPECTED
 from kaoping.sources.problems import Problem, make_problem
 from kaoping.sources.registry import Registry, normalize_name
-
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_PERIOD_PATTERNS = (
-    (re.compile(r"(\d{4})\s*[Qq]([1-4])"), "quarter"),
-    (re.compile(r"(\d{4})年\s*第?([一二三四1-4])\s*季度?"), "quarter"),
-    (re.compile(r"(\d{4})年\s*(1[0-2]|0?[1-9])\s*月"), "month"),
-    (re.compile(r"(?<!\d)(\d{4})[-./](1[0-2]|0[1-9])(?![\d\-/]|\.\d)"), "month"),
-    (re.compile(r"(\d{4})\s*(?:年度|全年)"), "year"),
-)
 
 
 def readable(name: str) -> str:
@@ -35,12 +26,9 @@ def periods_in_text(text: str) -> list[str]:
     """Every period code named in `text` (full-width digits allowed), first pattern match first."""
     text = unicodedata.normalize("NFKC", text)
     found: list[str] = []
-    for pattern, grain in _PERIOD_PATTERNS:
+    for pattern, grain in TEXT_PATTERNS:
         for m in pattern.finditer(text):
-            year = m.group(1)
-            code = {"quarter": lambda: f"{year}Q{_CN_DIGITS[m.group(2)]}",
-                    "month": lambda: f"{year}-{int(m.group(2)):02d}",
-                    "year": lambda: year}[grain]()
+            code = period_code(m, grain)
             if code not in found:
                 found.append(code)
     return found

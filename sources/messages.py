@@ -83,7 +83,7 @@ FLAG_PERCENT_FORMAT = "百分比格式换算"
 FLAG_MISSING_MARK = "标记缺报"
 FLAG_NOT_FINITE = "非有限数"
 
-CLI_COLUMNS = ("级别", "文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明")
+CLI_COLUMNS = ("级别", "工作表", "单元格", "单位", "指标", "填报值")  # the reason goes below each row
 CLI_ACCEPTED = "接收"
 CLI_REJECTED = "退回"
 CLI_DUPLICATE = "重复文件（已处理过）"
@@ -101,19 +101,35 @@ CLI_TEMPLATES_WRITTEN = "已生成模板 {count} 个 / templates written: {count
 CLI_DOCS_WRITTEN = "数据文档 / Data Docs: {path}"
 
 
-def problem_message(rule: str, file: str, sheet: str | None, cell: str | None, unit: str | None,
-                    indicator: str | None, value: str | None, expected: str | None,
-                    detail: str | None = None) -> str:
-    """One Chinese sentence naming where the problem is, what was seen and what was expected."""
+def _problem_subject(file: str, sheet: str | None, cell: str | None, unit: str | None,
+                     indicator: str | None) -> str:
+    """The start of a problem's sentence: where it is and which unit and indicator it concerns."""
     where = [f"文件「{file}」"]
     if sheet:
         where.append(f"工作表「{sheet}」")
     if cell:
         where.append(f"单元格 {cell}")
     subject = "".join(f"{label}「{text}」" for label, text in (("单位", unit), ("指标", indicator)) if text)
-    text = "".join(where) + "：" + (subject + " " if subject else "") + RULES[rule][1]
+    return "".join(where) + "：" + (subject + " " if subject else "")
+
+
+def problem_message(rule: str, file: str, sheet: str | None, cell: str | None, unit: str | None,
+                    indicator: str | None, value: str | None, expected: str | None,
+                    detail: str | None = None) -> str:
+    """One Chinese sentence naming where the problem is, what was seen and what was expected."""
+    text = _problem_subject(file, sheet, cell, unit, indicator) + RULES[rule][1]
     if detail:
         text += f"（{detail}）"
     seen = [f"填报值「{value}」" if value not in (None, "") else "", f"应为 {expected}" if expected else ""]
     seen = [s for s in seen if s]
     return text + ("，" + "，".join(seen) if seen else "") + "。"
+
+
+def problem_reason(problem) -> str:
+    """A problem's sentence without what a table's columns show (file, sheet, cell, unit, indicator,
+    value): what is wrong and what was expected."""
+    start = _problem_subject(problem.file, problem.sheet, problem.cell, problem.unit, problem.indicator)
+    text = problem.message.removeprefix(start)
+    if problem.value not in (None, ""):
+        text = text.replace(f"，填报值「{problem.value}」", "", 1)
+    return text

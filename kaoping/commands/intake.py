@@ -7,10 +7,9 @@ from typing import List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail, resources
-from kaoping.scoring.periods import Period
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code, resources
+from kaoping.commands.layout import Row, named, record_table
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
 
@@ -19,13 +18,32 @@ WARNINGS_SHOWN = 50
 ERRORS_SHOWN = 200
 
 
-def _problem_table(problems: list[Problem]) -> Table:
-    table = Table(*M.CLI_COLUMNS, show_lines=False, header_style="bold")
-    for p in sorted(problems, key=lambda p: (p.severity != M.ERROR, p.file, p.sheet or "", p.cell or "")):
-        style = "red" if p.severity == M.ERROR else "yellow"
-        table.add_row(f"[{style}]{M.SEVERITY_LABEL[p.severity]}[/{style}]", p.file, p.sheet or "", p.cell or "",
-                      p.unit or "", p.indicator or "", p.value or "", p.expected or "", p.message)
-    return table
+def problem_tables(problems: list[Problem], registry, width: int) -> list:
+    """The problems of each file as a table (file named once, above it), each reason below its row."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in sorted(problems, key=lambda p: (p.file, p.severity != M.ERROR, p.sheet or "", p.cell or "")):
+        by_file.setdefault(p.file, []).append(p)
+    tables = []
+    for file, found in by_file.items():
+        rows = [Row([M.SEVERITY_LABEL[p.severity], p.sheet or "", p.cell or "", _unit(registry, p.unit),
+                     p.indicator or "", p.value or ""], note=M.problem_reason(p),
+                    cell_styles={0: "red" if p.severity == M.ERROR else "yellow"}) for p in found]
+        tables.append(record_table(list(M.CLI_COLUMNS), rows, width, title=file))
+    return tables
+
+
+def _unit(registry, text: str | None) -> str:
+    """A unit as the file names it, with its registry code when it names one."""
+    if not text:
+        return ""
+    code = registry.resolve_unit(text)
+    return named(text, code) if code else text
+
+
+def _department(registry, code: str | None) -> str:
+    if not code:
+        return ""
+    return named(registry.department_name(code), code) if registry.resolve_department(code) else code
 
 
 @app.command()
@@ -49,16 +67,17 @@ def ingest() -> None:
                  "duplicate": M.CLI_DUPLICATE, "skipped": f"[yellow]{M.CLI_SKIPPED}[/yellow]",
                  "refused": f"[red]{M.CLI_REFUSED}[/red]"}[o.status]
         where = f" → {o.problem_report}" if o.problem_report else ""
-        console.print(f"{label} {o.path.name} {o.department or ''} {o.period or ''}{where}", highlight=False)
-    _print_problems([p for o in report.outcomes for p in o.problems])
+        console.print(f"{label} {o.path.name} {_department(res.registry, o.department)} {o.period or ''}{where}",
+                      highlight=False)
+    _print_problems([p for o in report.outcomes for p in o.problems], res.registry)
     raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
 
 
-def _print_problems(problems: list[Problem]) -> None:
-    """The shown problems as a table, then the count of those not shown."""
+def _print_problems(problems: list[Problem], registry) -> None:
+    """The shown problems as tables, then the count of those not shown."""
     shown = shown_problems(problems)
-    if shown:
-        console.print(_problem_table(shown))
+    for table in problem_tables(shown, registry, console.width):
+        console.print(table)
     if len(shown) < len(problems):
         console.print(M.CLI_MORE_PROBLEMS.format(total=len(problems), shown=len(shown)))
 
@@ -72,14 +91,17 @@ def shown_problems(problems: list[Problem]) -> list[Problem]:
 
 
 @app.command()
-def validate(files: List[Path] = typer.Argument(..., help="要检查的文件 / files to check"),
-             department: Optional[str] = typer.Option(None, "--department", help="报送部门 / department"),
-             period: Optional[str] = typer.Option(None, "--period", help="考评期间 / period"),
-             docs: Optional[Path] = typer.Option(None, "--docs", help="生成 GX 数据文档的目录 / Data Docs folder")
+def validate(files: List[Path] = typer.Argument(..., metavar="FILE...", help="要检查的文件 / files to check"),
+             department: Optional[str] = typer.Option(None, "--department", "-d", metavar="DEPT",
+                                                      help="报送部门（代码或名称）/ department (code or name)"),
+             period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
+             docs: Optional[Path] = typer.Option(None, "--docs", metavar="DIR",
+                                                 help="生成 GX 数据文档的目录 / Data Docs folder")
              ) -> None:
     """检查文件但不入库 / check files without loading them."""
     from kaoping.sources.intake import Validator, examine_file
 
+    period = period_code(period) if period else None
     for f in files:
         if not f.is_file():
             fail(f"文件不存在：{f}", f"no such file: {f}")
@@ -91,26 +113,26 @@ def validate(files: List[Path] = typer.Argument(..., help="要检查的文件 / 
         rejected |= not exam.accepted
         problems += exam.problems
         verdict = f"[green]{M.CLI_WOULD_ACCEPT}[/green]" if exam.accepted else f"[red]{M.CLI_WOULD_REJECT}[/red]"
-        console.print(f"{verdict} {f.name} {exam.department or ''} {exam.period or ''}", highlight=False)
-    _print_problems(problems)
+        console.print(f"{verdict} {f.name} {_department(res.registry, exam.department)} {exam.period or ''}",
+                      highlight=False)
+    _print_problems(problems, res.registry)
     if docs:
         console.print(M.CLI_DOCS_WRITTEN.format(path=validator.build_docs(docs)), highlight=False)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)
 
 
 @app.command()
-def template(period: str = typer.Option(..., "--period", help="考评期间 / period"),
-             department: Optional[str] = typer.Option(None, "--department", help="报送部门 / department"),
-             out: Path = typer.Option(..., "--out", help="输出目录 / output folder")) -> None:
+def template(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
+             department: Optional[str] = typer.Option(None, "--department", "-d", metavar="DEPT",
+                                                      help="报送部门（代码或名称）/ department (code or name)"),
+             out: Path = typer.Option(..., "--out", metavar="DIR", help="输出目录 / output folder")) -> None:
     """生成各部门报送模板 / write the departments' templates."""
     from kaoping.sources.template import template_file_name, template_layout, write_template
 
-    try:
-        code = Period.parse(period).code
-    except ValueError as exc:
-        zh, en = str(exc).split(" / ", 1)
-        fail(zh, en)
+    code = period_code(period)
     res = resources()
+    if not res.catalogs_for(code):
+        no_catalog(code)
     wanted = None
     if department:
         wanted = res.registry.resolve_department(department)
@@ -124,7 +146,9 @@ def template(period: str = typer.Option(..., "--period", help="考评期间 / pe
                 name = res.registry.department_name(dept)
                 written.append(write_template(out / template_file_name(layout, name), layout, catalog, name))
     if not written:
-        fail(f"期间 {code} 没有需要报送的指标", f"no collected indicators for {code}")
+        name = res.registry.department_name(wanted) if wanted else ""
+        fail(f"{code} 的考评细则中没有由{name or '任何部门'}报送的指标",
+             f"no indicator of the {code[:4]} catalog(s) is sent by {wanted or 'any department'}")
     for path in written:
         console.print(str(path), highlight=False)
     console.print(M.CLI_TEMPLATES_WRITTEN.format(count=len(written)))

@@ -5,49 +5,47 @@ temporary local server, started once per command, a few seconds); with it, again
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
 from kaoping import flows  # Prefect's offline defaults, set before Prefect is imported
 from kaoping import cli
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, fail
-from kaoping.config import workspace_path
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code
+from kaoping.commands.layout import Row, named, record_table
 from kaoping.resources import Resources
-from kaoping.scoring.periods import Period, sort_periods
+from kaoping.scoring.periods import sort_periods
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
-WORKSPACE_HELP = "工作区目录 / workspace folder (default: .)"
 NOTHING_NEW = "没有新内容 / nothing new"
+NO_CATALOG = ("工作区 catalog/ 中没有考评细则（*.yaml），无法评分；参见 docs/catalog.md",
+              "no catalog in the workspace's catalog/ folder (*.yaml), nothing can be scored; see docs/catalog.md")
 
 
-def _workspace(option: Optional[Path]) -> str:
-    """The workspace folder as an absolute path (command option, else global option, else default)."""
-    return str(workspace_path(option or cli.state.workspace))
+def _workspace() -> str:
+    """The workspace folder as an absolute path, or exit 2 when it is not a kaoping workspace."""
+    return str(cli.workspace_folder())
 
 
 def _checked_resources(workspace: str) -> Resources:
     """The workspace's resources, loaded up front so configuration errors stop before any flow runs."""
-    if not (Path(workspace) / "kaoping.toml").exists():
-        fail(f"{workspace} 不是 kaoping 工作区（缺少 kaoping.toml），可用 kaoping init 创建",
-             f"{workspace} is not a kaoping workspace (no kaoping.toml); create one with kaoping init")
     res = Resources.open(workspace, cli.state.database_url)
     _ = res.registry, res.catalogs, res.warehouse
     return res
 
 
-def _periods(codes: list[str]) -> list[str]:
-    """Canonical period codes, or a usage error."""
-    try:
-        return [Period.parse(c).code for c in codes]
-    except ValueError as exc:
-        zh, en = str(exc).split(" / ", 1)
-        fail(zh, en)
+def _periods(codes: list[str], res: Resources) -> list[str]:
+    """Canonical period codes, each scored by some catalog, or a usage error."""
+    periods = [period_code(c) for c in codes]
+    for code in periods:
+        if not res.catalogs_for(code):
+            no_catalog(code)
+    return periods
 
 
 def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
@@ -99,14 +97,19 @@ def _print_summary(summary, workspace: str) -> int:
 
 
 @app.command()
-def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", help="只评分这些期间 / score these periods"),
-        workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
+def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metavar="PERIOD",
+                                                  help="只评分这些期间（可重复）/ score these periods (repeatable)")
+        ) -> None:
     """每晚任务：接收、评分、发布 / the nightly job: ingest, score, publish."""
-    ws = _workspace(workspace)
-    periods = _periods(period or [])
+    for code in period or []:
+        period_code(code)
+    ws = _workspace()
     flows.quiet_console()
     res = _checked_resources(ws)
     try:
+        if not res.catalogs:
+            fail(*NO_CATALOG)
+        periods = _periods(period or [], res)
         work = _pending_work(res)
         if not periods and not work:
             console.print(NOTHING_NEW)
@@ -141,16 +144,17 @@ def _pending_work(res: Resources) -> set[str]:
 
 
 @app.command()
-def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first period"),
-             last: str = typer.Option(..., "--to", help="结束期间 / last period"),
-             grain: Optional[str] = typer.Option(None, "--grain", help="year | quarter | month"),
-             rescore_only: bool = typer.Option(False, "--rescore-only", help="不接收新文件，只重新评分 / skip intake"),
-             workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
+def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="起始期间 / first period"),
+             last: str = typer.Option(..., "--to", metavar="PERIOD", help="结束期间 / last period"),
+             grain: Optional[str] = typer.Option(None, "--grain", metavar="GRAIN", help="year | quarter | month"),
+             rescore_only: bool = typer.Option(False, "--rescore-only", help="不接收新文件，只重新评分 / skip intake")
+             ) -> None:
     """按时间顺序补算一段期间 / re-run a range of periods in time order."""
     flows.quiet_console()
     from kaoping.flows.pipeline import backfill as backfill_flow, backfill_periods
 
-    ws = _workspace(workspace)
+    first, last = period_code(first), period_code(last)
+    ws = _workspace()
     if grain not in (None, "year", "quarter", "month"):
         fail(f"粒度 {grain} 无效（year、quarter 或 month）", f"bad grain {grain} (year, quarter or month)")
     try:
@@ -158,7 +162,10 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
     except ValueError as exc:
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en)
-    _checked_resources(ws).close()
+    res = _checked_resources(ws)
+    res.close()
+    if not res.catalogs:
+        fail(*NO_CATALOG)
     from kaoping.flows.api import ApiStarter
 
     api = ApiStarter()
@@ -168,45 +175,55 @@ def backfill(first: str = typer.Option(..., "--from", help="起始期间 / first
 
 
 @app.command()
-def status(period: Optional[str] = typer.Option(None, "--period", "-p", help="只看这个期间 / one period"),
-           workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
+def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)
+           ) -> None:
     """报送情况：谁报了什么，谁缺报或被退回 / who has sent what; who is missing or rejected."""
     from kaoping.flows import state as wh_state
 
-    res = _checked_resources(_workspace(workspace))
+    if period:
+        period_code(period)
+    res = _checked_resources(_workspace())
     try:
-        periods = _periods([period]) if period else wh_state.periods_with_submissions(res)
+        periods = _periods([period], res) if period else wh_state.periods_with_submissions(res)
         if not periods:
             console.print("尚未收到任何报送 / no submissions yet")
+        names = res.registry.departments.set_index("code")["name"].to_dict()
         for code in periods:
             received = wh_state.submissions(res, code)
-            console.print(_status_table(code, received))
+            console.print(status_table(code, received, names, console.width))
+            if not res.catalogs_for(code):
+                console.print(f"[yellow]没有 {code[:4]} 年的考评细则，无法判断缺报 / no {code[:4]} catalog, "
+                              "so missing departments cannot be told[/yellow]\n")
+                continue
             missing = wh_state.missing_departments(res, code, received)
-            names = res.registry.departments.set_index("code")["name"].to_dict()
-            console.print(f"缺报 / missing: {'、'.join(f'{names.get(m, m)}（{m}）' for m in missing) or '无 / none'}\n")
+            console.print(f"缺报 / missing: {'、'.join(named(names.get(m), m) for m in missing) or '无 / none'}\n")
     finally:
         res.close()
 
 
-def _status_table(period: str, received) -> Table:
-    table = Table(title=f"{period} 报送情况 / submissions", title_justify="left")
-    for header in ("部门 / dept", "文件 / file", "收到时间 / received", "状态 / status", "主要问题 / first reasons"):
-        table.add_column(header, overflow="fold")
+STATUS_HEADERS = ["部门 / department", "状态 / status", "收到时间 / received", "文件 / file"]
+
+
+def status_table(period: str, received, names: dict[str, str], width: int):
+    """Who sent which file when, one row per file, a rejected file's reasons below its row."""
+    rows = []
     for row in received.itertuples():
         colour = {"accepted": "green", "rejected": "red"}.get(row.status, "dim")
-        table.add_row(row.department_code or "—", row.file_name, f"{row.received_at:%Y-%m-%d %H:%M}",
-                      f"[{colour}]{STATUS_ZH.get(row.status, row.status)}[/{colour}]", "；".join(row.reasons))
-    return table
+        reasons = [r.removeprefix(f"文件「{row.file_name}」").lstrip("：") for r in row.reasons]
+        dept = named(names.get(row.department_code), row.department_code) if row.department_code else "—"
+        rows.append(Row([dept, STATUS_ZH.get(row.status, row.status), f"{row.received_at:%Y-%m-%d %H:%M}",
+                         row.file_name], note="；".join(reasons), cell_styles={1: colour}))
+    return record_table(STATUS_HEADERS, rows, width, title=f"{period} 报送情况 / submissions")
 
 
 @app.command()
 def serve(register_only: bool = typer.Option(False, "--register-only", help="只注册部署，不启动工作进程 / only register"),
-          limit: Optional[int] = typer.Option(None, "--limit", help="工作进程同时运行的流程数 / concurrent runs"),
-          workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", help=WORKSPACE_HELP)) -> None:
+          limit: Optional[int] = typer.Option(None, "--limit", metavar="N",
+                                              help="工作进程同时运行的流程数 / concurrent runs")) -> None:
     """在 Prefect 服务器上注册部署并运行 / register the deployments on a Prefect server and run them."""
     from prefect.settings import PREFECT_API_URL
 
-    ws = _workspace(workspace)
+    ws = _workspace()
     if not PREFECT_API_URL.value():
         fail("未设置 PREFECT_API_URL，请先启动 prefect server start 并设置该地址",
              "PREFECT_API_URL is not set; start `prefect server start` and point PREFECT_API_URL at it")
@@ -220,7 +237,10 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
                   f"(work pool [bold]{registered.work_pool}[/bold]); 每晚 / nightly: {schedule.cron} {schedule.timezone}")
     if not register_only:
         console.print("工作进程运行中，Ctrl+C 停止 / worker running, Ctrl+C to stop")
-        run_worker(registered.work_pool, limit)
+        try:
+            run_worker(registered.work_pool, limit)
+        except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl+C: asyncio cancels the worker's task
+            console.print("已停止 / stopped")
 
 
 @app.command()

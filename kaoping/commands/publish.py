@@ -4,9 +4,9 @@ from __future__ import annotations
 import typer
 from rich.progress import Progress
 
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
+from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
+                         period_code, resources)
 from kaoping.resources import Resources
-from kaoping.scoring.periods import Period
 from kaoping.warehouse import queries
 
 
@@ -26,16 +26,15 @@ def publish_drafts(res: Resources, period: str) -> list[int]:
 
 
 @app.command("publish")
-def publish_command(period: str = typer.Option(..., "--period", "-p", help="考评期间 / period, e.g. 2025Q3")) -> None:
+def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)) -> None:
     """发布评分批次，生成排名表、反馈表和 rankings.csv，并分发 / publish, write outputs, distribute."""
     from kaoping.reports.distribute import distribute
     from kaoping.reports.publish import write_outputs
 
-    try:
-        code = Period.parse(period).code
-    except ValueError as exc:
-        fail(*str(exc).split(" / ", 1))
+    code = period_code(period)
     res = resources()
+    if not res.catalogs_for(code):
+        no_catalog(code)
     res.sync_dimensions()
     for run_id in publish_drafts(res, code):
         console.print(f"已发布评分批次 {run_id} / published run {run_id}")

@@ -7,8 +7,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, app, console, err_console, fail, resources
-from kaoping.scoring.periods import Period
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, no_catalog, period_code, resources
 from kaoping.scoring.rounding import round_half_up
 from kaoping.warehouse.runs import NoData, run_rankings, score_period
 
@@ -44,7 +43,7 @@ def ranking_table(title: str, frame: pd.DataFrame) -> Table:
 
 
 @app.command()
-def score(period: str = typer.Option(..., "--period", "-p", help="考评期间 / period, e.g. 2025Q3"),
+def score(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
           sensitivity: Optional[bool] = typer.Option(None, "--sensitivity/--no-sensitivity",
                                                      help="计算排名稳定性 / run the rank stability draws "
                                                           "(default: kaoping.toml)")) -> None:
@@ -52,15 +51,11 @@ def score(period: str = typer.Option(..., "--period", "-p", help="考评期间 /
 
     Exit 1 when no catalog of the period had an accepted submission (nothing was ranked).
     """
-    try:
-        code = Period.parse(period).code
-    except ValueError as exc:
-        fail(*str(exc).split(" / ", 1))
+    code = period_code(period)
     res = resources()
     catalogs = res.catalogs_for(code)
     if not catalogs:
-        fail(f"没有适用于 {code} 的考评细则（catalog/ 中没有 year: {code[:4]} 的文件）",
-             f"no catalog for {code} (none with year {code[:4]} in catalog/)")
+        no_catalog(code)
     scored = 0
     for catalog in catalogs:
         try:

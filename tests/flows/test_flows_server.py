@@ -176,3 +176,29 @@ def test_backfill_fans_out_over_two_workers(tiny_pg, workers):
     # in time order: 2025Q1 (96, 91, 81, 71) ranks 1..4 against 2024Q4's 2, 3, 4, 1
     assert _ranking_rows(res, published["2025Q1"][0]) == {"U1": (1, 1), "U2": (2, 1), "U3": (3, 1), "U4": (4, -3)}
     res.close()
+
+
+def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
+    """Ctrl+C on `kaoping serve` (SIGINT to its process group) ends it with one line, no traceback."""
+    import signal
+
+    from kaoping.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
+    toml = ws / "kaoping.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('work_pool = "kaoping"', 'work_pool = "kaoping-ctrl-c"'),
+                    encoding="utf-8")  # a pool of its own: the module's workers never see this worker
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("kaoping")), "serve", "-w", str(ws)],
+                            env=_environment(tmp_path / "home", prefect_api), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any("started" in line for line in lines):
+        lines.append(proc.stdout.readline())
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    assert err.strip() == "" and "Traceback" not in out
+    assert out.strip().splitlines()[-1] == "已停止 / stopped"

@@ -29,8 +29,10 @@ def test_init_creates_a_usable_workspace(tmp_path: Path) -> None:
     assert {p.name for p in ws.iterdir()} == LAYOUT
     assert all((ws / d).is_dir() for d in ("catalog", "inbox", "out", "archive", "outbox"))
     assert load_settings(ws).database_url.endswith("/ws/warehouse.db")
-    reg = Registry.load(ws)
-    assert reg.units.empty and reg.departments.empty and reg.recipients.empty
+    reg = Registry.load(ws)  # the sample registries the sample catalog scores (tests/kaoping/test_cli_catalog.py)
+    assert set(reg.units_in("2025", "county")["code"]) == {"SZ01", "SZ02", "SZ03", "SZ04"}
+    assert set(reg.departments["code"]) == {"ZFW", "GA", "SF", "TJ"} and reg.recipients.empty
+    assert [p.name.startswith("sample-county-") for p in (ws / "catalog").iterdir()] == [True]
     assert list(reg.units.columns) == ["code", "name", "kind", "parent", "group", "aliases", "valid_from",
                                        "valid_to"]
 

@@ -234,14 +234,15 @@ BROKEN = [
      "不是一级指标或计分指标", "not a category or scored indicator"),
     ("bad_catalog_code", "code: test-county-2025", "code: Test_County", "Test_County", "小写字母", "[a-z0-9-]"),
     ("unknown_indicator_key", "floor: 80, range", "floor: 80, colour: red, range", "C01-01",
-     "字段 categories.0.indicators.0.colour 不合法：未知字段", "field categories.0.indicators.0.colour is invalid"),
+     "的字段 colour 是未知字段", "C01-01: field colour is not a known field"),
     ("unknown_catalog_key", "  full_marks: 100\n", "  full_marks: 100\n  fullmarks: 100\n", "fullmarks",
-     "未知字段", "Extra inputs are not permitted"),
+     "是未知字段", "field fullmarks is not a known field"),
     ("unknown_section", "penalties:\n", "penalty:\n  - {code: X1, name: x, source: GA, per: 1}\npenalties:\n",
      "penalty", "未知的顶层段", "unknown top-level section"),
     ("section_inside_head", "  rank_within: group\n", "  rank_within: group\n  bonus: []\n", "bonus",
      "catalog: 段中不能有", "not allowed inside the catalog: section"),
-    ("bad_missing_policy", "missing: previous", "missing: skip", "C01-02", "取值不在允许范围内", "missing"),
+    ("bad_missing_policy", "missing: previous", "missing: skip", "C01-02", "字段 missing 取值应为 'zero', 'previous', 'exclude' 之一",
+     "field missing must be one of"),
     ("parameter_of_other_method", "direction: lower_better, points: 20, step: 1,",
      "direction: lower_better, points: 20, step: 1, target: 3,", "C02-03", "参数 target 对该指标无效",
      "parameter target does not apply"),
@@ -301,7 +302,7 @@ def test_document_without_catalog_section_is_refused(tmp_path: Path, text: str) 
 def test_entry_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, _broken("  - {code: B02, name: 创新经验推广, unit: 项, source: ZFW, per: 0.5}\n",
                                     "  - B02\n"))
-    with pytest.raises(CatalogError, match="bonus.1"):
+    with pytest.raises(CatalogError, match="加分项第 2 项 应为映射.* / bonus item 2 must be a mapping"):
         load_catalog(path, DEPARTMENTS)
 
 

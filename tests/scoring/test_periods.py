@@ -26,8 +26,14 @@ def test_parse_code_and_label(text: str, grain: str, year: int, index: int, labe
     assert p.code == text.strip() and str(p) == text.strip()
 
 
-@pytest.mark.parametrize("text", ["", "25", "2025Q0", "2025Q5", "2025q3", "2025-00", "2025-13", "2025-9",
-                                  "2025-1", "2025年", "2025 Q3", "2025/09", "Q3", "2025-09-01", "abcd"])
+@pytest.mark.parametrize("text, code", [("2025q3", "2025Q3"), ("2025 Q3", "2025Q3"), ("2025-Q3", "2025Q3"),
+                                        ("2025/09", "2025-09"), ("2025年三季度", "2025Q3")])
+def test_periods_as_file_names_write_them_parse_too(text: str, code: str) -> None:
+    assert Period.parse(text).code == code
+
+
+@pytest.mark.parametrize("text", ["", "25", "2025Q0", "2025Q5", "2025-00", "2025-13", "2025-9",
+                                  "2025-1", "2025年", "2025年第五季度", "Q3", "2025-09-01", "abcd"])
 def test_bad_period_strings_are_refused_in_both_languages(text: str) -> None:
     with pytest.raises(ValueError) as caught:
         Period.parse(text)
