@@ -35,7 +35,8 @@ class RunSummary:
 
     @property
     def rejected(self) -> list:
-        return [o for o in self.outcomes if o.status == "rejected"]
+        """Files rejected, and files refused unread (a hardlink, a file outside the inbox)."""
+        return [o for o in self.outcomes if o.status in ("rejected", "refused")]
 
 
 def open_resources(workspace: str, database_url: str | None) -> Resources:

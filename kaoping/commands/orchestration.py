@@ -84,6 +84,9 @@ def _print_summary(summary, workspace: str) -> int:
     for o in summary.rejected:
         first = next((p.message for p in o.problems if p.severity == "error"), "")
         console.print(f"  [red]退回[/red] {Path(o.path).name}: {first}", highlight=False)
+    for o in summary.outcomes:
+        if o.status == "skipped":  # still being written, or gone: a later run takes it
+            console.print(f"  [yellow]暂不读取[/yellow] {Path(o.path).name}: {o.problems[0].message}", highlight=False)
     for period, run_ids in summary.runs.items():
         console.print(f"已发布 / published {period}: 评分批次 / runs {', '.join(map(str, run_ids))}")
     if summary.skipped:

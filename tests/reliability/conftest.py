@@ -1,6 +1,8 @@
 """Fixtures of the reliability tests: one Great Expectations validator per test process."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -10,3 +12,14 @@ def validator():
     from kaoping.sources.suites import Validator
 
     return Validator()
+
+
+@pytest.fixture
+def res(tmp_path: Path):
+    """Resources of a small intake workspace (hostile_files.make_workspace) on SQLite."""
+    import hostile_files as hf
+    from kaoping.resources import Resources
+
+    resources = Resources.open(hf.make_workspace(tmp_path / "ws"), f"sqlite:///{tmp_path / 'wh.db'}")
+    yield resources
+    resources.close()

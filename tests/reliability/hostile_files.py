@@ -58,6 +58,13 @@ def make_workspace(root: Path, intake_toml: str = "") -> Path:
     return root
 
 
+def inbox_path(res, name: str, folder: str = "公安局") -> Path:
+    """A path in the workspace's inbox, its folder made."""
+    path = res.settings.inbox_dir / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _cell_xml(ref: str, value: object) -> str:
     if value is None:
         return ""

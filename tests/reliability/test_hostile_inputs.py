@@ -14,23 +14,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, inspect, select
 
 import hostile_files as hf
+from hostile_files import inbox_path
 from kaoping.resources import Resources
 from kaoping.sources.intake import discover, examine_file, process_file
 
 LEAK_MARKERS = ("root:x:0:0", "/bin/bash", "/usr/sbin/nologin")
-
-
-@pytest.fixture
-def res(tmp_path: Path):
-    resources = Resources.open(hf.make_workspace(tmp_path / "ws"), f"sqlite:///{tmp_path / 'wh.db'}")
-    yield resources
-    resources.close()
-
-
-def inbox_path(res, name: str, folder: str = "公安局") -> Path:
-    path = res.settings.inbox_dir / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def values_of(exam) -> dict[tuple[str, str], float | None]:

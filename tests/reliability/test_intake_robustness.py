@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 import hostile_files as hf
+from hostile_files import inbox_path
 import worker_helpers
 from kaoping import workers
 from kaoping.resources import Resources
@@ -22,19 +23,6 @@ from kaoping.sources.intake import discover, examine_file, ingest, process_files
 
 CSV_HEADER = ",".join(hf.HEADER)
 CSV_ROWS = [",".join(str(v) for v in row) for row in hf.GOOD_ROWS]
-
-
-@pytest.fixture
-def res(tmp_path: Path):
-    resources = Resources.open(hf.make_workspace(tmp_path / "ws"), f"sqlite:///{tmp_path / 'wh.db'}")
-    yield resources
-    resources.close()
-
-
-def inbox_path(res, name: str, folder: str = "公安局") -> Path:
-    path = res.settings.inbox_dir / folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def good_csv(res, name: str = f"{hf.NAME}.csv") -> Path:
@@ -58,12 +46,26 @@ def test_a_slow_writer_is_left_alone_until_it_is_done(tmp_path, monkeypatch, val
     monkeypatch.delenv("KAOPING_INTAKE_SETTLE_S")
     resources = Resources.open(hf.make_workspace(tmp_path / "ws", "settle_s = 0.6"), f"sqlite:///{tmp_path / 'w.db'}")
     path = inbox_path(resources, f"{hf.NAME}_更正.csv")
-    path.write_text(CSV_HEADER + "\n", encoding="utf-8")
-    done = threading.Event()
+    path.write_text(CSV_HEADER + "\n" + CSV_ROWS[0] + "\n", encoding="utf-8")
+    done, looking = threading.Event(), threading.Event()
+    real = discovery.complete_files
+
+    def complete_files(*args, **kwargs):
+        looking.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(discovery, "complete_files", complete_files)
 
     def write_slowly() -> None:
-        for line in CSV_ROWS:
-            time.sleep(0.25)
+        """Blank lines (harmless) while the intake has not looked yet and for 1.5 s after, then the rest."""
+        deadline = None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.1)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write("\n")
+            if deadline is None and looking.is_set():
+                deadline = time.monotonic() + 1.5
+        for line in CSV_ROWS[1:]:
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
         done.set()
