@@ -17,9 +17,10 @@ class WorkspaceExists(RuntimeError):
     """The target folder is not empty and --force was not given."""
 
 
-def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Path:
-    """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions, else
-    the sample catalog and the sample units and departments it scores (kaoping/starter/).
+def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample: bool = False) -> Path:
+    """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions; with
+    `sample` (what `kaoping init` does), the sample catalog and the units and departments it scores
+    (kaoping/starter/), unless the folder already has registries or a catalog.
 
     An existing non-empty folder is refused unless `force`; even then no existing file is
     overwritten (only missing files are added).
@@ -39,7 +40,7 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False) -> Pat
         from kaoping.demo import demo_files
 
         files.update(demo_files())
-    elif _without_scheme(folder):
+    elif sample and _without_scheme(folder):
         from kaoping.starter import starter_files
 
         files.update(starter_files())

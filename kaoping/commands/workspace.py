@@ -15,7 +15,7 @@ def init(directory: Path = typer.Argument(..., help="工作区目录 / workspace
          force: bool = typer.Option(False, "--force", help="目录非空时仍补充缺少的文件 / add to a non-empty folder")) -> None:
     """创建工作区 / create a workspace."""
     try:
-        init_workspace(directory, demo=demo, force=force)
+        init_workspace(directory, demo=demo, force=force, sample=True)
     except WorkspaceExists as exc:
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en, EXIT_USAGE)

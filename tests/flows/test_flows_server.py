@@ -184,7 +184,7 @@ def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
 
     from kaoping.workspace import init_workspace
 
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     toml = ws / "kaoping.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('work_pool = "kaoping"', 'work_pool = "kaoping-ctrl-c"'),
                     encoding="utf-8")  # a pool of its own: the module's workers never see this worker

@@ -31,7 +31,7 @@ def _submit(ws: Path, period: str) -> None:
 
 
 def test_the_sample_catalog_is_valid_for_the_sample_registry(tmp_path):
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     registry = Registry.load(ws)
     [catalog] = load_catalogs(ws / "catalog", set(registry.departments["code"]))
     assert catalog.year == YEAR and catalog.assessed_kind == "county"
@@ -44,7 +44,7 @@ def test_the_sample_workspace_ingests_scores_and_ranks(tmp_path, capsys, monkeyp
     from kaoping import cli
 
     monkeypatch.setattr(cli.console, "width", 200)
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     period = f"{YEAR}Q1"
     code, out, err = kaoping(capsys, "-w", str(ws), "template", "-p", f"{YEAR}年第一季度", "--out", str(tmp_path / "t"))
     assert code == 0, err
@@ -60,9 +60,16 @@ def test_the_sample_workspace_ingests_scores_and_ranks(tmp_path, capsys, monkeyp
     assert "不合格" in out  # 北湖县's veto
 
 
+def test_kaoping_init_writes_the_sample(tmp_path, capsys):
+    code, out, _ = kaoping(capsys, "init", str(tmp_path / "new"))
+    assert code == 0 and f"catalog/sample-county-{YEAR}.yaml" in out.replace("\n", "")
+    assert (tmp_path / "new" / "catalog" / f"sample-county-{YEAR}.yaml").is_file()
+    assert Registry.load(tmp_path / "new").units["code"].tolist() == ["SZ", "SZ01", "SZ02", "SZ03", "SZ04"]
+
+
 def test_init_beside_existing_registries_writes_no_sample_catalog(tmp_path):
     (tmp_path / "departments.csv").write_text("code,name,aliases\nGA,公安局,\n", encoding="utf-8")
-    init_workspace(tmp_path, force=True)
+    init_workspace(tmp_path, force=True, sample=True)
     assert list((tmp_path / "catalog").iterdir()) == []
 
 
@@ -88,7 +95,7 @@ categories:
 
 
 def test_catalog_errors_are_all_listed_in_chinese_and_english_without_library_text(tmp_path, capsys):
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     (ws / "catalog" / "bad.yaml").write_text(BAD_CATALOG, encoding="utf-8")
     code, out, err = kaoping(capsys, "score", "-w", str(ws), "-p", "2025Q3")
     assert code == 2
@@ -114,14 +121,14 @@ def test_catalog_errors_are_all_listed_in_chinese_and_english_without_library_te
 ])
 def test_a_period_without_a_catalog_is_named_as_such(args, zh, en, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     code, out, err = kaoping(capsys, *args, "-w", str(ws))
     assert code == 2 and zh in err and en in err and len(err.strip().splitlines()) == 1
     assert "没有新内容" not in out + err and "缺报: 无" not in out
 
 
 def test_run_in_a_workspace_without_any_catalog_says_so(tmp_path, capsys):
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     for path in (ws / "catalog").iterdir():
         path.unlink()
     code, out, err = kaoping(capsys, "run", "-w", str(ws))

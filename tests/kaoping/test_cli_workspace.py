@@ -25,7 +25,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_init_creates_a_usable_workspace(tmp_path: Path) -> None:
-    ws = init_workspace(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws", sample=True)
     assert {p.name for p in ws.iterdir()} == LAYOUT
     assert all((ws / d).is_dir() for d in ("catalog", "inbox", "out", "archive", "outbox"))
     assert load_settings(ws).database_url.endswith("/ws/warehouse.db")

@@ -112,6 +112,7 @@ class Published:
 def write_workspace(root: Path, catalog: str = CATALOG, units: str = UNITS) -> Path:
     (root / "catalog").mkdir(parents=True)
     (root / "catalog" / "county.yaml").write_text(catalog, encoding="utf-8")
+    (root / "kaoping.toml").write_text("", encoding="utf-8")  # what makes the folder a workspace
     (root / "units.csv").write_text(units, encoding="utf-8")
     (root / "departments.csv").write_text(DEPARTMENTS, encoding="utf-8")
     (root / "recipients.csv").write_text(RECIPIENTS, encoding="utf-8")

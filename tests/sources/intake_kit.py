@@ -43,6 +43,7 @@ def make_workspace(root: Path, db_url: str, catalog: str = CATALOG_YAML):
 
     for name in ("catalog", "inbox", "out", "archive"):
         (root / name).mkdir(parents=True, exist_ok=True)
+    (root / "kaoping.toml").write_text("", encoding="utf-8")  # what makes the folder a workspace
     (root / "units.csv").write_text(UNITS, encoding="utf-8")
     (root / "departments.csv").write_text(DEPARTMENTS, encoding="utf-8")
     (root / "catalog" / "test.yaml").write_text(catalog, encoding="utf-8")

@@ -44,6 +44,7 @@ def _resources(folder: Path, url: str, extra: dict[str, str] | None = None) -> R
     (folder / "catalog" / "t.yaml").write_text(CATALOG, encoding="utf-8")
     for name, text in (extra or {}).items():
         (folder / "catalog" / name).write_text(text, encoding="utf-8")
+    (folder / "kaoping.toml").write_text("", encoding="utf-8")  # what makes the folder a workspace
     (folder / "units.csv").write_text(UNITS, encoding="utf-8")
     (folder / "departments.csv").write_text(DEPARTMENTS, encoding="utf-8")
     resources = Resources.open(folder, url)
