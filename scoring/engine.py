@@ -1,7 +1,8 @@
 """The scoring engine's entry point: one period under one catalog, DataFrames in, DataFrames out.
 
-`score_period` returns frames whose columns are those of the warehouse tables `fact_score`,
-`fact_category_score` and `fact_ranking` (without `run_id`); `warehouse.runs` stores them.
+`score_period` returns frames with the columns declared here, which are those of the warehouse
+tables `fact_score`, `fact_category_score` and `fact_ranking` without `run_id` (a warehouse test
+holds the two together); `warehouse.runs` stores them.
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.combine import Figures, PartRuns, combined_figures
 from kaoping.scoring.methods import indicator_scores
 from kaoping.scoring.periods import Period
-from kaoping.scoring.ranking import (GradeEffects, competition_ranks, grade_effects, group_sizes, rank_changes,
-                                     ranking_keys, unit_alerts, unit_grades)
+from kaoping.scoring.lineage import (deduction_details, effect_details, indicator_details, pool_details,
+                                     ranking_details)
+from kaoping.scoring.ranking import (GradeEffects, competition_ranks, earned_grades, grade_effects, group_sizes,
+                                     rank_changes, ranking_keys, unit_alerts, unit_grades)
 from kaoping.scoring.rounding import cents
 from kaoping.scoring.sensitivity import category_weights, nominal_weights, rank_summary
 from kaoping.scoring.totals import (available_points, bonus_scores, capped_sum, category_deductions,
@@ -25,12 +28,12 @@ from kaoping.scoring.totals import (available_points, bonus_scores, capped_sum, 
                                     floored_categories, membership, penalty_scores, policy_scores, pool_caps,
                                     pool_taken, pooled_penalty, score_flags, veto_hits)
 from kaoping.scoring.values import carried_values, history_codes, history_table, period_table, with_derived
-from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
 
-
-def output_columns(model) -> list[str]:
-    """The columns of a warehouse fact table, without `run_id` (the engine does not know the run)."""
-    return [c.name for c in model.__table__.columns if c.name != "run_id"]
+SCORE_COLUMNS = ["unit_code", "indicator_code", "value_used", "score", "points", "flags", "value_period",
+                 "fact_value_id", "detail"]
+CATEGORY_COLUMNS = ["unit_code", "category_code", "score", "points"]
+RANKING_COLUMNS = ["unit_code", "group", "category_total", "bonus", "penalty", "total", "rank", "grade",
+                   "is_vetoed", "rank_change", "alerts", "median_rank", "rank_p05", "rank_p95", "detail"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class _Values:
     fact_value_id: np.ndarray
     current: pd.DataFrame  # all codes, the period's rows (bonus, penalty, veto read from here)
     current_ids: pd.DataFrame
+    references: dict  # benchmark code → units' reference R (lineage)
 
 
 def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame, period: str,
@@ -91,7 +95,8 @@ def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame,
     needed = history_codes(catalog)
     earlier, earlier_ids = history_table(history.reindex(columns=columns), units,
                                          [c for c in codes if c in needed], period)
-    current, earlier = with_derived(current, earlier, catalog, period, roster)
+    references: dict = {}
+    current, earlier = with_derived(current, earlier, catalog, period, roster, references)
     own = current[scored.index].to_numpy(dtype=float)
     present = ~np.isnan(own)
     carry = scored.index[scored["missing"] == "previous"].tolist()
@@ -103,7 +108,7 @@ def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame,
     fact_value_id = current_ids.reindex(columns=scored.index).to_numpy(dtype=float).copy()
     for fill, target in ((value, used), (when, value_period), (source, fact_value_id)):
         target[:, cols] = np.where(carried[:, cols], fill, target[:, cols])
-    return _Values(used, present, carried, value_period, fact_value_id, current, current_ids)
+    return _Values(used, present, carried, value_period, fact_value_id, current, current_ids, references)
 
 
 def breaker_scores(catalog: Catalog, scored: pd.DataFrame, by_category: np.ndarray, scores: np.ndarray,
@@ -205,41 +210,53 @@ def effect_flags(catalog: Catalog, hit: np.ndarray) -> np.ndarray:
     return np.where(hit, names[None, :], "").astype(object)
 
 
-def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str) -> list[pd.DataFrame]:
+def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str,
+                 unit_group: np.ndarray) -> list[pd.DataFrame]:
     """fact_score rows of the bonus, penalty, category deduction and veto items (no value counts as 0, no flag)."""
     out = []
     for kind, parts in (("bonus", t.bonus_parts), ("penalty", t.penalty_parts), ("deduction", t.deduction_parts),
                         ("veto", None)):
         rows = indicator_rows(catalog, kind)
         value = vals.current[rows.index].to_numpy(dtype=float)
-        flags = effect_flags(catalog, veto_hits(value)) if parts is None else np.full(value.shape, "", dtype=object)
+        hit = veto_hits(value)
+        flags = effect_flags(catalog, hit) if parts is None else np.full(value.shape, "", dtype=object)
+        if kind == "veto":
+            detail = effect_details(catalog, hit)
+        elif kind == "deduction":
+            detail = deduction_details(catalog, rows.index, t.deductions)
+        else:
+            detail = indicator_details(catalog, rows.index, value, unit_group)
+            if kind == "penalty":
+                detail = pool_details(catalog, rows.index, t.pools, detail)
         out.append(score_block(units, rows.index, value_used=value,
                                score=np.zeros(value.shape) if parts is None else parts,
                                points=rows["cap"].to_numpy(dtype=float),
                                flags=flags,
                                value_period=np.where(np.isnan(value), None, period).astype(object),
-                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float)))
+                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float),
+                               detail=detail))
     return out
 
 
 def score_table(catalog: Catalog, scored: pd.DataFrame, vals: _Values, t: _Totals, units: pd.Index,
-                period: str) -> pd.DataFrame:
+                period: str, unit_group: np.ndarray) -> pd.DataFrame:
     """fact_score: one row per ranked unit × scored, bonus, penalty, deduction and veto indicator."""
     exclude = (scored["missing"] == "exclude").to_numpy()
     main = score_block(units, scored.index, value_used=vals.used, score=t.scores,
                        points=scored["points"].to_numpy(dtype=float),
                        flags=score_flags(vals.present, vals.carried, exclude),
-                       value_period=vals.value_period, fact_value_id=vals.fact_value_id)
-    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period)], ignore_index=True)
+                       value_period=vals.value_period, fact_value_id=vals.fact_value_id,
+                       detail=indicator_details(catalog, scored.index, vals.used, unit_group, vals.references))
+    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period, unit_group)], ignore_index=True)
     frame["fact_value_id"] = frame["fact_value_id"].astype("Int64")
-    return frame[output_columns(FactScore)]
+    return frame[SCORE_COLUMNS]
 
 
 def category_table(catalog: Catalog, by_category: np.ndarray, points: np.ndarray, units: pd.Index) -> pd.DataFrame:
     """fact_category_score: one row per ranked unit × category (points: those of the scored indicators)."""
     codes = pd.Index([c.code for c in catalog.categories])
     return score_block(units, codes, score=by_category, points=points).rename(
-        columns={"indicator_code": "category_code"})[output_columns(FactCategoryScore)]
+        columns={"indicator_code": "category_code"})[CATEGORY_COLUMNS]
 
 
 def own_figures(catalog: Catalog, scored: pd.DataFrame, t: _Totals, draws: tuple) -> Figures:
@@ -254,17 +271,20 @@ def own_figures(catalog: Catalog, scored: pd.DataFrame, t: _Totals, draws: tuple
 
 
 def ranking_table(catalog: Catalog, period: str, roster: pd.Series, group: np.ndarray, fig: Figures,
-                  ranks: np.ndarray, effects: GradeEffects, previous: pd.DataFrame) -> pd.DataFrame:
+                  ranks: np.ndarray, effects: GradeEffects, previous: pd.DataFrame,
+                  parts: pd.DataFrame | None = None) -> pd.DataFrame:
     """fact_ranking: one row per ranked unit, ordered by group, rank, unit code (grade after effects)."""
     frame = pd.DataFrame({"unit_code": roster.index,
                           "category_total": fig.category_total, "bonus": fig.bonus, "penalty": fig.penalty,
                           "total": fig.total, "rank": ranks, "is_vetoed": effects.vetoed})
     frame["group"] = pd.Series(np.where(roster == "", None, roster), dtype=object)
     frame["grade"] = unit_grades(catalog, cents(fig.total), ranks, group_sizes(group), effects.vetoed, effects)
+    earned = earned_grades(catalog, cents(fig.total), ranks, group_sizes(group))
+    frame["detail"] = ranking_details(catalog, earned, fig.hits, parts, roster.index)
     before = previous[previous["period"] == Period.parse(period).previous().code]
     frame["rank_change"] = rank_changes(roster.index, ranks, before).to_numpy()
     frame["alerts"] = unit_alerts(catalog, period, frame, previous).to_numpy()
-    frame = frame.reindex(columns=output_columns(FactRanking))
+    frame = frame.reindex(columns=RANKING_COLUMNS)
     return frame.sort_values(["group", "rank", "unit_code"], na_position="first", kind="stable",
                              ignore_index=True)
 
@@ -306,8 +326,9 @@ def score_period(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, hi
         effects = grade_effects(catalog, fig.hits)
     else:
         fig, lineage = own_figures(catalog, scored, t, draws), None
+        fig.hits = own_hits
         ranks, by_category, points, effects = draws[2][:, 0], t.by_category, t.points, t.effects
-    rankings = ranking_table(catalog, period, roster, group, fig, ranks, effects, previous)
+    rankings = ranking_table(catalog, period, roster, group, fig, ranks, effects, previous, lineage)
     summary = None
     if options.sensitivity and not combined:
         weights = category_weights(np.array([c.points for c in catalog.categories]), options.width,
@@ -315,7 +336,7 @@ def score_period(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, hi
         summary = rank_summary(roster.index, draw_ranks(catalog, scored, t, group, weights)[2])
         rankings[summary.columns] = summary.reindex(rankings["unit_code"]).to_numpy()
         summary = summary.reset_index()
-    scores = score_table(catalog, scored, vals, t, roster.index, period)
+    scores = score_table(catalog, scored, vals, t, roster.index, period, unit_group)
     if combined and not any(p.from_ == "year" for p in catalog.combine):
         scores = scores.iloc[0:0]  # no year-end files: the year's own items are not part of the result
     return ScoreResult(scores, category_table(catalog, by_category, points, roster.index), rankings, summary,

@@ -146,10 +146,12 @@ def benchmark(x: pd.Series, reference: np.ndarray, as_: str) -> pd.Series:
 
 
 def with_derived(current: pd.DataFrame, history: pd.DataFrame, catalog: Catalog, period: str,
-                 groups: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 groups: pd.Series | None = None, references: dict | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both tables with every formula computed in dependency order (in history only where needed).
 
-    groups: the ranking group of each unit of `current` (peer references compare within it).
+    groups: the ranking group of each unit of `current` (peer references compare within it);
+    references: when given, filled with each benchmark's reference R per unit (for lineage).
     """
     current, history = current.copy(), history.copy()
     units = current.index
@@ -168,6 +170,8 @@ def with_derived(current: pd.DataFrame, history: pd.DataFrame, catalog: Catalog,
             here = pd.Index([period] * len(units))
             ref = reference_values(f, x, current, [groups.to_numpy()], history, here, units)
             current[ind.code] = benchmark(x, ref, f.as_)
+            if references is not None:
+                references[ind.code] = ref
             if ind.code in history and len(history):
                 rows = history.index
                 p_rows, u_rows = rows.get_level_values("period"), rows.get_level_values("unit_code")

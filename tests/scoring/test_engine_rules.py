@@ -259,3 +259,39 @@ def test_combined_year_category_scores_and_tie_breakers_combine():
 def test_benchmark_scored_by_its_curve():
     result = run(bench("peer_mean"), {("A", "X"): 10, ("B", "X"): 30})
     assert scores(result) == {"A": 40, "B": 60}
+
+
+def details(result, table="scores"):
+    import json
+    frame = getattr(result, table)
+    key = ["unit_code", "indicator_code"] if table == "scores" else ["unit_code"]
+    return {tuple(k) if len(key) > 1 else k: (json.loads(d) if isinstance(d, str) else None)
+            for k, d in zip(frame[key].itertuples(index=False) if len(key) > 1 else frame["unit_code"],
+                            frame["detail"])}
+
+
+def test_lineage_band_segment_reference_pool_effect():
+    cat = catalog_of([{"code": "C", "indicators": [BANDS, dict(CURVE, code="K"),
+                                                   {"code": "R", "method": "direct", "points": 100,
+                                                    "derived": {"vs": "X", "reference": "peer_mean"}}]}],
+                     inputs=[{"code": "X"}],
+                     penalties=[{"code": "P1", "per": 1}, {"code": "P2", "per": 1}],
+                     penalty_groups=[{"code": "PG", "name": "池", "members": ["P1", "P2"], "cap": 2}],
+                     vetoes=[{"code": "V", "effect": {"max_grade": "良好"}}])
+    result = run(cat, {("A", "I"): 95.2, ("A", "K"): 120, ("A", "X"): 50, ("A", "P1"): 3, ("A", "V"): 1,
+                       ("B", "I"): 97, ("B", "K"): 85, ("B", "X"): 70})
+    d = details(result)
+    assert d[("A", "I")] == {"band": 2} and d[("B", "I")] == {"band": 1}
+    assert d[("A", "K")] == {"segment": 3} and d[("B", "K")] == {"segment": 1}
+    assert d[("A", "R")] == {"reference": 60} and d[("B", "R")] == {"reference": 60}
+    assert d[("A", "P1")] == {"pool": "PG", "pool_cap": 2, "pool_taken": 2}
+    assert d[("A", "V")] == {"effect": "max_grade", "grade": "良好"} and d[("B", "V")] is None
+    r = details(result, "rankings")
+    assert r["A"]["effects"] == ["V"] and r["B"] is None
+
+
+def test_lineage_combined_year_parts():
+    result = combined(combine_catalog(), {("A", "I"): 90, ("B", "I"): 70}, part_runs(QUARTERS))
+    parts = details(result, "rankings")["A"]["parts"]
+    assert parts == [{"part": "quarter", "weight": 0.6, "value": 63.75, "periods": 3, "skip": False},
+                     {"part": "year", "weight": 0.4, "value": 90, "periods": 1, "skip": False}]
