@@ -83,8 +83,11 @@ def ingest_files(res: Resources) -> list:
 
 def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publish: bool,
                    after_publish: Callable[[str], None] = lambda period: None) -> None:
-    """Each period scored with every catalog of its year, in time order; published before the next."""
-    ordered, logger = sort_periods(periods), get_run_logger()
+    """Each period scored with every catalog of its year, in time order; published before the next.
+
+    A year that a catalog combines from quarters / months is scored after them whenever one is.
+    """
+    ordered, logger = state.with_combined_years(res, periods), get_run_logger()
     progress.report("score-total", len(ordered))
     for period in ordered:
         run_ids = [r for c in res.catalogs_for(period) if (r := tasks.score(res, c.code, period)) is not None]

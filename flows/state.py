@@ -47,6 +47,16 @@ def with_later_published(res: Resources, periods: list[str]) -> list[str]:
     return sort_periods(sorted(set(periods) | later))
 
 
+def with_combined_years(res: Resources, periods: list[str]) -> list[str]:
+    """`periods` plus the year of each quarter / month among them whose year a catalog combines (SPEC §4b):
+    the year is scored after its quarters and re-scored when one changes."""
+    years = {str(Period.parse(p).year) for p in periods
+             if Period.parse(p).grain != "year"
+             and any(c.combine and any(part.from_ == Period.parse(p).grain for part in c.combine)
+                     for c in res.catalogs_for(p))}
+    return sort_periods(sorted(set(periods) | years))
+
+
 def unscored_periods(res: Resources) -> list[str]:
     """Periods with an accepted file processed after their newest published run (or with none).
 

@@ -10,7 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 from kaoping.config import Settings, load_settings
-from kaoping.scoring.catalog import Catalog, catalogs_for_year, load_catalogs
+from kaoping.catalogs import load_catalogs
+from kaoping.scoring.catalog import Catalog, catalogs_for_year
 from kaoping.scoring.periods import Period
 from kaoping.sources.registry import Registry
 from kaoping.warehouse.dimensions import sync_catalog, sync_registry
@@ -38,7 +39,8 @@ class Resources:
 
     @cached_property
     def catalogs(self) -> list[Catalog]:
-        return load_catalogs(self.settings.catalog_dir, set(self.registry.departments["code"]))
+        return load_catalogs(self.settings.catalog_dir, set(self.registry.departments["code"]),
+                             self.registry.groups())
 
     @cached_property
     def warehouse(self) -> Warehouse:

@@ -97,10 +97,15 @@ def loss_reason(ind: Indicator, value_used: float | None, score: float | None, p
     marks = _flags(flags)
     if texts.FLAG_EXCLUDED in marks:
         return texts.REASON_EXCLUDED
-    if ind.kind in ("bonus", "penalty", "veto"):
+    if ind.kind in ("bonus", "penalty", "veto", "deduction"):
         return _extra_reason(ind, value_used, score)
     if texts.FLAG_MISSING in marks or value_used is None:
         return texts.REASON_MISSING
+    from kaoping.reports.rule_words import loss_text
+
+    words = loss_text(ind, value_used, score, points)
+    if words is not None and points_lost(score, points):
+        return words
     lost = points_lost(score, points)
     if not lost or lost <= 0:
         return ""
@@ -113,12 +118,29 @@ def _extra_reason(ind: Indicator, value: float | None, score: float | None) -> s
         return ""
     q = quantity_text(value, ind.unit)
     if ind.kind == "veto":
+        if ind.grade_effect != "veto":
+            effect = ind.grade_effect
+            return (texts.REASON_DEMOTE.format(name=ind.name, n=effect.demote) if hasattr(effect, "demote")
+                    else texts.REASON_MAX_GRADE.format(name=ind.name, better=effect.max_grade + " 以上"))
         return texts.REASON_VETO.format(value=q)
     template = texts.REASON_BONUS if ind.kind == "bonus" else texts.REASON_PENALTY
     return template.format(score=number_text(abs(score or 0)), value=q)
 
 
 def _rule_note(ind: Indicator, catalog: Catalog) -> str:
+    from kaoping.reports.rule_words import group_text, own_rule_text, pool_text
+
+    words = own_rule_text(ind, catalog)
+    if words is not None:
+        return words + group_text(ind, catalog, lambda i, c: own_rule_text(i, c) or _plain_rule_note(i, c)) \
+            + (pool_text(ind, catalog) if ind.kind == "penalty" else "")
+    note = _plain_rule_note(ind, catalog)
+    if ind.kind == "penalty":
+        note += pool_text(ind, catalog)
+    return note + group_text(ind, catalog, _plain_rule_note) if ind.by_group and ind.kind == "scored" else note
+
+
+def _plain_rule_note(ind: Indicator, catalog: Catalog) -> str:
     q = lambda v: quantity_text(v, ind.unit)  # noqa: E731
     direction = texts.DIRECTION.get(ind.direction or "higher_better", "")
     if ind.kind == "bonus":
@@ -146,9 +168,11 @@ def method_note(ind: Indicator, catalog: Catalog) -> str:
     """How an indicator is scored (or computed), in words, with its missing-data rule."""
     note = _rule_note(ind, catalog)
     if ind.derived is not None:
+        from kaoping.reports.rule_words import formula_text
+
         formula = (texts.NOTE_RATIO.format(a=ind.derived.ratio[0], b=ind.derived.ratio[1],
                                            scale=number_text(ind.derived.scale))
-                   if ind.derived.ratio else texts.NOTE_YOY.format(x=ind.derived.yoy))
+                   if ind.derived.ratio else formula_text(ind, catalog) or texts.NOTE_YOY.format(x=ind.derived.yoy))
         note = formula if ind.kind == "derived" else f"{note}；{formula}"
     if ind.kind == "scored":
         note += texts.NOTE_MISSING.format(policy=texts.MISSING_NOTE[catalog.missing_policy(ind)])

@@ -48,7 +48,7 @@ DETAILS_SPLIT = "共 {rows} 行，超过 Excel 单个工作表的行数上限，
 RUN_STATUS = {"draft": "草稿", "published": "已发布"}
 NOTES_INDICATOR_HEADERS = ("指标代码", "指标名称", "一级指标", "类型", "分值", "计分方法")
 KIND = {"scored": "计分", "bonus": "加分", "penalty": "扣分", "veto": "一票否决",
-        "input": "基础数据", "derived": "派生数据"}
+        "input": "基础数据", "derived": "派生数据", "deduction": "一级指标扣分"}
 MISSING_NOTE = {"zero": "缺报计 0 分", "previous": "缺报沿用上期数值", "exclude": "缺报不计分并折算"}
 
 FLAG_MISSING, FLAG_PREVIOUS, FLAG_EXCLUDED = "缺报", "沿用上期", "不计分"
@@ -105,3 +105,37 @@ MAIL_BODY = ("{name}：\n\n　　附件为{label}平安建设考评结果（{fil
              "如对数据有异议，请与市平安办联系。\n\n（本邮件由 kaoping 考评系统自动发送，请勿直接回复）\n")
 SEND_MISSING_FILE = "文件不存在，请先运行 kaoping publish：{path}"
 SEND_FAILED = "发送失败（第 {attempts} 次尝试）：{error}"
+
+# SPEC §4b rule families in words (rule notes, reasons, grade effects, combined years)
+NOTE_BANDS = "分档：{bands}"
+NOTE_BAND_SCORE = "{when}得 {score} 分"
+NOTE_BAND_BONUS = "{when}加 {score} 分"
+NOTE_BAND_PENALTY = "{when}扣 {score} 分"
+BAND_MIN, BAND_MAX, BAND_BETWEEN, BAND_REST = "{min} 及以上", "{max} 及以下", "{min} 至 {max} 之间", "其余"
+NOTE_CURVE = "分段线性：{knots}，其间按直线计分，两端以外不变"
+NOTE_CURVE_KNOT = "{x} 得 {y} 分"
+NOTE_CURVE_BONUS = "分段线性加分：{knots}，其间按直线计算"
+NOTE_CURVE_PENALTY = "分段线性扣分：{knots}，其间按直线计算"
+NOTE_DIRECT = "评分录入：报送的数值即为得分（0–{points} 分）"
+NOTE_ITEM_CAP = "，本项最多 {cap} 分"
+NOTE_POOL = "；与{others}合计最多扣 {cap} 分（{name}）"
+NOTE_CATEGORY_DEDUCTION = "一级指标扣分：每 1 {unit}扣 {per} 分{cap}，扣至 0 分为止"
+NOTE_CATEGORY_CAP = "，本一级指标最多扣 {cap} 分"
+NOTE_MAX_GRADE = "限制等次：发生{name}，不得评为{better}"
+NOTE_DEMOTE = "降低等次：发生{name}，等次降低 {n} 个"
+NOTE_SUM = "计算：{terms}"
+NOTE_BENCHMARK = "计算：{x} 与{reference}比较（{how}）"
+REFERENCE = {"peer_mean": "各单位平均值", "peer_median": "各单位中位数"}
+REFERENCE_HISTORY = "本单位近 {n} 年同期平均值"
+REFERENCE_INPUT = "{name}"
+BENCHMARK_AS = {"difference": "差值", "percent": "差值占比，%"}
+NOTE_BY_GROUP = "；{group}：{rule}"
+REASON_BANDS = "分档：{top}，本单位 {value}，得 {score} 分"
+REASON_CURVE = "分段线性：本单位 {value}，得 {score} 分"
+REASON_DIRECT = "评分录入：得 {score} 分（满分 {points} 分）"
+REASON_MAX_GRADE = "限制等次：发生{name}，不得评为{better}"
+REASON_DEMOTE = "降低等次：发生{name}，等次降低 {n} 个"
+COMBINED = "年度综合 = {parts}"
+COMBINED_PART = "{name} {value} × {weight}"
+COMBINED_PART_NAME = {"quarter": "季度平均", "month": "月度平均", "year": "年终考核"}
+COMBINED_SKIPPED = "（{n} 个季度有排名，按其平均）"

@@ -1,14 +1,13 @@
-"""The 考评细则 (indicator catalog): pydantic models and the YAML loader (SPEC §3).
+"""The 考评细则 (indicator catalog): pydantic models and the YAML parser (SPEC §3, §4b).
 
-This module is the one place that declares what a catalog holds. Loading checks it fully;
+This module is the one place that declares what a catalog holds. Parsing checks it fully;
 every problem is collected and reported together, in Chinese and English, naming the file
-and the code concerned.
+and the code concerned. Reading files is done at the edge (`kaoping.catalogs`).
 """
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Union
 
 import pandas as pd
 import yaml
@@ -16,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kaoping.scoring.catalog_checks import catalog_problems
 
-Method = Literal["threshold", "relative", "rank", "deduction"]
+Method = Literal["threshold", "relative", "rank", "deduction", "bands", "curve", "direct"]
 Direction = Literal["higher_better", "lower_better"]
 MissingPolicy = Literal["zero", "previous", "exclude"]
-Kind = Literal["scored", "bonus", "penalty", "veto", "input", "derived"]
+MissingPeriod = Literal["zero", "skip"]
+Kind = Literal["scored", "bonus", "penalty", "veto", "input", "derived", "deduction"]
 
 
 class CatalogError(ValueError):
@@ -36,16 +36,99 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Derivation(_Strict):
-    """A formula: `ratio: [a, b]` with `scale`, or `yoy: x`."""
+class HistoryMean(_Strict):
+    """`{history_mean: n}`: the mean of the unit's own value in the same period of n earlier years."""
 
+    history_mean: int = Field(ge=1)
+
+
+class InputReference(_Strict):
+    """`{input: CODE}`: the unit's value of an input indicator."""
+
+    input: str
+
+
+Reference = Union[Literal["peer_mean", "peer_median"], HistoryMean, InputReference]
+
+
+class Derivation(_Strict):
+    """A formula: `ratio: [a, b]` with `scale`, `yoy: x`, `sum: {A: w}` or `vs: X, reference: R, as: …`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     ratio: tuple[str, str] | None = None
     scale: float = 1.0
     yoy: str | None = None
+    sum: dict[str, float] | None = None
+    vs: str | None = None
+    reference: Reference | None = None
+    as_: Literal["difference", "percent"] = Field(default="difference", alias="as")
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        return self.ratio if self.ratio else ((self.yoy,) if self.yoy else ())
+        """Every code the formula reads."""
+        if self.ratio:
+            return self.ratio
+        if self.yoy:
+            return (self.yoy,)
+        if self.sum:
+            return tuple(self.sum)
+        if self.vs:
+            extra = (self.reference.input,) if isinstance(self.reference, InputReference) else ()
+            return (self.vs, *extra)
+        return ()
+
+    @property
+    def forms(self) -> list[str]:
+        """The formula kinds written (exactly one is allowed)."""
+        return [name for name in ("ratio", "yoy", "sum", "vs") if getattr(self, name)]
+
+
+class Band(_Strict):
+    """One 分档: `min: x` matches v ≥ x, `max: x` matches v ≤ x; `score` (scored) or `amount` (bonus/penalty)."""
+
+    min: float | None = None
+    max: float | None = None
+    score: float | None = None
+    amount: float | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.min is not None or self.max is not None
+
+
+class GroupParameters(_Strict):
+    """Method parameters one unit group overrides (`by_group`); never `points`."""
+
+    direction: Direction | None = None
+    target: float | None = None
+    floor: float | None = None
+    ceiling: float | None = None
+    base: float | None = None
+    step: float | None = None
+    min_points: float | None = None
+    per: float | None = None
+    cap: float | None = None
+    bands: tuple[Band, ...] | None = None
+    curve: tuple[tuple[float, float], ...] | None = None
+
+    def given(self) -> dict:
+        """The parameters actually written."""
+        return {k: getattr(self, k) for k in self.model_fields_set}
+
+
+class MaxGrade(_Strict):
+    """`{max_grade: 良好}`: the grade is no better than that (限制等次)."""
+
+    max_grade: str
+
+
+class Demote(_Strict):
+    """`{demote: n}`: the grade is lowered by n grades (降低等次)."""
+
+    demote: int = Field(ge=1)
+
+
+Effect = Union[Literal["veto"], MaxGrade, Demote]
 
 
 class Indicator(_Strict):
@@ -72,8 +155,25 @@ class Indicator(_Strict):
     min_points: float | None = None
     per: float | None = None
     cap: float | None = None
+    bands: tuple[Band, ...] | None = None
+    curve: tuple[tuple[float, float], ...] | None = None
+    by_group: dict[str, GroupParameters] | None = None
+    effect: Effect | None = None
     derived: Derivation | None = None
     note: str | None = None
+
+    def __hash__(self) -> int:  # by_group and sum hold dicts; equal indicators share code and kind
+        return hash((self.code, self.kind, self.category_code))
+
+    @property
+    def grade_effect(self) -> Effect:
+        """A veto item's effect (`veto` unless written)."""
+        return self.effect if self.effect is not None else "veto"
+
+    def for_group(self, group: str) -> "Indicator":
+        """The indicator with the parameters of one unit group applied (itself when none)."""
+        override = (self.by_group or {}).get(group)
+        return self.model_copy(update=override.given()) if override is not None else self
 
     @property
     def is_collected(self) -> bool:
@@ -86,6 +186,26 @@ class Category(_Strict):
     name: str
     points: float
     indicators: tuple[Indicator, ...]
+    deductions: tuple[Indicator, ...] = ()
+    deduction_cap: float | None = None
+
+
+class PenaltyGroup(_Strict):
+    """限扣: penalty items whose amounts together take at most `cap` off the total."""
+
+    code: str
+    name: str
+    members: tuple[str, ...]
+    cap: float
+
+
+class CombinePart(_Strict):
+    """One part of a combined year: the mean of a grain's periods, or the year's own scoring."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: Literal["quarter", "month", "year"] = Field(alias="from")
+    weight: float
+    missing_period: MissingPeriod | None = None
 
 
 class Grade(_Strict):
@@ -114,19 +234,33 @@ class Catalog(_Strict):
     tie_breakers: tuple[str, ...] = ()
     rank_within: Literal["group"] | None = None
     alerts: Alerts = Alerts()
+    combine: tuple[CombinePart, ...] = ()
+    missing_period: MissingPeriod = "zero"
     categories: tuple[Category, ...] = ()
     bonus: tuple[Indicator, ...] = ()
     penalties: tuple[Indicator, ...] = ()
+    penalty_groups: tuple[PenaltyGroup, ...] = ()
     vetoes: tuple[Indicator, ...] = ()
     inputs: tuple[Indicator, ...] = ()
     derived: tuple[Indicator, ...] = ()
     source_path: str = ""
     sha256: str = ""
 
+    def __hash__(self) -> int:  # equal catalogs share code and text hash (dict fields are not hashable)
+        return hash((self.code, self.sha256, self.source_path))
+
     def all_indicators(self) -> list[Indicator]:
         """Every indicator of every kind, scored ones in catalog order first."""
         scored = [i for c in self.categories for i in c.indicators]
-        return scored + [*self.bonus, *self.penalties, *self.vetoes, *self.inputs, *self.derived]
+        deductions = [i for c in self.categories for i in c.deductions]
+        return scored + deductions + [*self.bonus, *self.penalties, *self.vetoes, *self.inputs, *self.derived]
+
+    def combined(self, period_grain: str) -> bool:
+        """True when periods of this grain are combined from parts (only the year can be)."""
+        return bool(self.combine) and period_grain == "year"
+
+    def part_missing_period(self, part: CombinePart) -> MissingPeriod:
+        return part.missing_period or self.missing_period
 
     def indicator(self, code: str) -> Indicator:
         for ind in self.all_indicators():
@@ -146,7 +280,9 @@ class Catalog(_Strict):
         """One row per indicator: the catalog as a table (the shape scoring works on)."""
         rows = []
         for ind in self.all_indicators():
-            row = ind.model_dump(exclude={"aliases", "range", "derived"})
+            row = ind.model_dump(exclude={"aliases", "range", "derived", "bands", "curve", "by_group", "effect"})
+            row.update(bands=ind.bands, curve=ind.curve, by_group=ind.by_group, effect=ind.grade_effect
+                       if ind.kind == "veto" else None)
             row["range_lo"], row["range_hi"] = ind.range or (None, None)
             row["missing"] = self.missing_policy(ind)
             row["ratio_num"], row["ratio_den"] = (ind.derived.ratio if ind.derived and ind.derived.ratio
@@ -159,8 +295,9 @@ class Catalog(_Strict):
 
 SECTIONS = {"bonus": "bonus", "penalties": "penalty", "vetoes": "veto", "inputs": "input",
             "derived": "derived"}
-_TOP_KEYS = {"catalog", "categories", *SECTIONS}
-_LOADER_ONLY = {"source_path", "sha256", "categories", *SECTIONS}  # not writable in `catalog:`
+_TOP_KEYS = {"catalog", "categories", "penalty_groups", *SECTIONS}
+_LOADER_ONLY = {"source_path", "sha256", "categories", "penalty_groups", *SECTIONS}  # not writable in `catalog:`
+_FORMULA_KEYS = ("ratio", "yoy", "scale", "sum", "vs", "reference", "as")
 # pydantic error type → (zh, en) reason; `{expected}` is filled from the error's context
 _REASONS = {"extra_forbidden": ("是未知字段（拼写错误？）", "is not a known field (misspelt?)"),
             "missing": ("缺少必填字段", "is required but missing"),
@@ -182,7 +319,8 @@ _REASONS = {"extra_forbidden": ("是未知字段（拼写错误？）", "is not 
             "less_than_equal": ("应不大于 {le}", "must be at most {le}")}
 _SECTION_ZH = {"categories": "一级指标", "indicators": "指标", "grades": "等次", "bonus": "加分项",
                "penalties": "扣分项", "vetoes": "否决项", "inputs": "基础数据", "derived": "计算指标",
-               "alerts": "预警"}
+               "alerts": "预警", "penalty_groups": "限扣组", "deductions": "类别扣分项", "bands": "分档",
+               "combine": "年度综合"}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -208,7 +346,10 @@ def _with_kind(entries: object, kind: Kind, category: object = None) -> object:
         if isinstance(entry, dict):
             entry = dict(entry)
             if kind == "derived" and "derived" not in entry:
-                entry["derived"] = {k: entry.pop(k) for k in ("ratio", "yoy", "scale") if k in entry}
+                entry["derived"] = {k: entry.pop(k) for k in _FORMULA_KEYS if k in entry}
+            if entry.get("method") == "direct" and "range" not in entry and isinstance(entry.get("points"),
+                                                                                        (int, float)):
+                entry["range"] = [0, entry["points"]]  # SPEC §4b: a direct item's range defaults to [0, P]
             entry = {**entry, "kind": kind, "category_code": category}
         out.append(entry)
     return out
@@ -218,10 +359,11 @@ def _normalised(doc: dict) -> dict:
     """The YAML document rearranged into the model's shape (kinds set, sections merged)."""
     cats = doc.get("categories") or []
     if isinstance(cats, list):
-        cats = [{**c, "indicators": _with_kind(c.get("indicators"), "scored", c.get("code"))}
+        cats = [{**c, "indicators": _with_kind(c.get("indicators"), "scored", c.get("code")),
+                 "deductions": _with_kind(c.get("deductions"), "deduction", c.get("code"))}
                 if isinstance(c, dict) else c for c in cats]
     sections = {name: _with_kind(doc.get(name), kind) for name, kind in SECTIONS.items()}
-    return {**doc["catalog"], "categories": cats, **sections}
+    return {**doc["catalog"], "categories": cats, **sections, "penalty_groups": doc.get("penalty_groups") or []}
 
 
 def _layout_problems(doc: dict) -> list[tuple[str, str]]:
@@ -293,42 +435,43 @@ def _yaml_document(text: str, path: str) -> dict:
     return doc
 
 
-def parse_catalog(text: str, path: str = "<catalog>",
-                  departments: Iterable[str] | None = None) -> Catalog:
-    """A checked Catalog from YAML text; raises CatalogError listing every problem."""
+def parse_catalog(text: str, path: str = "<catalog>", departments: Iterable[str] | None = None,
+                  groups: Iterable[str] | None = None) -> Catalog:
+    """A checked Catalog from YAML text; raises CatalogError listing every problem.
+
+    departments / groups: the registry's department codes and unit groups (None: not checked).
+    """
     doc = _yaml_document(text, path)
+    return catalog_from_mapping(doc, path, hashlib.sha256(text.encode()).hexdigest(), departments, groups)
+
+
+def catalog_from_mapping(doc: dict, path: str = "<catalog>", sha256: str = "",
+                         departments: Iterable[str] | None = None, groups: Iterable[str] | None = None) -> Catalog:
+    """A checked Catalog from an already parsed YAML mapping; raises CatalogError listing every problem."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("catalog"), dict):
+        raise CatalogError(path, [("缺少 catalog: 段", "missing the catalog: section")])
     layout = _layout_problems(doc)
     data = _normalised(doc)
     try:
-        catalog = Catalog.model_validate({**data, "source_path": path,
-                                          "sha256": hashlib.sha256(text.encode()).hexdigest()})
+        catalog = Catalog.model_validate({**data, "source_path": path, "sha256": sha256})
     except ValidationError as err:
         raise CatalogError(path, layout + _pydantic_problems(err, data)) from None
-    problems = layout + catalog_problems(catalog, set(departments) if departments is not None else None)
+    problems = layout + catalog_problems(catalog, set(departments) if departments is not None else None,
+                                         set(groups) if groups is not None else None)
     if problems:
         raise CatalogError(path, problems)
     return catalog
 
 
-def load_catalog(path: Path, departments: Iterable[str] | None = None) -> Catalog:
-    """Read and check one catalog file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(str(path), [(f"无法读取文件：{exc}", f"cannot read file: {exc}")]) from None
-    return parse_catalog(text, str(path), departments)
-
-
-def load_catalogs(folder: Path, departments: Iterable[str] | None = None) -> list[Catalog]:
-    """Every `*.yaml` catalog in a folder; duplicate catalog codes are an error."""
-    catalogs = [load_catalog(p, departments) for p in sorted(Path(folder).glob("*.yaml"))]
+def duplicate_code_problem(catalogs: Iterable[Catalog]) -> CatalogError | None:
+    """The error for two catalogs sharing one code (None when every code is unique)."""
     seen: dict[str, str] = {}
     for cat in catalogs:
         if cat.code in seen:
-            raise CatalogError(cat.source_path, [(f"考评细则代码 {cat.code} 与 {seen[cat.code]} 重复",
-                                                  f"catalog code {cat.code} duplicates {seen[cat.code]}")])
+            return CatalogError(cat.source_path, [(f"考评细则代码 {cat.code} 与 {seen[cat.code]} 重复",
+                                                   f"catalog code {cat.code} duplicates {seen[cat.code]}")])
         seen[cat.code] = cat.source_path
-    return catalogs
+    return None
 
 
 def catalogs_for_year(catalogs: Iterable[Catalog], year: int) -> list[Catalog]:

@@ -1,7 +1,8 @@
 """The scoring engine's entry point: one period under one catalog, DataFrames in, DataFrames out.
 
-`score_period` returns frames whose columns are those of the warehouse tables `fact_score`,
-`fact_category_score` and `fact_ranking` (without `run_id`); `warehouse.runs` stores them.
+`score_period` returns frames with the columns declared here, which are those of the warehouse
+tables `fact_score`, `fact_category_score` and `fact_ranking` without `run_id` (a warehouse test
+holds the two together); `warehouse.runs` stores them.
 """
 from __future__ import annotations
 
@@ -13,22 +14,26 @@ import pandas as pd
 
 from kaoping.scoring import labels
 from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.combine import Figures, PartRuns, combined_figures
 from kaoping.scoring.methods import indicator_scores
 from kaoping.scoring.periods import Period
-from kaoping.scoring.ranking import (competition_ranks, group_sizes, rank_changes, ranking_keys, unit_alerts,
-                             unit_grades)
+from kaoping.scoring.lineage import (deduction_details, effect_details, indicator_details, pool_details,
+                                     ranking_details)
+from kaoping.scoring.ranking import (GradeEffects, competition_ranks, earned_grades, grade_effects, group_sizes,
+                                     rank_changes, ranking_keys, unit_alerts, unit_grades)
 from kaoping.scoring.rounding import cents
 from kaoping.scoring.sensitivity import category_weights, nominal_weights, rank_summary
-from kaoping.scoring.totals import (available_points, bonus_scores, capped_sum, category_scores, category_totals,
-                            final_totals, membership, penalty_scores, policy_scores, score_flags,
-                            veto_hits)
+from kaoping.scoring.totals import (available_points, bonus_scores, capped_sum, category_deductions,
+                                    category_scores, category_totals, deduction_amounts, final_totals,
+                                    floored_categories, membership, penalty_scores, policy_scores, pool_caps,
+                                    pool_taken, pooled_penalty, score_flags, veto_hits)
 from kaoping.scoring.values import carried_values, history_codes, history_table, period_table, with_derived
-from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
 
-
-def output_columns(model) -> list[str]:
-    """The columns of a warehouse fact table, without `run_id` (the engine does not know the run)."""
-    return [c.name for c in model.__table__.columns if c.name != "run_id"]
+SCORE_COLUMNS = ["unit_code", "indicator_code", "value_used", "score", "points", "flags", "value_period",
+                 "fact_value_id", "detail"]
+CATEGORY_COLUMNS = ["unit_code", "category_code", "score", "points"]
+RANKING_COLUMNS = ["unit_code", "group", "category_total", "bonus", "penalty", "total", "rank", "grade",
+                   "is_vetoed", "rank_change", "alerts", "median_rank", "rank_p05", "rank_p95", "detail"]
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,20 @@ class ScoreResult:
     category_scores: pd.DataFrame
     rankings: pd.DataFrame
     sensitivity: pd.DataFrame | None
+    combined: pd.DataFrame | None = None  # a combined year: unit_code, part, weight, value, periods, skip
+
+
+def registry_groups(catalog: Catalog, units: pd.DataFrame) -> pd.Series:
+    """The units ranked (registry rows of the assessed kind), by code → registry group ('' when none)."""
+    rows = units[units["kind"] == catalog.assessed_kind] if "kind" in units else units
+    group = rows["group"].fillna("").astype(str) if "group" in rows else pd.Series("", index=rows.index)
+    return pd.Series(group.to_numpy(dtype=object), index=pd.Index(rows["code"], name="unit_code")).sort_index()
 
 
 def ranked_units(catalog: Catalog, units: pd.DataFrame) -> pd.Series:
-    """The units ranked (registry rows of the assessed kind), by code → group ('' when not grouped)."""
-    rows = units[units["kind"] == catalog.assessed_kind] if "kind" in units else units
-    group = rows["group"].fillna("") if catalog.rank_within == "group" else pd.Series("", index=rows.index)
-    return pd.Series(group.to_numpy(dtype=object), index=pd.Index(rows["code"], name="unit_code")).sort_index()
+    """The units ranked (registry rows of the assessed kind), by code → ranking group ('' when not grouped)."""
+    groups = registry_groups(catalog, units)
+    return groups if catalog.rank_within == "group" else pd.Series("", index=groups.index, dtype=object)
 
 
 @dataclass
@@ -70,18 +82,21 @@ class _Values:
     fact_value_id: np.ndarray
     current: pd.DataFrame  # all codes, the period's rows (bonus, penalty, veto read from here)
     current_ids: pd.DataFrame
+    references: dict  # benchmark code → units' reference R (lineage)
 
 
 def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame, period: str,
-                  units: pd.Index, scored: pd.DataFrame) -> _Values:
+                  roster: pd.Series, scored: pd.DataFrame) -> _Values:
     """Values with formulas computed and `previous` carry-over applied (SPEC §4 missing data)."""
     columns = ["period", "unit_code", "indicator_code", "value", "fact_value_id"]
+    units = roster.index
     codes = [i.code for i in catalog.all_indicators()]
     current, current_ids = period_table(values.reindex(columns=columns[1:]), units, codes)
     needed = history_codes(catalog)
     earlier, earlier_ids = history_table(history.reindex(columns=columns), units,
                                          [c for c in codes if c in needed], period)
-    current, earlier = with_derived(current, earlier, catalog, period)
+    references: dict = {}
+    current, earlier = with_derived(current, earlier, catalog, period, roster, references)
     own = current[scored.index].to_numpy(dtype=float)
     present = ~np.isnan(own)
     carry = scored.index[scored["missing"] == "previous"].tolist()
@@ -93,7 +108,7 @@ def policy_values(catalog: Catalog, values: pd.DataFrame, history: pd.DataFrame,
     fact_value_id = current_ids.reindex(columns=scored.index).to_numpy(dtype=float).copy()
     for fill, target in ((value, used), (when, value_period), (source, fact_value_id)):
         target[:, cols] = np.where(carried[:, cols], fill, target[:, cols])
-    return _Values(used, present, carried, value_period, fact_value_id, current, current_ids)
+    return _Values(used, present, carried, value_period, fact_value_id, current, current_ids, references)
 
 
 def breaker_scores(catalog: Catalog, scored: pd.DataFrame, by_category: np.ndarray, scores: np.ndarray,
@@ -123,6 +138,10 @@ class _Totals:
     bonus: np.ndarray
     penalty: np.ndarray
     vetoes: np.ndarray
+    deduction_parts: np.ndarray  # units × category deduction items: per·v
+    deductions: np.ndarray  # units × categories: min(deduction_cap, Σ) taken off each category
+    pools: np.ndarray  # units × penalty_groups: what each pool took off
+    effects: GradeEffects
 
 
 def draw_ranks(catalog: Catalog, scored: pd.DataFrame, t: _Totals, group: np.ndarray,
@@ -146,19 +165,28 @@ def indicator_rows(catalog: Catalog, kind: str) -> pd.DataFrame:
     return frame[frame["kind"] == kind]
 
 
-def unit_totals(catalog: Catalog, scored: pd.DataFrame, vals: _Values, group: np.ndarray) -> _Totals:
+def unit_totals(catalog: Catalog, scored: pd.DataFrame, vals: _Values, group: np.ndarray,
+                unit_group: np.ndarray) -> _Totals:
     """Indicator, category, bonus, penalty and veto results for every ranked unit."""
-    raw = indicator_scores(vals.used, scored, group)
+    raw = indicator_scores(vals.used, scored, group, unit_group)
     scores = policy_scores(raw, ~np.isnan(vals.used), (scored["missing"] == "exclude").to_numpy())
-    member = membership(scored["category_code"].tolist(), [c.code for c in catalog.categories])
-    bonus, penalty, veto = (indicator_rows(catalog, k) for k in ("bonus", "penalty", "veto"))
-    bonus_parts = bonus_scores(vals.current[bonus.index].to_numpy(dtype=float), bonus)
-    penalty_parts = penalty_scores(vals.current[penalty.index].to_numpy(dtype=float), penalty)
-    return _Totals(scores, category_scores(scores, member),
+    category_codes = [c.code for c in catalog.categories]
+    member = membership(scored["category_code"].tolist(), category_codes)
+    bonus, penalty, veto, deduction = (indicator_rows(catalog, k) for k in ("bonus", "penalty", "veto", "deduction"))
+    bonus_parts = bonus_scores(vals.current[bonus.index].to_numpy(dtype=float), bonus, unit_group)
+    penalty_parts = penalty_scores(vals.current[penalty.index].to_numpy(dtype=float), penalty, unit_group)
+    deduction_parts = deduction_amounts(vals.current[deduction.index].to_numpy(dtype=float), deduction)
+    caps = np.array([np.inf if c.deduction_cap is None else c.deduction_cap for c in catalog.categories])
+    taken = category_deductions(deduction_parts, membership(deduction["category_code"].tolist(), category_codes),
+                                caps)
+    pools = pool_caps(penalty.index.tolist(), catalog.penalty_groups)
+    hits = veto_hits(vals.current[veto.index].to_numpy(dtype=float))
+    effects = grade_effects(catalog, hits)
+    return _Totals(scores, floored_categories(category_scores(scores, member), taken),
                    available_points(scores, scored["points"].to_numpy(dtype=float), member),
                    np.isnan(scores).any(axis=1), bonus_parts, penalty_parts,
-                   capped_sum(bonus_parts, catalog.bonus_cap), capped_sum(penalty_parts, None),
-                   veto_hits(vals.current[veto.index].to_numpy(dtype=float)))
+                   capped_sum(bonus_parts, catalog.bonus_cap), pooled_penalty(penalty_parts, pools),
+                   effects.vetoed[:, None], deduction_parts, taken, pool_taken(penalty_parts, pools), effects)
 
 
 def score_block(units: pd.Index, codes: pd.Index, **columns: np.ndarray) -> pd.DataFrame:
@@ -174,82 +202,142 @@ def score_block(units: pd.Index, codes: pd.Index, **columns: np.ndarray) -> pd.D
     return frame
 
 
-def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str) -> list[pd.DataFrame]:
-    """fact_score rows of the bonus, penalty and veto indicators (no value counts as 0, no flag)."""
+def effect_flags(catalog: Catalog, hit: np.ndarray) -> np.ndarray:
+    """Units × veto items: the flag of each triggered item (一票否决, 限制等次 or 降低等次)."""
+    names = np.array([labels.VETOED if v.grade_effect == "veto" else
+                      labels.GRADE_CAPPED if hasattr(v.grade_effect, "max_grade") else labels.GRADE_DEMOTED
+                      for v in catalog.vetoes], dtype=object)
+    return np.where(hit, names[None, :], "").astype(object)
+
+
+def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str,
+                 unit_group: np.ndarray) -> list[pd.DataFrame]:
+    """fact_score rows of the bonus, penalty, category deduction and veto items (no value counts as 0, no flag)."""
     out = []
-    for kind, parts in (("bonus", t.bonus_parts), ("penalty", t.penalty_parts), ("veto", None)):
+    for kind, parts in (("bonus", t.bonus_parts), ("penalty", t.penalty_parts), ("deduction", t.deduction_parts),
+                        ("veto", None)):
         rows = indicator_rows(catalog, kind)
         value = vals.current[rows.index].to_numpy(dtype=float)
-        hit = veto_hits(value) if parts is None else np.zeros(value.shape, dtype=bool)
+        hit = veto_hits(value)
+        flags = effect_flags(catalog, hit) if parts is None else np.full(value.shape, "", dtype=object)
+        if kind == "veto":
+            detail = effect_details(catalog, hit)
+        elif kind == "deduction":
+            detail = deduction_details(catalog, rows.index, t.deductions)
+        else:
+            detail = indicator_details(catalog, rows.index, value, unit_group)
+            if kind == "penalty":
+                detail = pool_details(catalog, rows.index, t.pools, detail)
         out.append(score_block(units, rows.index, value_used=value,
                                score=np.zeros(value.shape) if parts is None else parts,
                                points=rows["cap"].to_numpy(dtype=float),
-                               flags=np.where(hit, labels.VETOED, "").astype(object),
+                               flags=flags,
                                value_period=np.where(np.isnan(value), None, period).astype(object),
-                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float)))
+                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float),
+                               detail=detail))
     return out
 
 
 def score_table(catalog: Catalog, scored: pd.DataFrame, vals: _Values, t: _Totals, units: pd.Index,
-                period: str) -> pd.DataFrame:
-    """fact_score: one row per ranked unit × scored, bonus, penalty and veto indicator."""
+                period: str, unit_group: np.ndarray) -> pd.DataFrame:
+    """fact_score: one row per ranked unit × scored, bonus, penalty, deduction and veto indicator."""
     exclude = (scored["missing"] == "exclude").to_numpy()
     main = score_block(units, scored.index, value_used=vals.used, score=t.scores,
                        points=scored["points"].to_numpy(dtype=float),
                        flags=score_flags(vals.present, vals.carried, exclude),
-                       value_period=vals.value_period, fact_value_id=vals.fact_value_id)
-    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period)], ignore_index=True)
+                       value_period=vals.value_period, fact_value_id=vals.fact_value_id,
+                       detail=indicator_details(catalog, scored.index, vals.used, unit_group, vals.references))
+    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period, unit_group)], ignore_index=True)
     frame["fact_value_id"] = frame["fact_value_id"].astype("Int64")
-    return frame[output_columns(FactScore)]
+    return frame[SCORE_COLUMNS]
 
 
-def category_table(catalog: Catalog, t: _Totals, units: pd.Index) -> pd.DataFrame:
+def category_table(catalog: Catalog, by_category: np.ndarray, points: np.ndarray, units: pd.Index) -> pd.DataFrame:
     """fact_category_score: one row per ranked unit × category (points: those of the scored indicators)."""
     codes = pd.Index([c.code for c in catalog.categories])
-    return score_block(units, codes, score=t.by_category, points=t.points).rename(
-        columns={"indicator_code": "category_code"})[output_columns(FactCategoryScore)]
+    return score_block(units, codes, score=by_category, points=points).rename(
+        columns={"indicator_code": "category_code"})[CATEGORY_COLUMNS]
 
 
-def ranking_table(catalog: Catalog, period: str, roster: pd.Series, group: np.ndarray, t: _Totals,
-                  draws: tuple, previous: pd.DataFrame) -> pd.DataFrame:
-    """fact_ranking: one row per ranked unit, ordered by group, rank, unit code."""
-    cat_total, total, ranks = (a[:, 0] for a in draws)
+def own_figures(catalog: Catalog, scored: pd.DataFrame, t: _Totals, draws: tuple) -> Figures:
+    """The period's own figures (nominal weights) in the shape combining and ranking use."""
+    cat_total, total, _ = (a[:, 0] for a in draws)
+    ones = nominal_weights(len(catalog.categories))
+    breakers = breaker_scores(catalog, scored, t.by_category, t.scores, ones)
+    stacked = np.column_stack([b[:, 0] for b in breakers]) if breakers else np.zeros((len(total), 0))
+    veto = indicator_rows(catalog, "veto")
+    return Figures(cat_total, t.bonus, t.penalty, total, t.by_category, stacked,
+                   np.zeros((len(total), len(veto)), dtype=bool))
+
+
+def ranking_table(catalog: Catalog, period: str, roster: pd.Series, group: np.ndarray, fig: Figures,
+                  ranks: np.ndarray, effects: GradeEffects, previous: pd.DataFrame,
+                  parts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """fact_ranking: one row per ranked unit, ordered by group, rank, unit code (grade after effects)."""
     frame = pd.DataFrame({"unit_code": roster.index,
-                          "category_total": cat_total, "bonus": t.bonus, "penalty": t.penalty,
-                          "total": total, "rank": ranks, "is_vetoed": t.vetoes.any(axis=1)})
+                          "category_total": fig.category_total, "bonus": fig.bonus, "penalty": fig.penalty,
+                          "total": fig.total, "rank": ranks, "is_vetoed": effects.vetoed})
     frame["group"] = pd.Series(np.where(roster == "", None, roster), dtype=object)
-    frame["grade"] = unit_grades(catalog, cents(total), ranks, group_sizes(group), frame["is_vetoed"].to_numpy())
+    frame["grade"] = unit_grades(catalog, cents(fig.total), ranks, group_sizes(group), effects.vetoed, effects)
+    earned = earned_grades(catalog, cents(fig.total), ranks, group_sizes(group))
+    frame["detail"] = ranking_details(catalog, earned, fig.hits, parts, roster.index)
     before = previous[previous["period"] == Period.parse(period).previous().code]
     frame["rank_change"] = rank_changes(roster.index, ranks, before).to_numpy()
     frame["alerts"] = unit_alerts(catalog, period, frame, previous).to_numpy()
-    frame = frame.reindex(columns=output_columns(FactRanking))
+    frame = frame.reindex(columns=RANKING_COLUMNS)
     return frame.sort_values(["group", "rank", "unit_code"], na_position="first", kind="stable",
                              ignore_index=True)
 
 
+def figure_ranks(group: np.ndarray, fig: Figures) -> np.ndarray:
+    """Competition ranks on the figures' rounded total, then tie-breakers."""
+    keys = ranking_keys(fig.total[:, None], [fig.breakers[:, [k]] for k in range(fig.breakers.shape[1])])
+    return competition_ranks(group, keys)[:, 0]
+
+
 def score_period(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, history: pd.DataFrame,
-                 previous_rankings: pd.DataFrame, options: ScoreOptions) -> ScoreResult:
-    """Scores, category scores, rankings (and optionally rank stability) of one period (SPEC §4).
+                 previous_rankings: pd.DataFrame, options: ScoreOptions, parts: PartRuns | None = None
+                 ) -> ScoreResult:
+    """Scores, category scores, rankings (and optionally rank stability) of one period (SPEC §4, §4b).
 
     values: unit_code, indicator_code, value[, fact_value_id] of the period; units: registry rows
     (code, kind, group) valid in the period; history: the same plus `period`, earlier periods;
-    previous_rankings: period, unit_code, group, rank, grade of earlier published rankings.
+    previous_rankings: period, unit_code, group, rank, grade of earlier published rankings;
+    parts: for a combined year (`combine`), the published runs of its quarters / months.
     """
     period = Period.parse(options.period).code
     roster = ranked_units(catalog, units)
+    unit_group = registry_groups(catalog, units).reindex(roster.index).to_numpy(dtype=object)
     group = pd.factorize(roster.to_numpy(dtype=object), sort=True)[0].astype(np.int64)
     scored = indicator_rows(catalog, "scored")
-    vals = policy_values(catalog, values, history, period, roster.index, scored)
-    t = unit_totals(catalog, scored, vals, group)
+    vals = policy_values(catalog, values, history, period, roster, scored)
+    t = unit_totals(catalog, scored, vals, group, unit_group)
     draws = draw_ranks(catalog, scored, t, group, nominal_weights(len(catalog.categories)))
     previous = previous_rankings.reindex(columns=["period", "unit_code", "group", "rank", "grade"])
-    rankings = ranking_table(catalog, period, roster, group, t, draws, previous)
+    veto = indicator_rows(catalog, "veto")
+    own_hits = veto_hits(vals.current[veto.index].to_numpy(dtype=float))
+    combined = catalog.combined(Period.parse(period).grain)
+    if combined:
+        year = own_figures(catalog, scored, t, draws)
+        year.hits = own_hits
+        fig, lineage = combined_figures(catalog, year, parts or PartRuns(), roster.index)
+        ranks, by_category = figure_ranks(group, fig), fig.by_category
+        points = np.broadcast_to(np.array([c.points for c in catalog.categories], dtype=float), by_category.shape)
+        effects = grade_effects(catalog, fig.hits)
+    else:
+        fig, lineage = own_figures(catalog, scored, t, draws), None
+        fig.hits = own_hits
+        ranks, by_category, points, effects = draws[2][:, 0], t.by_category, t.points, t.effects
+    rankings = ranking_table(catalog, period, roster, group, fig, ranks, effects, previous, lineage)
     summary = None
-    if options.sensitivity:
+    if options.sensitivity and not combined:
         weights = category_weights(np.array([c.points for c in catalog.categories]), options.width,
                                    options.draws, options.seed)
         summary = rank_summary(roster.index, draw_ranks(catalog, scored, t, group, weights)[2])
         rankings[summary.columns] = summary.reindex(rankings["unit_code"]).to_numpy()
         summary = summary.reset_index()
-    return ScoreResult(score_table(catalog, scored, vals, t, roster.index, period),
-                       category_table(catalog, t, roster.index), rankings, summary)
+    scores = score_table(catalog, scored, vals, t, roster.index, period, unit_group)
+    if combined and not any(p.from_ == "year" for p in catalog.combine):
+        scores = scores.iloc[0:0]  # no year-end files: the year's own items are not part of the result
+    return ScoreResult(scores, category_table(catalog, by_category, points, roster.index), rankings, summary,
+                       lineage)

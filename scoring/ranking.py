@@ -6,6 +6,7 @@ nominal ranking is the single-draw case, so the sensitivity draws rank exactly t
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -52,9 +53,8 @@ def group_sizes(group: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-def unit_grades(catalog: Catalog, total_cents: np.ndarray, rank: np.ndarray, size: np.ndarray,
-                vetoed: np.ndarray) -> np.ndarray:
-    """Each unit's grade: the first whose min_score and quota it meets; the veto grade if vetoed."""
+def earned_grades(catalog: Catalog, total_cents: np.ndarray, rank: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Each unit's grade index (0 = best) by score and quota: the first whose min_score and quota it meets."""
     conditions = []
     for grade in catalog.grades:
         ok = np.ones(len(rank), dtype=bool)
@@ -66,7 +66,51 @@ def unit_grades(catalog: Catalog, total_cents: np.ndarray, rank: np.ndarray, siz
             quota = np.array([math.floor(share * n) for n in range(int(size.max(initial=0)) + 1)])
             ok &= rank <= quota[size]
         conditions.append(ok)
-    names = np.select(conditions, [g.name for g in catalog.grades], catalog.grades[-1].name)
+    last = len(catalog.grades) - 1
+    return np.select(conditions, np.arange(len(catalog.grades)), last).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class GradeEffects:
+    """Per unit: vetoed (一票否决), the best grade index allowed (限制等次; 0: no cap), grades to demote (降低等次)."""
+
+    vetoed: np.ndarray
+    cap: np.ndarray
+    demote: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> "GradeEffects":
+        return cls(np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+
+
+def grade_effects(catalog: Catalog, hits: np.ndarray) -> GradeEffects:
+    """The effects of the triggered veto items (units × vetoes, each item counted once)."""
+    order = {g.name: k for k, g in enumerate(catalog.grades)}
+    n = len(hits)
+    vetoed, cap, demote = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for j, item in enumerate(catalog.vetoes):
+        hit = hits[:, j]
+        effect = item.grade_effect
+        if effect == "veto":
+            vetoed |= hit
+        elif hasattr(effect, "max_grade"):
+            cap = np.where(hit, np.maximum(cap, order[effect.max_grade]), cap)
+        else:
+            demote = demote + np.where(hit, effect.demote, 0)
+    return GradeEffects(vetoed, cap, demote)
+
+
+def grade_indexes(earned: np.ndarray, effects: GradeEffects, last: int) -> np.ndarray:
+    """SPEC §4b: caps first (g = max(g, cap)), then demotions (g = min(last, g + Σ n))."""
+    return np.minimum(last, np.maximum(earned, effects.cap) + effects.demote)
+
+
+def unit_grades(catalog: Catalog, total_cents: np.ndarray, rank: np.ndarray, size: np.ndarray,
+                vetoed: np.ndarray, effects: GradeEffects | None = None) -> np.ndarray:
+    """Each unit's grade after effects: earned by score and quota, capped, demoted; the veto grade if vetoed."""
+    effects = effects if effects is not None else GradeEffects.none(len(rank))
+    index = grade_indexes(earned_grades(catalog, total_cents, rank, size), effects, len(catalog.grades) - 1)
+    names = np.array([g.name for g in catalog.grades], dtype=object)[index]
     return np.where(vetoed, catalog.veto_grade or catalog.grades[-1].name, names).astype(object)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kaoping.scoring import labels
+from kaoping.scoring.methods import item_amounts, with_group_parameters
 
 
 def policy_scores(raw: np.ndarray, available: np.ndarray, exclude: np.ndarray) -> np.ndarray:
@@ -47,15 +48,52 @@ def category_totals(by_category: np.ndarray, points: np.ndarray, rescaled: np.nd
     return np.where(rescaled[:, None], scaled, weighted)
 
 
-def bonus_scores(v: np.ndarray, p: pd.DataFrame) -> np.ndarray:
-    """Units × bonus indicators: min(cap, per·v), 0 without a value."""
-    cap = p["cap"].astype(float).fillna(np.inf).to_numpy()
-    return np.minimum(cap, p["per"].astype(float).to_numpy() * np.nan_to_num(v))
+def bonus_scores(v: np.ndarray, p: pd.DataFrame, unit_group: np.ndarray | None = None) -> np.ndarray:
+    """Units × bonus indicators: min(cap, amount) (per·v, a band or a curve), 0 without a value."""
+    return with_group_parameters(v, p, np.zeros(len(v), dtype=np.int64), unit_group, item_amounts(v, p),
+                                 lambda values, params, _: item_amounts(values, params))
 
 
-def penalty_scores(v: np.ndarray, p: pd.DataFrame) -> np.ndarray:
-    """Units × penalty indicators: the points taken off, per·v or min(cap, per·v); 0 without a value."""
-    return bonus_scores(v, p)
+def penalty_scores(v: np.ndarray, p: pd.DataFrame, unit_group: np.ndarray | None = None) -> np.ndarray:
+    """Units × penalty indicators: the points taken off, min(cap, amount); 0 without a value."""
+    return bonus_scores(v, p, unit_group)
+
+
+def pool_caps(codes: list[str], groups) -> list[tuple[np.ndarray, float]]:
+    """Per deduction pool (限扣), its members' column positions among `codes` and its cap."""
+    index = pd.Index(codes)
+    return [(index.get_indexer(list(g.members)), float(g.cap)) for g in groups]
+
+
+def pooled_penalty(parts: np.ndarray, pools: list[tuple[np.ndarray, float]]) -> np.ndarray:
+    """Per unit, the points taken off: items outside pools in full, each pool min(cap, Σ its members)."""
+    pooled = np.zeros(parts.shape[1], dtype=bool)
+    total = np.zeros(len(parts))
+    for columns, cap in pools:
+        pooled[columns] = True
+        total = total + np.minimum(cap, parts[:, columns].sum(axis=1))
+    return total + parts[:, ~pooled].sum(axis=1)
+
+
+def pool_taken(parts: np.ndarray, pools: list[tuple[np.ndarray, float]]) -> np.ndarray:
+    """Units × pools: what each pool took off (min(cap, Σ members))."""
+    return np.stack([np.minimum(cap, parts[:, columns].sum(axis=1)) for columns, cap in pools], axis=1) \
+        if pools else np.zeros((len(parts), 0))
+
+
+def deduction_amounts(v: np.ndarray, p: pd.DataFrame) -> np.ndarray:
+    """Units × category deduction items: per·v, 0 without a value."""
+    return p["per"].astype(float).to_numpy() * np.nan_to_num(v)
+
+
+def category_deductions(amounts: np.ndarray, member: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Units × categories: min(deduction_cap, Σ its deduction items) (caps: inf where uncapped)."""
+    return np.minimum(caps, amounts @ member)
+
+
+def floored_categories(by_category: np.ndarray, deductions: np.ndarray) -> np.ndarray:
+    """Units × categories: max(0, Σ indicator scores − deductions)."""
+    return np.maximum(0.0, by_category - deductions)
 
 
 def capped_sum(parts: np.ndarray, cap: float | None) -> np.ndarray:

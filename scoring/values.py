@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kaoping.scoring.catalog import Catalog, Indicator
+from kaoping.scoring.catalog import Catalog, Derivation, HistoryMean, Indicator, InputReference
 from kaoping.scoring.periods import Period
 
 KEYS = ["period", "unit_code"]
@@ -32,6 +32,9 @@ def history_codes(catalog: Catalog) -> set[str]:
     needed = {i.code for c in catalog.categories for i in c.indicators
               if catalog.missing_policy(i) == "previous"}
     needed |= {i.derived.yoy for i in catalog.all_indicators() if i.derived and i.derived.yoy}
+    needed |= {i.derived.vs for i in catalog.all_indicators() if i.derived and i.derived.vs
+               and (isinstance(i.derived.reference, HistoryMean)
+                    or catalog.missing_policy(catalog.indicator(i.derived.vs)) == "previous")}
     formulas = {i.code: i.derived.inputs for i in catalog.all_indicators() if i.derived}
     frontier = set(needed)
     while frontier:
@@ -91,20 +94,91 @@ def yoy_change(now: pd.Series, year_ago: np.ndarray) -> pd.Series:
     return (now - year_ago) / year_ago * 100
 
 
-def year_ago_values(history: pd.DataFrame, code: str, periods: pd.Index, units: pd.Index) -> np.ndarray:
-    """The history's value of `code` one year before each (period, unit) given (NaN where absent)."""
-    year_ago = periods.map({p: Period.parse(p).year_ago().code for p in periods.unique()})
-    wanted = pd.MultiIndex.from_arrays([year_ago, units], names=KEYS)
+def year_ago_values(history: pd.DataFrame, code: str, periods: pd.Index, units: pd.Index, years: int = 1
+                    ) -> np.ndarray:
+    """The history's value of `code` `years` years before each (period, unit) given (NaN where absent)."""
+    def back(p: str) -> str:
+        return str(Period(Period.parse(p).year - years, Period.parse(p).grain_rank, Period.parse(p).index))
+    earlier = periods.map({p: back(p) for p in periods.unique()})
+    wanted = pd.MultiIndex.from_arrays([earlier, units], names=KEYS)
+    if code not in history:
+        return np.full(len(units), np.nan)
     return history[code].reindex(wanted).to_numpy(dtype=float)
 
 
-def with_derived(current: pd.DataFrame, history: pd.DataFrame, catalog: Catalog, period: str
+def weighted_sum(table: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """Σ weight·value; a missing term counts 0; missing only when every term is missing."""
+    terms = table[list(weights)]
+    total = (terms.fillna(0.0) * pd.Series(weights)).sum(axis=1)
+    return total.where(terms.notna().any(axis=1))
+
+
+def latest_earlier(history: pd.DataFrame, code: str, units: pd.Index) -> pd.Series:
+    """Per unit, its most recent earlier value of `code` (history rows are in time order; NaN: none)."""
+    if code not in history or not len(history):
+        return pd.Series(np.nan, index=units)
+    column = history[code].dropna()
+    last = column.groupby(level="unit_code").last()
+    return last.reindex(units)
+
+
+def reference_values(f: Derivation, x: pd.Series, inputs: pd.DataFrame, keys: list[np.ndarray],
+                     history: pd.DataFrame, periods: pd.Index, units: pd.Index) -> np.ndarray:
+    """R of a benchmark: peer mean/median within `keys`, the mean of n earlier years, or an input value."""
+    ref = f.reference
+    if ref in ("peer_mean", "peer_median"):
+        return x.groupby(keys).transform("mean" if ref == "peer_mean" else "median").to_numpy(dtype=float)
+    if isinstance(ref, InputReference):
+        return inputs[ref.input].to_numpy(dtype=float)
+    years = np.stack([year_ago_values(history, f.vs, periods, units, k)
+                      for k in range(1, ref.history_mean + 1)])
+    with np.errstate(invalid="ignore"):
+        counts = (~np.isnan(years)).sum(axis=0)
+        return np.where(counts > 0, np.nansum(years, axis=0) / np.maximum(counts, 1), np.nan)
+
+
+def benchmark(x: pd.Series, reference: np.ndarray, as_: str) -> pd.Series:
+    """v − R, or (v − R)/|R|·100 (missing when R = 0); missing when either is missing."""
+    if as_ == "percent":
+        r = np.where(reference == 0, np.nan, reference)
+        return (x - r) / np.abs(r) * 100
+    return x - reference
+
+
+def with_derived(current: pd.DataFrame, history: pd.DataFrame, catalog: Catalog, period: str,
+                 groups: pd.Series | None = None, references: dict | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both tables with every formula computed in dependency order (in history only where needed)."""
+    """Both tables with every formula computed in dependency order (in history only where needed).
+
+    groups: the ranking group of each unit of `current` (peer references compare within it);
+    references: when given, filled with each benchmark's reference R per unit (for lineage).
+    """
     current, history = current.copy(), history.copy()
     units = current.index
+    groups = groups.reindex(units).fillna("") if groups is not None else pd.Series("", index=units)
     for ind in formula_order(catalog):
         f = ind.derived
+        if f.sum:
+            current[ind.code] = weighted_sum(current, f.sum)
+            if ind.code in history:
+                history[ind.code] = weighted_sum(history, f.sum)
+            continue
+        if f.vs:
+            x = current[f.vs]
+            if catalog.missing_policy(catalog.indicator(f.vs)) == "previous":
+                x = x.fillna(latest_earlier(history, f.vs, units))
+            here = pd.Index([period] * len(units))
+            ref = reference_values(f, x, current, [groups.to_numpy()], history, here, units)
+            current[ind.code] = benchmark(x, ref, f.as_)
+            if references is not None:
+                references[ind.code] = ref
+            if ind.code in history and len(history):
+                rows = history.index
+                p_rows, u_rows = rows.get_level_values("period"), rows.get_level_values("unit_code")
+                keys = [np.asarray(p_rows), groups.reindex(u_rows).fillna("").to_numpy()]
+                ref = reference_values(f, history[f.vs], history, keys, history, p_rows, u_rows)
+                history[ind.code] = benchmark(history[f.vs], ref, f.as_)
+            continue
         if f.ratio:
             current[ind.code] = ratio_values(current, *f.ratio, f.scale)
             if ind.code in history:

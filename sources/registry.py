@@ -156,6 +156,10 @@ class Registry:
         """Unit code → name."""
         return dict(zip(self.units["code"], self.units["name"]))
 
+    def groups(self) -> set[str]:
+        """The unit groups (分类) the registry's `group` column names (catalog `by_group` keys)."""
+        return {g for g in self.units["group"].fillna("").astype(str) if g}
+
     def units_in(self, period: Period | str, kind: str | None = None) -> pd.DataFrame:
         """Units valid in `period` (optionally of one kind)."""
         p = Period.parse(period) if isinstance(period, str) else period

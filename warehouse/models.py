@@ -116,7 +116,7 @@ class DimIndicator(Base):
     points: Mapped[float | None] = mapped_column(Float)
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     __table_args__ = (CheckConstraint(_in("kind", ("scored", "bonus", "penalty", "veto", "input",
-                                                    "derived")), name="kind"),)
+                                                    "derived", "deduction")), name="kind"),)
 
 
 class DimPeriod(Base):
@@ -241,6 +241,7 @@ class FactScore(Base):
     flags: Mapped[str] = mapped_column(Text, default="")  # 缺报 / 沿用上期 / 不计分, `;`-separated
     value_period: Mapped[str | None] = mapped_column(String(16))  # period the value came from
     fact_value_id: Mapped[int | None] = mapped_column(ForeignKey("fact_value.id"))  # lineage
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: what a §4b rule used (band, segment, reference…)
 
 
 class FactCategoryScore(Base):
@@ -273,6 +274,7 @@ class FactRanking(Base):
     median_rank: Mapped[float | None] = mapped_column(Float)
     rank_p05: Mapped[float | None] = mapped_column(Float)
     rank_p95: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: grade effects, the parts of a combined year
     __table_args__ = (CheckConstraint("rank >= 1", name="rank_positive"),)
 
 

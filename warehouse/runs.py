@@ -12,7 +12,7 @@ import getpass
 import hashlib
 import json
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from itertools import repeat
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
 from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.combine import PartRuns, part_periods
 from kaoping.scoring.engine import ScoreOptions, ScoreResult
 from kaoping.scoring.engine import score_period as score_frames
 from kaoping.scoring.periods import Period
@@ -56,6 +57,8 @@ class RunInputs:
     units: pd.DataFrame
     previous_rankings: pd.DataFrame
     data_cutoff_at: datetime | None
+    parts: PartRuns | None = None
+    part_run_ids: list[int] = field(default_factory=list)
 
 
 def _frame(session: Session, query) -> pd.DataFrame:
@@ -155,14 +158,50 @@ def previous_rankings(session: Session, catalog: Catalog, period: Period) -> pd.
                   .where(FactRanking.run_id.in_(latest["id"].tolist())))
 
 
+def part_run_ids(session: Session, catalog: Catalog, period: Period) -> dict[str, int]:
+    """For a combined year: the latest published run of this catalog for each of its quarters / months."""
+    periods = [p for part in catalog.combine if part.from_ != "year" for p in part_periods(period.year, part.from_)]
+    if not catalog.combined(period.grain) or not periods:
+        return {}
+    runs = _frame(session, select(ScoreRun.id, ScoreRun.period)
+                  .where(ScoreRun.status == "published", ScoreRun.catalog_code == catalog.code,
+                         ScoreRun.period.in_(periods)).order_by(ScoreRun.published_at, ScoreRun.id))
+    return dict(zip(runs["period"], runs["id"].astype(int)))
+
+
+def part_runs(session: Session, catalog: Catalog, runs: dict[str, int]) -> PartRuns:
+    """The combined year's part runs as the engine reads them (rankings, category scores, the items it needs)."""
+    ids = list(runs.values())
+    period = {run_id: p for p, run_id in runs.items()}
+    rankings = _frame(session, select(FactRanking.run_id, FactRanking.unit_code, FactRanking.category_total,
+                                      FactRanking.bonus, FactRanking.penalty, FactRanking.total)
+                      .where(FactRanking.run_id.in_(ids)))
+    categories = _frame(session, select(FactCategoryScore.run_id, FactCategoryScore.unit_code,
+                                        FactCategoryScore.category_code, FactCategoryScore.score)
+                        .where(FactCategoryScore.run_id.in_(ids)))
+    codes = [*catalog.tie_breakers, *(v.code for v in catalog.vetoes)]
+    scores = _frame(session, select(FactScore.run_id, FactScore.unit_code, FactScore.indicator_code,
+                                    FactScore.score, FactScore.value_used)
+                    .where(FactScore.run_id.in_(ids), FactScore.indicator_code.in_(codes)))
+    frames = [f.assign(period=f["run_id"].map(period)).drop(columns="run_id") for f in (rankings, categories, scores)]
+    return PartRuns(*frames)
+
+
 def read_inputs(session: Session, res, catalog: Catalog, period: Period) -> RunInputs:
-    """The engine's inputs for one catalog × period; raises NoData when nothing was accepted."""
+    """The engine's inputs for one catalog × period; raises NoData when nothing was accepted.
+
+    A combined year (`combine`) with published quarter / month runs has data even without year files.
+    """
     cutoff = data_cutoff(session, catalog, period)
-    if cutoff is None:
+    runs = part_run_ids(session, catalog, period)
+    if cutoff is None and not runs:
         raise NoData(catalog.code, period.code)
+    if cutoff is None:
+        cutoff = session.scalar(select(func.max(ScoreRun.data_cutoff_at)).where(ScoreRun.id.in_(list(runs.values()))))
     units = res.registry.units_in(period, catalog.assessed_kind)[REGISTRY_COLUMNS]
     return RunInputs(period_values(session, catalog, period), history_values(session, catalog, period),
-                     units.reset_index(drop=True), previous_rankings(session, catalog, period), cutoff)
+                     units.reset_index(drop=True), previous_rankings(session, catalog, period), cutoff,
+                     part_runs(session, catalog, runs) if runs else None, sorted(runs.values()))
 
 
 def _column_bytes(column: pd.Series) -> bytes:
@@ -183,7 +222,7 @@ def input_sha256(inputs: RunInputs, catalog: Catalog, period: Period, parameters
     """SHA-256 of everything the run depends on: values with ids, history, registry, earlier runs, settings."""
     digest = hashlib.sha256()
     head = {"catalog": catalog.code, "catalog_sha256": catalog.sha256, "period": period.code,
-            "parameters": parameters}
+            "parameters": parameters, **({"part_runs": inputs.part_run_ids} if inputs.part_run_ids else {})}
     digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False).encode())
     earlier = inputs.previous_rankings.reindex(columns=["period", "run_id"]).drop_duplicates()
     for frame, key in ((inputs.values, ["fact_value_id"]), (inputs.history, ["fact_value_id"]),
@@ -271,7 +310,7 @@ def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool 
         options = ScoreOptions(p.code, parameters["sensitivity"], parameters.get("draws", 1000),
                                parameters.get("width", 0.2), parameters.get("seed", 0))
         result = score_frames(catalog, inputs.values, inputs.units, inputs.history,
-                              inputs.previous_rankings, options)
+                              inputs.previous_rankings, options, inputs.parts)
         return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at)
 
 

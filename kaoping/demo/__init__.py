@@ -44,11 +44,11 @@ def demo_files() -> dict[str, str]:
 
 def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedCorpus:
     """The demo departments' files under `workspace/inbox/`, generated from the workspace's own registry and catalogs."""
-    from kaoping.scoring.catalog import load_catalogs
+    from kaoping.catalogs import load_catalogs
     from kaoping.sources.registry import Registry
 
     workspace = Path(workspace)
     registry = Registry.load(workspace)
-    catalogs = load_catalogs(workspace / "catalog", set(registry.departments["code"]))
+    catalogs = load_catalogs(workspace / "catalog", set(registry.departments["code"]), registry.groups())
     return generate_submissions(workspace, registry, catalogs, list(DEMO_PERIODS), seed=seed,
                                 profiles=DEMO_PROFILES)

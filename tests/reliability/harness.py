@@ -29,7 +29,7 @@ def build_workspace(folder: Path) -> Path:
     """The demo city with one quarter of submissions (accepted, messy, superseded and rejected files)."""
     from kaoping.demo import DEMO_PROFILES, demo_files, generate_submissions
     from kaoping.workspace import init_workspace
-    from kaoping.scoring.catalog import load_catalogs
+    from kaoping.catalogs import load_catalogs
     from kaoping.sources.registry import Registry
 
     init_workspace(folder)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.scoring.catalog import CatalogError, catalogs_for_year, load_catalog, load_catalogs
+from kaoping.catalogs import load_catalog, load_catalogs
+from kaoping.scoring.catalog import CatalogError, catalogs_for_year
 
 DEPARTMENTS = {"GA", "SF", "WX", "TJ", "ZFW", "YJ"}
 
@@ -222,7 +223,7 @@ BROKEN = [
     ("source_and_derived", "unit: 起/万人, method: relative", "unit: 起/万人, source: GA, method: relative",
      "C02-01", "同时设置 source 和 derived", "both source and derived"),
     ("derived_without_formula", "ratio: [FRAUD, POP], scale: 10", "scale: 10", "FRAUDR",
-     "ratio 或 yoy 之一", "exactly one of ratio, yoy"),
+     "ratio、yoy、sum、vs 之一", "exactly one of ratio, yoy, sum, vs"),
     ("input_without_source", "unit: 万人, source: TJ,", "unit: 万人,", "POP", "缺少报送部门", "missing source"),
     ("no_catch_all_grade", "{name: 不合格}", "{name: 不合格, min_score: 0}", "grades", "兜底", "catch-all"),
     ("grades_out_of_order", "{name: 良好, min_score: 80}", "{name: 良好, min_score: 95}", "grades",

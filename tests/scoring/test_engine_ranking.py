@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 from engine_cases import make_catalog, ranking, run, scores
 
-from kaoping.scoring.engine import output_columns
-from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
+from kaoping.scoring.engine import CATEGORY_COLUMNS, RANKING_COLUMNS, SCORE_COLUMNS
 
 
 def points_catalog(**head):
@@ -126,9 +125,9 @@ def test_unit_without_any_value_is_ranked_last_with_missing_flags():
 def test_no_units_gives_empty_tables_with_the_warehouse_columns():
     result = run(points_catalog(), given({"A": (30, 20)}), units=[], sensitivity=True, draws=5)
     assert result.rankings.empty and result.scores.empty and result.category_scores.empty
-    assert list(result.rankings.columns) == output_columns(FactRanking)
-    assert list(result.scores.columns) == output_columns(FactScore)
-    assert list(result.category_scores.columns) == output_columns(FactCategoryScore)
+    assert list(result.rankings.columns) == RANKING_COLUMNS
+    assert list(result.scores.columns) == SCORE_COLUMNS
+    assert list(result.category_scores.columns) == CATEGORY_COLUMNS
 
 
 def test_units_of_another_kind_or_unknown_codes_are_ignored():

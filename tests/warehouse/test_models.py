@@ -391,3 +391,12 @@ def test_documented_queries_run_and_find_the_rows(wh) -> None:
         for sql in blocks:
             ours = sql.replace("demo-county-2025", "wh-test-2025").replace("2025Q3", "2025Q1").replace("QH03", "C01")
             assert conn.execute(text(ours)).all(), sql
+
+
+def test_fact_tables_hold_the_columns_the_scoring_engine_declares() -> None:
+    from kaoping.scoring.engine import CATEGORY_COLUMNS, RANKING_COLUMNS, SCORE_COLUMNS
+    from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore
+
+    for model, declared in ((FactScore, SCORE_COLUMNS), (FactCategoryScore, CATEGORY_COLUMNS),
+                            (FactRanking, RANKING_COLUMNS)):
+        assert [c.name for c in model.__table__.columns if c.name != "run_id"] == declared
