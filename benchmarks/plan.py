@@ -63,7 +63,7 @@ PROFILES = {
     "scale": Profile("scale", 2000, 200, 20000, steps=SCALE),
     "smoke": Profile("smoke", 200, 20, 2000, cap_s=300),
     "tiny": Profile("tiny", 30, 10, 60, steps=CORE + SCALE[1:], indicators=40, departments=4, quarters=2,
-                    draws=20, cap_s=120),
+                    draws=20, cap_s=600),
 }
 
 

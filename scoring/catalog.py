@@ -394,7 +394,7 @@ def _place(data: dict, loc: tuple) -> tuple[str, str]:
         section = loc[-2]
         return (f"{_SECTION_ZH.get(section, section)}第 {loc[-1] + 1} 项", f"{section} item {loc[-1] + 1}")
     fields = [str(p) for p in loc if isinstance(p, str) and p not in _SECTION_ZH] or [str(loc[-1])]
-    name = fields[-1] if owner else ".".join(fields)
+    name = ".".join(fields)
     if owner:
         return f"{owner} 的字段 {name}", f"{owner}: field {name}"
     section = next((_SECTION_ZH[p] for p in reversed(loc) if isinstance(p, str) and p in _SECTION_ZH), "")

@@ -34,6 +34,9 @@ def test_tiny_benchmark_writes_every_step_and_figure(tmp_path):
         "scoring_s", "peak_rss_mb", "large_vs_base", "large_peak_rss_mb", "naive_vs_kaoping"]
     # the bounds are measured on the same rows and cells kaoping wrote
     assert steps["bare_write"]["extra"]["value_rows"] > 0 and steps["bare_write"]["extra"]["score_rows"] > 0
-    assert steps["bare_output"]["extra"]["workbooks"] == steps["cold_sqlite"]["extra"]["outputs"] - 2
+    if steps["cold_sqlite"]["status"] == "ok":
+        assert steps["bare_output"]["extra"]["workbooks"] == steps["cold_sqlite"]["extra"]["outputs"] - 2
+    else:  # the bound is taken from a finished cold run's files only
+        assert steps["bare_output"]["status"] == "not available"
     assert doc["machine"]["nproc"] >= 1 and doc["workload"]["units"] == 30
     assert "kaoping benchmark" in done.stdout and "figures and targets" in done.stdout

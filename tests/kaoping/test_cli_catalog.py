@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.scoring.catalog import load_catalogs
+from kaoping.catalogs import load_catalogs
 from kaoping.sources.registry import Registry
 from kaoping.workspace import init_workspace
 from tests.kaoping.test_cli_options import kaoping

@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kaoping.scoring.catalog import Alerts, Catalog, Category, Derivation, Grade, Indicator, parse_catalog
+from kaoping.scoring import catalog as models
+from kaoping.scoring.catalog import parse_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADER_ONLY = {"source_path", "sha256", "kind", "category_code", "indicators", "categories"}
+# pydantic names for YAML keys that are Python keywords: documented by their YAML spelling
+YAML_NAME = {"from_": "from", "as_": "as"}
+
+
+def _catalog_models() -> list[type]:
+    """Every pydantic model of the catalog schema."""
+    return [m for m in vars(models).values()
+            if isinstance(m, type) and hasattr(m, "model_fields") and m.__module__ == models.__name__]
 
 
 def test_readme_points_only_to_files_in_the_repository():
@@ -22,10 +31,10 @@ def test_readme_points_only_to_files_in_the_repository():
 
 def test_catalog_reference_documents_every_field():
     text = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
-    for model in (Catalog, Category, Indicator, Grade, Alerts, Derivation):
+    for model in _catalog_models():
         for name in set(model.model_fields) - LOADER_ONLY:
-            assert f"`{name}" in text, f"{model.__name__}.{name} is not documented"
-    assert "§4b" in text and "being added" in text.lower()
+            assert f"`{YAML_NAME.get(name, name)}" in text, f"{model.__name__}.{name} is not documented"
+    assert "§4b" in text
 
 
 def test_the_reference_example_loads():
