@@ -105,3 +105,18 @@ MAIL_BODY = ("{name}：\n\n　　附件为{label}平安建设考评结果（{fil
              "如对数据有异议，请与市平安办联系。\n\n（本邮件由 kaoping 考评系统自动发送，请勿直接回复）\n")
 SEND_MISSING_FILE = "文件不存在，请先运行 kaoping publish：{path}"
 SEND_FAILED = "发送失败（第 {attempts} 次尝试）：{error}"
+
+# 问题清单 (the document a department receives for a rejected file)
+PROBLEMS_TITLE = "报送文件问题清单"
+PROBLEMS_FACTS = "文件：{file}　　报送部门：{department}　　考评期间：{period}　　错误 {errors} 处　　提示 {warnings} 处"
+PROBLEMS_REJECTED = "本文件有错误，已被退回，其中的数据均未采用。"
+PROBLEMS_ACCEPTED = "本文件已采用；以下提示请核实。"
+PROBLEMS_STEPS = ("请按以下步骤处理：1. 逐条阅读下表，标为【错误】的问题必须改正，【提示】请核实；"
+                  "2. 在原文件中改正（工作表“{sheet}”是原表副本，问题单元格已标红或标黄，鼠标停在单元格上可看批注）；"
+                  "3. 改正后将整个文件重新报送（同一部门、同一期间的新文件会替代本文件）；"
+                  "4. 如认为判断有误，请与平安办联系。")
+PROBLEMS_STEPS_NO_COPY = ("请按以下步骤处理：1. 逐条阅读下表，标为【错误】的问题必须改正，【提示】请核实；"
+                          "2. 在原文件中改正；3. 改正后将整个文件重新报送（同一部门、同一期间的新文件会替代本文件）；"
+                          "4. 如认为判断有误，请与平安办联系。")
+PROBLEMS_UNKNOWN = "未能识别"
+PROBLEMS_COPY_TITLE = "原表副本：{sheet}（红色为错误，黄色为提示，批注为问题说明）"
