@@ -71,7 +71,7 @@ def test_listing_has_a_title_the_facts_and_what_to_do_next(tmp_path):
 def test_both_sheets_print_on_a4_one_page_wide_with_the_header_repeated(tmp_path):
     wb = _listing_workbook(tmp_path)
     for ws in wb.worksheets:
-        assert int(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+        assert int(ws.page_setup.paperSize) == 9  # A4
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     listing = wb["问题清单"]
