@@ -76,7 +76,7 @@ def test_both_sheets_print_on_a4_one_page_wide_with_the_header_repeated(tmp_path
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     listing = wb["问题清单"]
     assert listing.page_setup.orientation == "landscape"
-    assert listing.print_title_rows == f"{HEADER_ROW}:{HEADER_ROW}"
+    assert listing.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
     assert wb["表1"].print_options.gridLines and "原表副本" in wb["表1"].oddHeader.center.text
 
 
