@@ -58,13 +58,18 @@ SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
 
 TEMPLATE_SHEET = "填报表"
 TEMPLATE_TITLE = "{period_label}{department}报送表"
-TEMPLATE_NOTE = "说明：请在白色单元格中填写数值；缺报请留空；请勿修改表头、单位和隐藏工作表。"
+TEMPLATE_NOTE = ("说明：请在浅黄色单元格中填写数值（点选单元格可见填写范围）；缺报请留空；"
+                 "请勿修改表头、单位和隐藏工作表；填好后在表下方签署填报人、联系电话、审核人。")
 TEMPLATE_CODE_HEADER = "单位代码"
 TEMPLATE_NAME_HEADER = "单位名称"
 TEMPLATE_UNIT_ROW = "计量单位"
 TEMPLATE_INPUT_TITLE = "填写提示"
-TEMPLATE_INPUT_RANGE = "请填写 {lo} 至 {hi} 之间的数值"
-TEMPLATE_INPUT_INTEGER = "请填写整数"
+TEMPLATE_INPUT_RANGE = "请填写 {lo} 至 {hi} 之间的数值，可带小数"
+TEMPLATE_INPUT_INTEGER = "请填写 {lo} 至 {hi} 之间的整数"
+TEMPLATE_INPUT_ANY = "请填写数值，可带小数"
+TEMPLATE_INPUT_ANY_INTEGER = "请填写整数"
+TEMPLATE_INPUT_FLAG = "请填写 0（否）或 1（是）"
+TEMPLATE_SIGNATURES = ("填报人", "联系电话", "审核人", "填报日期")
 TEMPLATE_ERROR_TITLE = "输入有误"
 
 FLAG_TEXT_STRIPPED = "文字已去除"
