@@ -105,3 +105,12 @@ def problem_message(rule: str, file: str, sheet: str | None, cell: str | None, u
     seen = [f"填报值「{value}」" if value not in (None, "") else "", f"应为 {expected}" if expected else ""]
     seen = [s for s in seen if s]
     return text + ("，" + "，".join(seen) if seen else "") + "。"
+
+DOCS_TITLE = "报送文件校验结果（Great Expectations 数据文档）"
+DOCS_FILE = "文件「{file}」（报送部门 {department}）"
+DOCS_UNKNOWN = "未识别"
+DOCS_HEADERS = ("校验的文件与报送部门", "结果", "详细页面")
+DOCS_PASSED = "全部通过"
+DOCS_FAILED = "有未通过的检查"
+DOCS_OPEN = "打开"
+DOCS_SUITES = "检查规则（期望套件）："
