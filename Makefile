@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test test-reliability bench bench-smoke clean
+.PHONY: demo test test-reliability bench bench-scale bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test-reliability: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --profile full
+	$(BIN)/python -m benchmarks markdown --write
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks --profile scale
+	$(BIN)/python -m benchmarks markdown --write
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks --profile smoke

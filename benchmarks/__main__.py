@@ -1,12 +1,15 @@
-"""`python -m benchmarks [--profile full|smoke|tiny]`, `… generate DIR`, `… markdown [FILE]`, `… step …` (internal)."""
+"""`python -m benchmarks [--profile full|scale|smoke|tiny]`, `… generate DIR`, `… markdown [--write PAGE]`, `… step …` (internal)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RESULTS = {"full": HERE / "results.json", "scale": HERE / "results-scale.json"}
+PAGE = HERE.parent / "docs" / "performance.md"
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -17,9 +20,8 @@ def _bench(args: argparse.Namespace) -> int:
 
     console = Console(width=max(Console().width, 150))
     profile = profile_named(args.profile, units=args.units, small=args.small, large=args.large,
-                            indicators=args.indicators, budget_s=args.budget)
-    out = args.out or (HERE / "results.json" if profile.name == "full" else
-                       HERE / "work" / f"results-{profile.name}.json")
+                            indicators=args.indicators, cap_s=args.cap)
+    out = args.out or RESULTS.get(profile.name, HERE / "work" / f"results-{profile.name}.json")
     console.print(f"[bold]kaoping benchmark[/bold] profile={profile.name} units={profile.units:,} "
                   f"indicators={profile.indicators} files={profile.departments * profile.quarters}")
     start = time.monotonic()
@@ -44,11 +46,15 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _markdown(args: argparse.Namespace) -> int:
-    import json
+    from benchmarks.report import results_section, write_section
 
-    from benchmarks.report import markdown
-
-    print(markdown(json.loads(args.results.read_text(encoding="utf-8"))), end="")
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in args.results if p.exists()]
+    section = results_section(docs)
+    if args.write:
+        write_section(args.write, section)
+        print(f"{args.write}: results section regenerated from {len(docs)} results file(s)")
+    else:
+        print(section, end="")
     return 0
 
 
@@ -61,12 +67,12 @@ def _step(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("--profile", choices=["full", "smoke", "tiny"], default="full")
+    p.add_argument("--profile", choices=["full", "scale", "smoke", "tiny"], default="full")
     p.add_argument("--units", type=int, help="base unit count (default: the profile's)")
     p.add_argument("--small", type=int, help="units of the small scale-curve run")
     p.add_argument("--large", type=int, help="units of the large scale-curve run")
     p.add_argument("--indicators", type=int, help="catalog size (indicators of every kind)")
-    p.add_argument("--budget", type=float, help="seconds the whole benchmark may take")
+    p.add_argument("--cap", type=float, help="seconds after which a step is stopped (its time a lower bound)")
     p.add_argument("--work", type=Path, default=HERE / "work", help="where generated data goes")
     p.add_argument("--out", type=Path, help="results file (default benchmarks/results.json for full)")
     p.set_defaults(run=_bench)
@@ -78,8 +84,9 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--departments", type=int, default=25)
     gen.add_argument("--quarters", type=int, default=4)
     gen.set_defaults(run=_generate)
-    md = sub.add_parser("markdown", help="print a results file as Markdown tables")
-    md.add_argument("results", type=Path, nargs="?", default=HERE / "results.json")
+    md = sub.add_parser("markdown", help="the results files as the Markdown section of docs/performance.md")
+    md.add_argument("results", type=Path, nargs="*", default=list(RESULTS.values()))
+    md.add_argument("--write", type=Path, nargs="?", const=PAGE, help="replace that section of the page in place")
     md.set_defaults(run=_markdown)
     step = sub.add_parser("step", help="internal: one measured step")
     step.add_argument("name")

@@ -58,15 +58,55 @@ def ratio(key: str, label: str, top: Measurement | None, bottom: Measurement | N
     return Figure(key, label, value, bound, goal, meets if decides else None)
 
 
-def ratios(r: dict[str, Measurement]) -> list[Figure]:
-    large, base = r.get("scale_large"), r.get("cold_sqlite")
+def bound(parts: list[tuple[Measurement | None, str | None]]) -> float | None:
+    """The sum of bare steps' own work (`inner s`, or one of their reported figures), None if one is missing."""
+    total = 0.0
+    for m, figure in parts:
+        if m is None or m.status != OK:
+            return None
+        value = m.inner_seconds if figure is None else m.extra.get(figure)
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def bound_ratio(key: str, label: str, top: Measurement | None, seconds: float | None, limit: float) -> Figure:
+    """A kaoping step's wall time over a physical bound measured in the same run."""
+    bare = Measurement(key, label, status=OK, seconds=seconds) if seconds else None
+    return ratio(key, label, top, bare, limit, True)
+
+
+def figures(r: dict[str, Measurement]) -> list[Figure]:
+    """Every target of the benchmark whose steps were part of this run."""
+    g = r.get
+    large, base = g("scale_large"), g("cold_sqlite")
     scale = f"{large.units:,} / {base.units:,} units" if large and base else "large / base units"
-    return [
-        ratio("ingest_vs_bare_read", "ingest / bare read", r.get("ingest_sqlite"), r.get("bare_read"), 3, True),
-        ratio("naive_vs_kaoping", "naive / kaoping cold run", r.get("naive"), base, 10, False),
-        ratio("nochange_vs_cold", "no-change run / cold run", r.get("nochange_sqlite"), base, 0.05, True),
-        ratio("large_vs_base", f"cold run {scale}", large, base, 12, True),
+    ingest_bound = bound([(g("bare_read"), None), (g("bare_write"), "values_s")])
+    cold_bound = bound([(g("bare_read"), None), (g("bare_write"), None), (g("bare_output"), None)])
+    out = [
+        bound_ratio("ingest_vs_bound", "ingest / (bare read + bare write)", g("ingest_sqlite"), ingest_bound, 3),
+        bound_ratio("cold_vs_bound", "cold run / (bare read + write + output)", base, cold_bound, 3),
+        ratio("nochange_vs_cold", "no-change run / cold run", g("nochange_sqlite"), base, 0.02, True),
+        ratio("replaced_vs_cold", "one file replaced / cold run", g("replaced_sqlite"), base, 0.25, True),
+        ratio("postgres_vs_sqlite", "cold run PostgreSQL / SQLite", g("cold_postgres"), base, 1.25, True),
+        limit_check("scoring_s", "scoring alone, no sensitivity (s)", g("scoring"), 1, inner=True),
+        peak_rss("peak_rss_mb", "peak RSS of kaoping steps (MiB)", [g(k) for k in KAOPING_STEPS], 1.5 * GIB_MB),
+        ratio("large_vs_base", f"cold run {scale}", large, base, 11, True),
+        peak_rss("large_peak_rss_mb", "peak RSS, large-scale run (MiB)", [large], 1.5 * GIB_MB),
+        ratio("naive_vs_kaoping", "naive / kaoping cold run", g("naive"), base, 10, False),
     ]
+    return [f for f in out if f.key in figure_keys(r)]
+
+
+def figure_keys(r: dict[str, Measurement]) -> set[str]:
+    """The figures a run can report: those whose steps it ran (a missing step is not a failure)."""
+    needs = {"ingest_vs_bound": ("ingest_sqlite", "bare_write"), "cold_vs_bound": ("cold_sqlite", "bare_output"),
+             "nochange_vs_cold": ("nochange_sqlite",), "replaced_vs_cold": ("replaced_sqlite",),
+             "postgres_vs_sqlite": ("cold_postgres",), "scoring_s": ("scoring",),
+             "peak_rss_mb": ("ingest_sqlite",), "large_vs_base": ("scale_large",),
+             "large_peak_rss_mb": ("scale_large",), "naive_vs_kaoping": ("naive",)}
+    return {key for key, steps in needs.items() if all(s in r for s in steps)}
 
 
 def limit_check(key: str, label: str, m: Measurement | None, limit: float, inner: bool = False) -> Figure:
@@ -79,22 +119,15 @@ def limit_check(key: str, label: str, m: Measurement | None, limit: float, inner
     return Figure(key, label, value, bound, f"≤ {limit:g}", met)
 
 
-def targets(r: dict[str, Measurement]) -> list[Figure]:
-    out = [limit_check("cold_run_s", "cold run (s)", r.get("cold_sqlite"), 60),
-           limit_check("scoring_s", "scoring alone, no sensitivity (s)", r.get("scoring"), 1, inner=True)]
-    return out + [peak_rss(r, 1.5 * GIB_MB)]
-
-
-def peak_rss(r: dict[str, Measurement], limit: float) -> Figure:
-    """The largest peak RSS of the kaoping steps at the base size; a stopped step's is a lower bound."""
-    steps = [r[k] for k in KAOPING_STEPS if k in r and _usable(r[k])]
+def peak_rss(key: str, label: str, steps: list[Measurement | None], limit: float) -> Figure:
+    """The largest peak RSS of some steps; a stopped step's is a lower bound."""
+    steps = [m for m in steps if _usable(m)]
     if not steps:
-        return Figure("peak_rss_mb", "peak RSS of kaoping steps (MiB)", None, "=", f"≤ {limit:g}", None)
+        return Figure(key, label, None, "=", f"≤ {limit:g}", None)
     top = max(steps, key=lambda m: m.peak_rss_mb)
     partial = any(m.status == TIMED_OUT for m in steps)
     met = top.peak_rss_mb <= limit if not partial else (False if top.peak_rss_mb > limit else None)
-    return Figure("peak_rss_mb", "peak RSS of kaoping steps (MiB)", top.peak_rss_mb, "≥" if partial else "=",
-                  f"≤ {limit:g}", met)
+    return Figure(key, label, top.peak_rss_mb, "≥" if partial else "=", f"≤ {limit:g}", met)
 
 
 def machine() -> dict:
@@ -141,8 +174,7 @@ def write_results(path: Path, profile: dict, workload: dict, generated: dict[int
            "profile": profile, "workload": workload,
            "generation_s": {str(k): round(v, 2) for k, v in generated.items()},
            "steps": {k: m.as_dict() for k, m in results.items()},
-           "ratios": [f.as_dict() for f in ratios(results)],
-           "targets": [f.as_dict() for f in targets(results)]}
+           "figures": [f.as_dict() for f in figures(results)]}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
@@ -153,8 +185,7 @@ def write_results(path: Path, profile: dict, workload: dict, generated: dict[int
 def print_report(results: dict[str, Measurement], console: Console | None = None) -> None:
     console = console or Console(width=max(Console().width, 150))
     console.print(step_table(results))
-    console.print(figure_table("ratios", ratios(results)))
-    console.print(figure_table("targets (2-core machine, full profile)", targets(results)))
+    console.print(figure_table("figures and targets", figures(results)))
 
 
 def markdown(doc: dict) -> str:
@@ -166,8 +197,37 @@ def markdown(doc: dict) -> str:
         lines.append(f"| {m['label']} | {m['units'] or ''} | {m['status']} | {_num(m['seconds'])} | "
                      f"{_num(m['inner_seconds'], 3)} | {_num(m['peak_rss_mb'], 0)} | {notes} |")
     lines += ["", "| figure | value | goal | met |", "| --- | ---: | --- | --- |"]
-    for f in doc["ratios"] + doc["targets"]:
+    for f in doc["figures"]:
         value = "not available" if f["value"] is None else \
             f"{'' if f['bound'] == '=' else f['bound'] + ' '}{f['value']:,.3g}"
         lines.append(f"| {f['label']} | {value} | {f['goal']} | {({True: 'yes', False: 'no'}).get(f['met'], '—')} |")
     return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- results:begin (python -m benchmarks markdown --write) -->", "<!-- results:end -->"
+
+
+def machine_line(doc: dict) -> str:
+    m, p = doc["machine"], doc["profile"]
+    return (f"**`{p['name']}` profile**, {doc['created_at']}: {m['cpu'] or 'unknown CPU'}, {m['nproc']} cores, "
+            f"{m['memory']} memory, Python {m['python']}; load average before the run "
+            f"{', '.join(str(x) for x in m['load_average_1_5_15'])}.")
+
+
+def results_section(docs: list[dict]) -> str:
+    """The generated part of docs/performance.md: per results file, the machine, the steps, the figures."""
+    parts = [BEGIN, ""]
+    for doc in docs:
+        parts += [machine_line(doc), "", markdown(doc)]
+    return "\n".join(parts + [END]) + "\n"
+
+
+def write_section(page: Path, section: str) -> None:
+    """Replace the generated section of `page` (appended when the page has none yet)."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    page.write_text(text, encoding="utf-8")

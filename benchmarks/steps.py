@@ -64,4 +64,28 @@ def step_scoring(workload: str, draws: str) -> None:
     report_inner(seconds, units=len(result.rankings), scores=len(result.scores), draws=n)
 
 
-STEPS = {"bare-read": step_bare_read, "naive": step_naive, "scoring": step_scoring}
+def step_bare_write(workload: str, target: str) -> None:
+    """The fact rows bulk-written: SQLite executemany into `target` (a file), or COPY when it is a URL."""
+    from benchmarks import bounds
+
+    work = Workload(**json.loads(workload))
+    values, scores = bounds.value_rows(work), bounds.score_rows(work)
+    if not target.startswith("postgresql"):
+        Path(target).unlink(missing_ok=True)
+    values_s = bounds.bulk_write(target, "bare_value", bounds.VALUE_COLUMNS, values)
+    scores_s = bounds.bulk_write(target, "bare_score", bounds.SCORE_COLUMNS, scores)
+    report_inner(values_s + scores_s, values_s=round(values_s, 3), scores_s=round(scores_s, 3),
+                 value_rows=len(values), score_rows=len(scores))
+
+
+def step_bare_output(out: str, target: str) -> None:
+    """The cells of every workbook under `out` (read first, not timed) written again with XlsxWriter."""
+    from benchmarks import bounds
+
+    books = list(bounds.output_cells(Path(out)))
+    seconds = bounds.xlsxwriter_write(books, Path(target))
+    report_inner(seconds, workbooks=len(books), cells=bounds.cell_count(books))
+
+
+STEPS = {"bare-read": step_bare_read, "bare-write": step_bare_write, "bare-output": step_bare_output,
+         "naive": step_naive, "scoring": step_scoring}
