@@ -209,3 +209,11 @@ derived:
 """)
     assert derived_note(cat.indicator("CRR"), cat) == "计算：刑事案件立案数 ÷ 常住人口"
     assert derived_note(cat.indicator("CRR10"), cat) == "计算：刑事案件立案数 ÷ 常住人口 × 10000"
+
+
+def test_details_show_file_names_whole_and_centre_flags(published):
+    ws = openpyxl.load_workbook(_ranking(published))["指标明细"]
+    names = [ws.cell(r, 13).value for r in range(4, ws.max_row + 1) if ws.cell(r, 13).value]
+    assert ws.column_dimensions["M"].width >= max(xlsx.display_width(n) for n in names)
+    flagged = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 10).value)
+    assert ws.cell(flagged, 10).alignment.horizontal == "center"
