@@ -30,13 +30,15 @@ def extremes(ranking: pd.DataFrame, n: int = EXTREMES) -> pd.DataFrame:
 
 
 def ranking_table(ranking: pd.DataFrame) -> list[dict]:
-    """Rows for the table artifact: Chinese headers, totals to 2 decimals."""
+    """Rows for the table artifact: Chinese headers (none empty), totals to 2 decimals, vetoes marked."""
     shown = extremes(ranking)
     rows = []
+    split = (shown["position"] != "").any()  # a position column only where top and bottom are shown apart
     for record in shown.to_dict("records"):
-        row = {texts.RANKING_COLUMNS[k]: record.get(k) for k in texts.RANKING_COLUMNS}
+        row = {texts.POSITION: record["position"]} if split else {}
+        row |= {texts.RANKING_COLUMNS[k]: record.get(k) for k in texts.RANKING_COLUMNS}
         row[texts.RANKING_COLUMNS["total"]] = f"{record['total']:.2f}"
-        row[""] = record["position"]
+        row[texts.RANKING_COLUMNS["is_vetoed"]] = texts.VETOED if record.get("is_vetoed") else ""
         rows.append({k: ("" if v is None or v != v else v) for k, v in row.items()})
     return rows
 

@@ -3,7 +3,10 @@
 STATUS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件", "superseded": "已被替代",
           "skipped": "暂不读取", "refused": "拒绝读取"}
 RANKING_COLUMNS = {"rank": "排名", "unit_code": "单位代码", "unit_name": "单位", "group": "分组",
-                   "total": "总分", "grade": "等次", "rank_change": "排名变化", "alerts": "预警"}
+                   "total": "总分", "grade": "等次", "is_vetoed": "一票否决", "rank_change": "排名变化",
+                   "alerts": "预警"}
+POSITION = "位置"
+VETOED = "否决"
 TOP, BOTTOM = "前列", "末位"
 INTAKE_TITLE = "## 报送接收情况"
 INTAKE_HEADER = "| 文件 | 部门 | 期间 | 结果 | 主要问题 |\n| --- | --- | --- | --- | --- |"

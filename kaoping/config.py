@@ -67,6 +67,14 @@ class SmtpSettings(_Section):
         return bool(self.host)
 
 
+class OfficeSettings(_Section):
+    """Who issues the outputs: printed on the ranking workbook (制表单位, 制表, 审核)."""
+
+    name: str = ""          # e.g. 清河市平安办
+    prepared_by: str = ""   # 制表人
+    reviewed_by: str = ""   # 审核人
+
+
 class Settings(_Section):
     """Everything configurable, with the workspace folder it belongs to."""
 
@@ -76,6 +84,7 @@ class Settings(_Section):
     scoring: ScoringSettings = ScoringSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     smtp: SmtpSettings = SmtpSettings()
+    office: OfficeSettings = OfficeSettings()
 
     @property
     def database_url(self) -> str:
@@ -209,6 +218,12 @@ seed = 20250101
 cron = "0 2 * * *"          # 每晚 02:00 / nightly at 02:00
 timezone = "Asia/Shanghai"
 work_pool = "kaoping"
+
+[office]
+# 印在排名表上的制表单位与制表、审核人 / issuing office and the 制表 / 审核 line of the ranking workbook
+name = ""                   # 例 / e.g. 清河市平安办
+prepared_by = ""            # 制表人 / prepared by (blank: a line to sign on)
+reviewed_by = ""            # 审核人 / reviewed by
 
 [smtp]
 # 留空则把文件复制到 outbox/<收件人>/ / empty: files are copied to outbox/<recipient>/

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kaoping.config import OfficeSettings
 from kaoping.resources import Resources
 from kaoping.reports import texts
 from kaoping.scoring.catalog import Catalog
@@ -61,6 +62,7 @@ class RunData:
     submissions: pd.DataFrame
     history: pd.DataFrame
     tz: ZoneInfo
+    office: OfficeSettings = field(default_factory=OfficeSettings)
 
     @property
     def grouped(self) -> bool:
@@ -201,7 +203,7 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
             if run is None:
                 continue
             out.append(RunData(
-                catalog=catalog, period=p, run=_run_info(run), tz=tz,
+                catalog=catalog, period=p, run=_run_info(run), tz=tz, office=res.settings.office,
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
                 details=score_details(session, run.id, catalog.code),

@@ -42,7 +42,8 @@ class Layout:
     rows: dict[int, list[tuple[int, object, str]]] = field(default_factory=dict)  # (column, value, key)…
     heights: dict[int, float] = field(default_factory=dict)
     print_title_row: int = 1
-    chart: tuple[int, int] | None = None  # anchored one blank row below the charted rows
+    # (header row, data rows, axis min, axis max, major unit), anchored one blank row below the charted rows
+    chart: tuple[int, int, float, float, float] | None = None
 
     def add_row(self, row: int, values: list, keys: list[str], first_col: int = 1) -> None:
         cells = list(zip(range(first_col, first_col + len(values)), values, keys))
@@ -190,8 +191,10 @@ class Template:
         used = used_range(max((cells[-1][0] for cells in rows.values() if cells), default=1), max(rows, default=1))
         return with_sheet_data(self.sheet, xml, used).encode()
 
-    def _chart(self, header: int, n: int) -> tuple[Entry, Entry]:
+    def _chart(self, header: int, n: int, low: float, high: float, unit: float) -> tuple[Entry, Entry]:
         chart, sheet = self.parts[CHART].decode(), re.escape(self.quoted_sheet)
+        for tag, value in (("min", low), ("max", high), ("majorUnit", unit)):  # the value axis's bounds
+            chart = re.sub(rf'<(\w+:)?{tag} val="[^"]*"', rf'<\g<1>{tag} val="{value:g}"', chart)
         chart = re.sub(rf"{sheet}!B\d+</", f"{self.quoted_sheet}!B{header}</", chart)  # the series title
         for col in "AB":
             chart = re.sub(rf"{sheet}!\${col}\$\d+:\${col}\$\d+",

@@ -1,6 +1,7 @@
 """Per-unit feedback (反馈/<code>_<name>.xlsx): scores, points lost and why, gaps, trend, as a Layout."""
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import pandas as pd
 
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, scheme_name
+from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
 from kaoping.reports.fastxlsx import Layout
@@ -61,6 +63,7 @@ class FeedbackContext:
     may_explain: np.ndarray  # per indicator: whether it can have a reason without flags, gaps or losses
     raw_points: np.ndarray  # points as loss_reason sees them (NaN for none)
     quotes_loss: np.ndarray  # per indicator: whether its loss reason quotes the points lost (deduction)
+    signs: np.ndarray  # per indicator: -1 for penalties (shown as 扣分 −x), else 1
     reasons: dict[tuple, str] = field(default_factory=dict)  # loss_reason by its arguments
 
     def reason(self, k: int, value: float | None, score: float | None, flag: int, period: int, group,
@@ -126,7 +129,7 @@ def feedback_context(data: RunData) -> FeedbackContext:
                            {g: len(v) for g, v in totals.items()}, *_indicator_statics(indicators))
 
 
-def _indicator_statics(indicators: list) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]:
+def _indicator_statics(indicators: list) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What FeedbackContext keeps per indicator for its table rows (heads … quotes_loss)."""
     heads = []
     for ind in indicators:
@@ -134,7 +137,8 @@ def _indicator_statics(indicators: list) -> tuple[list[tuple], np.ndarray, np.nd
         heads.append((ind.code, ind.name, ind.unit, points, 0.0 if points else None))
     extras = np.array([i.kind in ("bonus", "penalty", "veto") for i in indicators], dtype=bool)
     raw = np.array([np.nan if i.points is None else i.points for i in indicators], dtype=float)
-    return heads, extras, raw, np.array([i.method == "deduction" for i in indicators], dtype=bool)
+    return heads, extras, raw, np.array([i.method == "deduction" for i in indicators], dtype=bool), \
+        np.array([-1.0 if i.kind == "penalty" else 1.0 for i in indicators])
 
 
 def gap_above_text(rank: int, total: float, standings: Standings) -> str:
@@ -182,7 +186,7 @@ def indicator_rows(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, li
 def _indicator_values(ctx: FeedbackContext, unit: int, group) -> list[list]:
     """The indicator table rows of the unit at ranking position `unit`, in ctx.indicators order."""
     raw, values = ctx.scores[unit], round2_array(ctx.values[unit])
-    scores = round2_array(raw)
+    scores = round2_array(raw) * ctx.signs  # a penalty is shown as what it takes off: −0.50
     losses = round2_array(ctx.points - scores)  # points_lost of the scored indicators
     reasons = _reasons(ctx, unit, group, values, raw)
     return [[code, name, unit_of, value if value == value else None, score if score == score else None, points,
@@ -214,7 +218,7 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
     if data.grouped:
         rank = f"{r.group} {rank}"
     rows = [(texts.SUMMARY_TOTAL, round2(r.total)), (texts.SUMMARY_RANK, rank),
-            (texts.SUMMARY_GRADE, r.grade),
+            (texts.SUMMARY_GRADE, r.grade), (texts.SUMMARY_RANK_CHANGE, rank_change_text(r.rank_change) or texts.NO_EARLIER),
             (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.standings[r.group])),
             (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed)))]
     if r.alerts:
@@ -255,7 +259,24 @@ def _add_trend(layout: Layout, row: int, history: list) -> None:
     for k, h in enumerate(history, start=row + 1):
         layout.add_row(k, [h.period, round2(h.total), int(h.rank), h.grade], ["trend", "trend", "trend_int", "trend"])
     if history:
-        layout.chart = (row, len(history))
+        layout.chart = (row, len(history), *trend_axis([round2(h.total) for h in history]))
+
+
+AXIS_STEPS = (1, 2, 5, 10, 20, 25, 50)
+AXIS_TICKS = 6  # at most this many labelled steps on the trend chart's value axis
+
+
+def trend_axis(totals: list[float]) -> tuple[float, float, float]:
+    """(min, max, major unit) of the trend chart's value axis: whole steps, at most AXIS_TICKS of
+    them, the line clear of both edges, never below 0 — so no two labels read the same."""
+    values = [t for t in totals if t is not None and t == t] or [0.0]
+    low, high = min(values), max(values)
+    pad = max(1.0, (high - low) * 0.15)
+    for unit in AXIS_STEPS:
+        lo, hi = max(0.0, math.floor((low - pad) / unit) * unit), math.ceil((high + pad) / unit) * unit
+        if (hi - lo) / unit <= AXIS_TICKS:
+            return float(lo), float(hi), float(unit)
+    return 0.0, float(math.ceil(high / 100) * 100 or 100), 100.0
 
 
 def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:

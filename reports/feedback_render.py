@@ -40,12 +40,17 @@ def _register(ws) -> dict:
             for key, (font, bordered, fill, fmt, align) in PALETTE.items()}
 
 
-def _chart(ws, header: int, n: int) -> None:
+def _chart(ws, header: int, n: int, low: float, high: float, unit: float) -> None:
+    """The trend of totals: straight segments with markers, a value axis of whole, distinct steps."""
     chart = LineChart()
     chart.title, chart.legend, chart.style = texts.TREND_CHART, None, 12
     chart.add_data(Reference(ws, min_col=2, min_row=header, max_row=header + n), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=header + n))
+    for series in chart.series:
+        series.smooth = False
+        series.marker.symbol = "circle"
     chart.x_axis.delete = chart.y_axis.delete = False
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max, chart.y_axis.majorUnit = low, high, unit
     chart.y_axis.numFmt = "0"
     chart.width, chart.height = 17, 7
     ws.add_chart(chart, f"A{header + n + 2}")

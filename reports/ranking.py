@@ -14,8 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, scheme_name
-from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, stability_sheet, submissions_sheet,
-                                    subtitle)
+from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, office_line, stability_sheet,
+                                            submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
                           CodedColumn, Column, NumberColumn, block_width, column_blocks, column_styles,
                           column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
@@ -114,6 +114,7 @@ def _ranking_sheet(wb, data: RunData) -> None:
     centred = {1: CENTER, **{k + 1: CENTER for k, h in enumerate(headers) if h in CENTRED}}
     ws = table_sheet(wb, texts.SHEET_RANKING, title, subtitle(data), headers, rows, widths,
                      freeze=f"C{FIRST_ROW}", aligns=centred)
+    put(ws, FIRST_ROW + len(rows), 1, office_line(data), BODY, align=LEFT, border=False)
     if rows:
         _colour_scores(ws, data, FIRST_ROW + len(rows) - 1)
         _mark_vetoes_and_alerts(ws, rows, len(headers), centred)

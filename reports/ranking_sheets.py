@@ -13,7 +13,7 @@ from kaoping.reports.data import RunData, positions, relabelled, scheme_name
 from kaoping.reports.reasons import method_note
 from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
                           Column, NumberColumn, block_width, column_styles, column_table, column_width,
-                          print_setup, put, put_header, put_row, put_title, round2, set_widths, table_sheet)
+                          print_setup, put, put_header, put_row, put_title, round2, set_height, set_widths, table_sheet)
 
 TIME = "yyyy-mm-dd hh:mm"
 
@@ -43,7 +43,9 @@ def detail_order(data: RunData) -> np.ndarray:
 def detail_columns(ws: Worksheet, data: RunData) -> list[Column]:
     """The columns of 指标明细 (texts.DETAIL_HEADERS), one row per details row."""
     d, names = data.details, dict(zip(data.rankings["unit_code"], data.rankings["unit_name"]))
-    styles = [column_styles(ws, col, formats={7: "General"}) for col in range(1, len(texts.DETAIL_HEADERS) + 1)]
+    aligns = {10: CENTER, 11: CENTER, 15: CENTER}  # 标记, 取值期间, 单元格 among the numbers
+    styles = [column_styles(ws, col, formats={7: "General"}, aligns=aligns)
+              for col in range(1, len(texts.DETAIL_HEADERS) + 1)]
     coded = lambda k, column: CodedColumn.of(column, styles[k])  # noqa: E731
     flags = {f: f.replace(";", "、") for f in d["flags"].cat.categories}
     return [coded(0, d["unit_code"]),
@@ -67,7 +69,8 @@ def details_sheet(wb: Workbook, data: RunData) -> list[str]:
     names, per_sheet = detail_sheet_names(len(order)), xlsx.MAX_ROWS - FIRST_ROW + 1
     sheets = [wb.create_sheet(name) for name in names]
     columns = detail_columns(sheets[0], data)
-    widths = [block_width(h, c, cap=30 if i in (3, 12) else 16) for i, (h, c) in enumerate(zip(headers, columns))]
+    caps = {3: 30, 12: 60}  # 指标名称; 报送文件 whole, never cut
+    widths = [block_width(h, c, cap=caps.get(i, 16)) for i, (h, c) in enumerate(zip(headers, columns))]
     for k, ws in enumerate(sheets):
         column_table(ws, _title(texts.DETAILS_TITLE, data), subtitle(data), headers, columns, widths,
                      order[k * per_sheet:(k + 1) * per_sheet], freeze=f"C{FIRST_ROW}")
@@ -101,40 +104,105 @@ def stability_sheet(wb: Workbook, data: RunData) -> None:
     put(ws, FIRST_ROW + len(rows) + 1, 1, note, BODY, border=False)
 
 
+def assessed_kind_text(kind: str) -> str:
+    """考评对象 in words: `county` → 县（市、区）."""
+    return texts.ASSESSED_KIND.get(kind, kind)
+
+
+def grade_rules_text(data: RunData) -> str:
+    """The grade rules of the catalog in words, top-down, with the quota each max_share allows."""
+    cat, parts = data.catalog, []
+    n = len(data.rankings)
+    for g in cat.grades:
+        if g.min_score is None:
+            parts.append(texts.GRADE_RULE_REST.format(name=g.name))
+            continue
+        rule = texts.GRADE_RULE.format(name=g.name, min_score=g.min_score)
+        if g.max_share is not None and data.grouped:
+            rule = texts.GRADE_RULE_SHARE_GROUPED.format(rule=rule, share=g.max_share * 100)
+        elif g.max_share is not None:
+            rule = texts.GRADE_RULE_SHARE.format(rule=rule, share=g.max_share * 100, scope="", n=n,
+                                                 quota=int(g.max_share * n + 1e-9))
+        parts.append(rule)
+    if cat.vetoes and cat.veto_grade:
+        parts.append(texts.GRADE_RULE_VETO.format(grade=cat.veto_grade))
+    return texts.GRADE_RULES_JOIN.join(parts)
+
+
+def _tie_text(cat) -> str:
+    names = {c.code: c.name for c in cat.categories} | {i.code: i.name for i in cat.all_indicators()}
+    items = "、".join(texts.TIE_ITEM.format(name=names.get(c, c), code=c) for c in cat.tie_breakers)
+    return texts.TIE_BREAKERS.format(items=items) if items else texts.TIE_NONE
+
+
+def rule_fields(data: RunData) -> list[tuple[str, str]]:
+    """等次评定, 加分上限, 总分下限, 同分排序, 分组排名: the catalog's ranking rules in words."""
+    cat = data.catalog
+    bonus = (texts.BONUS_NONE if not cat.bonus else
+             texts.BONUS_NO_CAP if cat.bonus_cap is None else texts.BONUS_CAP.format(cap=cat.bonus_cap))
+    values = (grade_rules_text(data), bonus, texts.FLOOR_NEGATIVE if cat.allow_negative else texts.FLOOR_ZERO,
+              _tie_text(cat), texts.RANK_GROUPED if data.grouped else texts.RANK_WHOLE)
+    return list(zip(texts.NOTES_RULES, values))
+
+
+def office_fields(data: RunData) -> list[tuple[str, str]]:
+    """制表单位, 制表, 审核 from [office] in kaoping.toml (a line to sign on where empty)."""
+    o = data.office
+    return list(zip(texts.NOTES_OFFICE, (o.name or texts.BLANK_SIGN, o.prepared_by or texts.BLANK_SIGN,
+                                         o.reviewed_by or texts.BLANK_SIGN)))
+
+
+def office_line(data: RunData) -> str:
+    """制表单位：… 制表：… 审核：…, the line under the ranking table."""
+    office, prepared, reviewed = (v for _, v in office_fields(data))
+    return texts.OFFICE_LINE.format(office=office, prepared=prepared, reviewed=reviewed)
+
+
 def _notes_fields(data: RunData, detail_sheets: list[str]) -> list[tuple[str, str]]:
     cat, run = data.catalog, data.run
     producer = "，".join(f"{k}={v}" for k, v in sorted(run.produced_by.items())) or "kaoping"
-    values = (cat.code, cat.name, f"{data.period.code}（{data.period.label}）", cat.assessed_kind,
+    values = (cat.code, cat.name, f"{data.period.code}（{data.period.label}）", assessed_kind_text(cat.assessed_kind),
               str(run.id), texts.RUN_STATUS.get(run.status, run.status), time_text(data.local(run.published_at)),
               time_text(data.local(run.data_cutoff_at)), run.input_sha256, producer)
     fields = list(zip(texts.NOTES_FIELDS, values))
+    fields[4:4] = rule_fields(data)
     if len(detail_sheets) > 1:  # Excel's row limit split 指标明细
         fields.append((texts.SHEET_DETAILS, texts.DETAILS_SPLIT.format(
             rows=len(data.details), sheets="、".join(detail_sheets), n=len(detail_sheets))))
-    return fields
+    return fields + office_fields(data)
+
+
+def _row_height(values: list, widths: list[float]) -> float:
+    """A row height that shows every wrapped value whole (office suites do not grow rows on opening)."""
+    lines = max((xlsx.wrapped_lines(str(v), w) for v, w in zip(values, widths) if v not in (None, "")), default=1)
+    return 14 * lines + 4
 
 
 def notes_sheet(wb: Workbook, data: RunData, detail_sheets: list[str]) -> None:
-    """Run facts (catalog, cut-off, run id, input hash, how 指标明细 is split), then how each
-    indicator is scored."""
+    """Run facts (catalog, ranking rules, cut-off, run id, input hash, how 指标明细 is split, issuing
+    office), then how each indicator is scored; every text wraps inside its row."""
     cat = data.catalog
     names = {c.code: c.name for c in cat.categories}
     rows = [[i.code, i.name, names.get(i.category_code, ""), texts.KIND[i.kind],
              round2(i.points) if i.points is not None else "", method_note(i, cat)]
             for i in cat.all_indicators()]
     headers, fields = list(texts.NOTES_INDICATOR_HEADERS), _notes_fields(data, detail_sheets)
-    widths = [column_width([h, *(r[k] for r in rows)], cap=60 if k == 5 else 30) for k, h in enumerate(headers)]
+    widths = [column_width([h, *(r[k] for r in rows)], cap=50 if k == 5 else 24) for k, h in enumerate(headers)]
     widths[0] = max(widths[0], column_width(texts.NOTES_FIELDS))
+    widths[5] = max(widths[5], 40)
+    merged = sum(widths[1:])
     ws = wb.create_sheet(texts.SHEET_NOTES)
     put_title(ws, texts.NOTES_TITLE.format(name=cat.name), len(headers))
     for k, (label, value) in enumerate(fields, start=3):
-        put(ws, k, 1, label, HEADER, align=LEFT, fill=HEADER_FILL)
+        put(ws, k, 1, label, HEADER, align=WRAP_LEFT, fill=HEADER_FILL)
         for col in range(2, len(headers) + 1):
-            put(ws, k, col, value if col == 2 else None, BODY, align=LEFT)
+            put(ws, k, col, value if col == 2 else None, BODY, align=WRAP_LEFT)
         ws.merge_cells(start_row=k, start_column=2, end_row=k, end_column=len(headers))
+        set_height(ws, k, _row_height([label, value], [widths[0], merged]))
     header_row = 3 + len(fields) + 1
     put_header(ws, header_row, headers, widths)
     for k, row in enumerate(rows, start=header_row + 1):
         put_row(ws, k, row, align=WRAP_LEFT)
+        set_height(ws, k, _row_height(row, widths))
     set_widths(ws, widths)
-    print_setup(ws, f"{header_row}:{header_row}")
+    print_setup(ws, f"{header_row}:{header_row}", landscape=False)

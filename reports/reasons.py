@@ -164,15 +164,33 @@ def _plain_rule_note(ind: Indicator, catalog: Catalog) -> str:
     return texts.NOTE_DEDUCTION.format(unit=ind.unit, per=number_text(ind.per))
 
 
+def indicator_label(code: str, catalog: Catalog) -> str:
+    """An indicator's name for readers (its code when the catalog does not know it)."""
+    try:
+        return catalog.indicator(code).name
+    except KeyError:
+        return code
+
+
+def derived_note(ind: Indicator, catalog: Catalog) -> str:
+    """How a derived value is computed, with indicator names: `刑事案件立案数 ÷ 常住人口`."""
+    d = ind.derived
+    if d.ratio:
+        scale = "" if d.scale == 1 else texts.NOTE_SCALE.format(scale=number_text(d.scale))
+        return texts.NOTE_RATIO.format(a=indicator_label(d.ratio[0], catalog),
+                                       b=indicator_label(d.ratio[1], catalog), scale=scale)
+    if d.yoy:
+        return texts.NOTE_YOY.format(x=indicator_label(d.yoy, catalog))
+    from kaoping.reports.rule_words import formula_text  # rule_words imports this module
+
+    return formula_text(ind, catalog)
+
+
 def method_note(ind: Indicator, catalog: Catalog) -> str:
     """How an indicator is scored (or computed), in words, with its missing-data rule."""
     note = _rule_note(ind, catalog)
     if ind.derived is not None:
-        from kaoping.reports.rule_words import formula_text
-
-        formula = (texts.NOTE_RATIO.format(a=ind.derived.ratio[0], b=ind.derived.ratio[1],
-                                           scale=number_text(ind.derived.scale))
-                   if ind.derived.ratio else formula_text(ind, catalog) or texts.NOTE_YOY.format(x=ind.derived.yoy))
+        formula = derived_note(ind, catalog)
         note = formula if ind.kind == "derived" else f"{note}；{formula}"
     if ind.kind == "scored":
         note += texts.NOTE_MISSING.format(policy=texts.MISSING_NOTE[catalog.missing_policy(ind)])

@@ -44,6 +44,28 @@ STABILITY_NOTE = ("注：对各一级指标分值在±{width:.0%}范围内随机
 
 NOTES_FIELDS = ("考评细则代码", "考评细则名称", "考评期间", "考评对象", "评分批次", "批次状态",
                 "发布时间", "数据截止时间", "输入数据哈希", "生成者")
+NOTES_RULES = ("等次评定", "加分上限", "总分下限", "同分排序", "分组排名")
+NOTES_OFFICE = ("制表单位", "制表", "审核")
+ASSESSED_KIND = {"county": "县（市、区）", "town": "乡镇（街道）", "township": "乡镇（街道）",
+                 "department": "成员单位", "member": "成员单位", "district": "区", "city": "市"}
+GRADE_RULE = "{name}：总分 ≥ {min_score:g} 分"
+GRADE_RULE_SHARE = "{rule}，且名次在前 {share:g}%（{scope}共 {n} 个单位，最多 {quota} 个）"
+GRADE_RULE_SHARE_GROUPED = "{rule}，且名次在本组前 {share:g}%（每组最多 floor({share:g}% × 本组单位数) 个）"
+GRADE_RULE_REST = "{name}：其余单位"
+GRADE_RULE_VETO = "有一票否决事项的单位定为{grade}（名次仍按总分）"
+GRADE_RULES_JOIN = "；"
+BONUS_CAP = "加分合计最多 {cap:g} 分"
+BONUS_NO_CAP = "加分合计不设上限"
+BONUS_NONE = "本细则无加分项"
+FLOOR_ZERO = "扣分后总分最低为 0 分"
+FLOOR_NEGATIVE = "扣分后总分可以为负"
+TIE_BREAKERS = "总分（保留 2 位小数）相同时，依次比较{items}得分，高者在前；仍相同的名次并列，按单位代码排列"
+TIE_NONE = "总分（保留 2 位小数）相同的名次并列，按单位代码排列"
+TIE_ITEM = "{name}（{code}）"
+RANK_GROUPED = "各分组分别计算比较赋分、位次赋分、名次、等次名额和同分排序"
+RANK_WHOLE = "所有单位统一排名"
+OFFICE_LINE = "制表单位：{office}　　制表：{prepared}　　审核：{reviewed}"
+BLANK_SIGN = "＿＿＿＿＿＿"
 DETAILS_SPLIT = "共 {rows} 行，超过 Excel 单个工作表的行数上限，依次分在 {sheets} 共 {n} 个工作表中"
 RUN_STATUS = {"draft": "草稿", "published": "已发布"}
 NOTES_INDICATOR_HEADERS = ("指标代码", "指标名称", "一级指标", "类型", "分值", "计分方法")
@@ -55,6 +77,8 @@ FLAG_MISSING, FLAG_PREVIOUS, FLAG_EXCLUDED = "缺报", "沿用上期", "不计�
 
 SUMMARY_TOTAL, SUMMARY_RANK, SUMMARY_GRADE = "总分", "名次", "等次"
 SUMMARY_GAP_ABOVE, SUMMARY_GAP_GRADE, SUMMARY_ALERTS = "与上一名差距", "距上一等次", "预警"
+SUMMARY_RANK_CHANGE = "名次变化"
+NO_EARLIER = "无上期排名"
 SECTION_INDICATORS = "一、各项指标得分及失分原因"
 SECTION_EXTRAS = "加分、扣分及一票否决"
 SECTION_TREND = "二、历次考评情况"
@@ -93,8 +117,9 @@ NOTE_BONUS = "加分：每 1 {unit}加 {per} 分，本项最多 {cap} 分"
 NOTE_PENALTY = "扣分：每 1 {unit}从总分扣 {per} 分{cap}"
 NOTE_PENALTY_CAP = "，最多扣 {cap} 分"
 NOTE_VETO = "数值大于 0 即一票否决，等次定为{grade}"
-NOTE_RATIO = "计算：{a} ÷ {b} × {scale}"
-NOTE_YOY = "计算：{x} 同比变化率（%）"
+NOTE_RATIO = "计算：{a} ÷ {b}{scale}"
+NOTE_SCALE = " × {scale}"
+NOTE_YOY = "计算：{x}同比变化率（%）＝（本期 − 上年同期）÷ 上年同期 × 100"
 NOTE_INPUT = "基础数据，不直接计分"
 DIRECTION = {"higher_better": "越高越好", "lower_better": "越低越好"}
 NOTE_MISSING = "；{policy}"
@@ -139,3 +164,18 @@ COMBINED = "年度综合 = {parts}"
 COMBINED_PART = "{name} {value} × {weight}"
 COMBINED_PART_NAME = {"quarter": "季度平均", "month": "月度平均", "year": "年终考核"}
 COMBINED_SKIPPED = "（{n} 个季度有排名，按其平均）"
+
+# 问题清单 (the document a department receives for a rejected file)
+PROBLEMS_TITLE = "报送文件问题清单"
+PROBLEMS_FACTS = "文件：{file}　　报送部门：{department}　　考评期间：{period}　　错误 {errors} 处　　提示 {warnings} 处"
+PROBLEMS_REJECTED = "本文件有错误，已被退回，其中的数据均未采用。"
+PROBLEMS_ACCEPTED = "本文件已采用；以下提示请核实。"
+PROBLEMS_STEPS = ("请按以下步骤处理：1. 逐条阅读下表，标为【错误】的问题必须改正，【提示】请核实；"
+                  "2. 在原文件中改正（工作表“{sheet}”是原表副本，问题单元格已标红或标黄，鼠标停在单元格上可看批注）；"
+                  "3. 改正后将整个文件重新报送（同一部门、同一期间的新文件会替代本文件）；"
+                  "4. 如认为判断有误，请与平安办联系。")
+PROBLEMS_STEPS_NO_COPY = ("请按以下步骤处理：1. 逐条阅读下表，标为【错误】的问题必须改正，【提示】请核实；"
+                          "2. 在原文件中改正；3. 改正后将整个文件重新报送（同一部门、同一期间的新文件会替代本文件）；"
+                          "4. 如认为判断有误，请与平安办联系。")
+PROBLEMS_UNKNOWN = "未能识别"
+PROBLEMS_COPY_TITLE = "原表副本：{sheet}（红色为错误，黄色为提示，批注为问题说明）"

@@ -169,7 +169,7 @@ def put_row(ws: Worksheet, row: int, values: Sequence[object], font: Font = BODY
         put(ws, row, col, value, font, *_row_format(col, value, formats, align, aligns), fill=fill)
 
 
-SAMPLES = {"float": 1.0, "int": 1, "text": "a", "formula": "=", "empty": None}
+SAMPLES = {"float": 1.0, "int": 1, "text": "a", "formula": "=", "empty": None, "mark": "a"}
 
 
 def value_kind(value: object) -> str:
@@ -185,6 +185,7 @@ def column_styles(ws: Worksheet, col: int, formats: dict[int, str] | None = None
     out = {}
     for kind, sample in SAMPLES.items():
         fmt, how = _row_format(col, sample, formats, None, aligns)
+        how = RIGHT if kind == "mark" and how is LEFT else how  # a word among numbers lines up with them
         out[kind] = _style_id(ws, BODY, True, None, fmt if kind in ("float", "int") else None, how,
                               kind == "formula")
     return out
@@ -235,7 +236,7 @@ class NumberColumn:
         labels = [self.rounding(v) for v in uniques.tolist()] + [None]
         xml = np.array([cell_xml(v, self.styles[value_kind(v)]) for v in labels], dtype=object)[codes]
         if self.marked is not None:
-            xml[self.marked[rows]] = cell_xml(self.mark, self.styles[value_kind(self.mark)])
+            xml[self.marked[rows]] = cell_xml(self.mark, self.styles["mark"])
         return xml.tolist()
 
     def width_values(self) -> list:

@@ -163,13 +163,25 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
         raise
 
 
+def _department_label(res, code: str | None) -> str | None:
+    """`公安局（GA）` for a registered department code; the code itself otherwise."""
+    if code is None:
+        return None
+    try:
+        return f"{res.registry.department_name(code)}（{code}）"
+    except (IndexError, KeyError):
+        return code
+
+
 def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
     """A validated file archived, then loaded (accepted) or recorded with its 问题清单 (rejected)."""
     archive = _archived(res, inbox_file)
     report = None
     if not exam.accepted:
         report = write_problem_list(problem_list_path(res.settings.out_dir, exam.period, exam.department, exam.file),
-                                    exam.problems, exam.sheet, exam.workbook.grid if exam.workbook else None)
+                                    exam.problems, exam.sheet, exam.workbook.grid if exam.workbook else None,
+                                    source=archive, department=_department_label(res, exam.department),
+                                    period=exam.period)
     submission_id = _record(res, inbox_file, exam, archive, report)
     if submission_id is None:
         return IngestOutcome(inbox_file.sha256, inbox_file.path, "duplicate")

@@ -69,13 +69,18 @@ SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
 
 TEMPLATE_SHEET = "填报表"
 TEMPLATE_TITLE = "{period_label}{department}报送表"
-TEMPLATE_NOTE = "说明：请在白色单元格中填写数值；缺报请留空；请勿修改表头、单位和隐藏工作表。"
+TEMPLATE_NOTE = ("说明：请在浅黄色单元格中填写数值（点选单元格可见填写范围）；缺报请留空；"
+                 "请勿修改表头、单位和隐藏工作表；填好后在表下方签署填报人、联系电话、审核人。")
 TEMPLATE_CODE_HEADER = "单位代码"
 TEMPLATE_NAME_HEADER = "单位名称"
 TEMPLATE_UNIT_ROW = "计量单位"
 TEMPLATE_INPUT_TITLE = "填写提示"
-TEMPLATE_INPUT_RANGE = "请填写 {lo} 至 {hi} 之间的数值"
-TEMPLATE_INPUT_INTEGER = "请填写整数"
+TEMPLATE_INPUT_RANGE = "请填写 {lo} 至 {hi} 之间的数值，可带小数"
+TEMPLATE_INPUT_INTEGER = "请填写 {lo} 至 {hi} 之间的整数"
+TEMPLATE_INPUT_ANY = "请填写数值，可带小数"
+TEMPLATE_INPUT_ANY_INTEGER = "请填写整数"
+TEMPLATE_INPUT_FLAG = "请填写 0（否）或 1（是）"
+TEMPLATE_SIGNATURES = ("填报人", "联系电话", "审核人", "填报日期")
 TEMPLATE_ERROR_TITLE = "输入有误"
 
 FLAG_TEXT_STRIPPED = "文字已去除"
@@ -133,3 +138,13 @@ def problem_reason(problem) -> str:
     if problem.value not in (None, ""):
         text = text.replace(f"，填报值「{problem.value}」", "", 1)
     return text
+
+
+DOCS_TITLE = "报送文件校验结果（Great Expectations 数据文档）"
+DOCS_FILE = "文件「{file}」（报送部门 {department}）"
+DOCS_UNKNOWN = "未识别"
+DOCS_HEADERS = ("校验的文件与报送部门", "结果", "详细页面")
+DOCS_PASSED = "全部通过"
+DOCS_FAILED = "有未通过的检查"
+DOCS_OPEN = "打开"
+DOCS_SUITES = "检查规则（期望套件）："

@@ -18,6 +18,7 @@ import pandas as pd
 
 from kaoping.scoring.catalog import Catalog
 from kaoping.sources import messages as M
+from kaoping.sources.data_docs import DocsEntry, make_offline, run_label, run_name
 from kaoping.sources.problems import Problem, make_problem
 from kaoping.sources.values import NUMBER_PATTERN
 
@@ -109,26 +110,45 @@ class Validator:
         self._definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=SUITE_NAME, data=batch, suite=suite))
         self.results: list = []
+        self.entries: list[DocsEntry] = []
 
     def validate(self, items: list[SuiteInput]) -> list[list[Problem]]:
         """Problems the suite finds in each item's rows, in one GX run over all of them."""
         if not items:
             return []
         frame = pd.concat([gx_frame(item, part) for part, item in enumerate(items)], ignore_index=True)
-        result = self._definition.run(batch_parameters={"dataframe": frame},
-                                      result_format={"result_format": "COMPLETE"})
+        result = self._named_run(frame, run_label([(item.file, item.department) for item in items]))
         self.results.append(result)
         failed = _failed_rows(result, frame)
         return [_file_problems(item, failed[failed["part"] == part]) for part, item in enumerate(items)]
 
+    def _named_run(self, frame: pd.DataFrame, label: str):
+        """One GX run whose pages name the files and departments it covered (run name, data asset)."""
+        from datetime import datetime, timezone
+
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        when = datetime.now(timezone.utc)
+        run_id = RunIdentifier(run_name=run_name(label, when.strftime("%Y%m%dT%H%M%S.%f")), run_time=when)
+        result = self._definition.run(batch_parameters={"dataframe": frame}, run_id=run_id,
+                                      result_format={"result_format": "COMPLETE"})
+        result.meta.setdefault("batch_spec", {})["data_asset_name"] = label
+        store = self.context.validation_results_store
+        for key in store.list_keys():  # stored before the name was set: store it again with it
+            if getattr(key, "run_id", None) is not None and key.run_id.run_name == run_id.run_name:
+                store.set(key, result)
+        self.entries.append(DocsEntry(run_id.run_name, label, bool(result.success)))
+        return result
+
     def build_docs(self, folder: Path) -> Path:
-        """Data Docs (HTML) of the suite and every result of this run; returns the index page."""
+        """Data Docs (HTML) of the suite and every result of this run, readable offline; returns the index page."""
         folder = Path(folder).resolve()
         self.context.add_data_docs_site(site_name="kaoping", site_config={
             "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "show_cta_footer": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)}})
         self.context.build_data_docs(site_names=["kaoping"])
-        return folder / "index.html"
+        return make_offline(folder, self.entries)
 
 
 def _failed_rows(result, frame: pd.DataFrame) -> pd.DataFrame:

@@ -88,10 +88,13 @@ def test_extremes_of_a_short_ranking_is_all_of_it():
 
 
 def test_ranking_table_rows():
-    rows = ranking_table(_ranking(3))
+    ranking = _ranking(3).assign(is_vetoed=[False, False, True])
+    rows = ranking_table(ranking)
     assert rows[0] == {"排名": 1, "单位代码": "U01", "单位": "单位1", "分组": "", "总分": "100.00",
-                       "等次": "良好", "排名变化": "", "预警": "", "": ""}
-    assert rows[2]["总分"] == "97.99" and rows[2]["排名变化"] == 1
+                       "等次": "良好", "一票否决": "", "排名变化": "", "预警": ""}
+    assert rows[2]["总分"] == "97.99" and rows[2]["排名变化"] == 1 and rows[2]["一票否决"] == "否决"
+    long = ranking_table(_ranking(13).assign(is_vetoed=False))
+    assert all(k for row in long for k in row) and [r["位置"] for r in long] == ["前列"] * 5 + ["末位"] * 5
 
 
 def test_artifact_key_is_lowercase_dashes():

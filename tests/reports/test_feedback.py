@@ -5,11 +5,14 @@ import io
 import zipfile
 
 import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from kaoping.reports.data import published_runs
 from kaoping.reports.fastxlsx import Template
-from kaoping.reports.feedback import _indicator_values, feedback_context, feedback_layout
+from kaoping.reports.feedback import _indicator_values, feedback_context, feedback_layout, trend_axis
 from kaoping.reports.feedback_render import openpyxl_render
 from kaoping.reports.publish import write_outputs
 from kaoping.reports.reasons import loss_reason
@@ -44,7 +47,7 @@ def test_every_ranked_unit_gets_a_feedback_workbook(published):
 def test_summary_gaps_and_reasons(published):
     _, ws = _feedback(published, "A02_西城区.xlsx")
     assert ws["A1"].value == "西城区2025年第三季度县(市、区)平安建设考评情况反馈"
-    assert _summary(ws) == {"总分": 63.33, "名次": "3（共 4 个单位）", "等次": "合格",
+    assert _summary(ws) == {"总分": 63.33, "名次": "3（共 4 个单位）", "等次": "合格", "名次变化": "↓2",
                             "与上一名差距": "落后上一名 北湖县 8.34 分",
                             "距上一等次": "距良好（80分）差 16.67 分", "预警": "等次下降"}
     rows = _indicator_rows(ws)
@@ -52,7 +55,8 @@ def test_summary_gaps_and_reasons(published):
                               "未达目标值 100%（实际 95%）")
     assert rows["C01-02"][3:] == (2, 8.0, 10.0, 2.0, "发生 2 起扣 2 分")
     assert rows["C02-01"][4:] == (33.33, 60.0, 26.67, "比较赋分：本单位 90%，最优 98%")
-    assert rows["P01"][7] == "扣 0.5 分（1 次）"
+    assert rows["P01"][4] == -0.5 and rows["P01"][7] == "扣 0.5 分（1 次）"  # 扣分 −0.50, not 得分 0.50
+    assert ws[f"E{[r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == 'P01'][0]}"].number_format == "0.00"
     assert rows["C01"][1:] == ("政治安全", None, None, 30.5, 40.0, 9.5, None)
 
 
@@ -76,6 +80,8 @@ def test_trend_table_and_line_chart(published):
     with zipfile.ZipFile(path) as z:
         xml = z.read("xl/charts/chart1.xml").decode()
     assert "<lineChart>" in xml
+    assert '<smooth val="0"' in xml and '<smooth val="1"' not in xml  # straight segments
+    assert '<min val="50"' in xml and '<max val="100"' in xml and '<majorUnit val="10"' in xml
     assert f"$B${header + 1}:$B${header + 2}" in xml
     assert ws.page_setup.orientation == "portrait" and ws.page_setup.fitToWidth == 1
 
@@ -139,3 +145,20 @@ def test_reasons_skipped_and_shared_across_units_equal_loss_reason(published):
         for r in data.rankings.itertuples():
             assert [row[7] for row in _indicator_values(ctx, r.Index, r.group)] == _direct_reasons(ctx, r), shift
     assert len(ctx.reasons) < 8 * len(data.rankings) * len(ctx.indicators)
+
+
+@pytest.mark.parametrize("totals, axis", [
+    ([90.0, 63.33], (50.0, 100.0, 10.0)),
+    ([53.2, 53.1, 52.4], (51.0, 55.0, 1.0)),  # close totals: whole steps, no label twice ("53, 53, 52")
+    ([86.46], (85.0, 88.0, 1.0)),
+    ([2.0, 0.5], (0.0, 3.0, 1.0)),  # never below 0
+])
+def test_trend_axis_bounds(totals, axis):
+    assert trend_axis(totals) == axis
+
+
+@given(st.lists(st.floats(min_value=0, max_value=120, allow_nan=False), min_size=1, max_size=12))
+def test_trend_axis_holds_every_total_in_few_whole_steps(totals):
+    lo, hi, unit = trend_axis(totals)
+    assert lo <= min(totals) and max(totals) <= hi and lo >= 0
+    assert unit == int(unit) and (hi - lo) / unit <= 6 and lo % unit == 0

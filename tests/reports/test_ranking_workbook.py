@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-from report_kit import INJECTED_FILE, build_published
+from report_kit import CATALOG, INJECTED_FILE, build_published
 
 from kaoping.reports import texts, xlsx
 from kaoping.reports.publish import write_outputs
@@ -177,3 +177,43 @@ def test_calamine_reads_what_openpyxl_reads(published):
         expected = [[("" if v is None else v) for v in row] for row in wb[name].iter_rows(min_row=3, values_only=True)]
         got = book.get_sheet_by_name(name).to_python()[2:]
         assert [[float(v) if isinstance(v, int) else v for v in row] for row in expected] == got, name
+
+
+def test_notes_state_the_ranking_rules_in_words_and_the_issuing_office(published):
+    published.res.settings.office.name, published.res.settings.office.prepared_by = "清河市平安办", "张三"
+    wb = openpyxl.load_workbook(_ranking(published))
+    ws = wb["说明"]
+    fields = {r[0]: r[1] for r in ws.iter_rows(min_row=3, max_col=2, values_only=True) if r[0]}
+    assert fields["考评对象"] == "县（市、区）"
+    assert fields["等次评定"].startswith("优秀：总分 ≥ 90 分，且名次在前 30%（共 4 个单位，最多 1 个）；良好：总分 ≥ 80 分")
+    assert fields["等次评定"].endswith("不合格：其余单位；有一票否决事项的单位定为不合格（名次仍按总分）")
+    assert fields["加分上限"] == "加分合计最多 5 分" and fields["总分下限"] == "扣分后总分最低为 0 分"
+    assert fields["同分排序"].startswith("总分（保留 2 位小数）相同的名次并列")
+    assert (fields["制表单位"], fields["制表"], fields["审核"]) == ("清河市平安办", "张三", "＿＿＿＿＿＿")
+    assert all(ws.cell(r, 2).alignment.wrap_text for r in range(3, 8))
+    method_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "C01-01")
+    assert ws.cell(method_row, 6).alignment.wrap_text and ws.row_dimensions[method_row].height >= 18
+    assert wb["排名总表"]["A8"].value == "制表单位：清河市平安办　　制表：张三　　审核：＿＿＿＿＿＿"
+
+
+def test_ratio_method_names_the_indicators():
+    from kaoping.reports.reasons import derived_note
+    from kaoping.scoring.catalog import parse_catalog
+
+    cat = parse_catalog(CATALOG + """inputs:
+  - {code: CR, name: 刑事案件立案数, unit: 起, source: GA}
+  - {code: POP, name: 常住人口, unit: 万人, source: TJ}
+derived:
+  - {code: CRR, name: 每万人刑事案件立案数, ratio: [CR, POP], scale: 1}
+  - {code: CRR10, name: 每万人刑事案件立案数2, ratio: [CR, POP], scale: 10000}
+""")
+    assert derived_note(cat.indicator("CRR"), cat) == "计算：刑事案件立案数 ÷ 常住人口"
+    assert derived_note(cat.indicator("CRR10"), cat) == "计算：刑事案件立案数 ÷ 常住人口 × 10000"
+
+
+def test_details_show_file_names_whole_and_centre_flags(published):
+    ws = openpyxl.load_workbook(_ranking(published))["指标明细"]
+    names = [ws.cell(r, 13).value for r in range(4, ws.max_row + 1) if ws.cell(r, 13).value]
+    assert ws.column_dimensions["M"].width >= max(xlsx.display_width(n) for n in names)
+    flagged = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 10).value)
+    assert ws.cell(flagged, 10).alignment.horizontal == "center"

@@ -88,3 +88,22 @@ def test_batched_writes_rename_a_batch_at_once_and_leave_no_temp_files(tmp_path,
         writes.write(tmp_path / "d", b"4")
         raise RuntimeError("crash before the batch is complete")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]  # neither d nor a temp file
+
+
+def test_a_mark_among_numbers_lines_up_with_them(tmp_path):
+    """不计分 in a column of scores is right-aligned like the numbers, not left like text."""
+    import io
+
+    import numpy as np
+    import openpyxl
+
+    from kaoping.reports import xlsx as X
+
+    wb = X.new_workbook("t", datetime(2025, 1, 1))
+    ws = wb.create_sheet("s")
+    column = X.NumberColumn(np.array([1.5, np.nan]), X.column_styles(ws, 1), marked=np.array([False, True]),
+                            mark="不计分")
+    X.column_table(ws, "t", None, ["得分"], [column], [10], np.arange(2))
+    cells = openpyxl.load_workbook(io.BytesIO(X.workbook_bytes(wb)))["s"]
+    assert cells["A4"].value == 1.5 and cells["A5"].value == "不计分"
+    assert cells["A5"].alignment.horizontal == cells["A4"].alignment.horizontal == "right"

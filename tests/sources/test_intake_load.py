@@ -9,6 +9,7 @@ from intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
+from kaoping.reports.problem_list import HEADER_ROW
 from kaoping.sources.intake import Validator, discover, ingest, process_file
 from kaoping.warehouse.models import Base, FactValue, Submission, SubmissionProblem
 
@@ -94,7 +95,7 @@ def test_rejected_file_changes_nothing_but_its_own_record(res_db):
     copy = wb["Sheet1"]
     assert copy["B3"].value == 105 and copy["B3"].fill.fgColor.rgb.endswith("FFC7CE")
     assert "0 至 100" in copy["B3"].comment.text
-    listing = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
+    listing = [[c.value for c in row] for row in wb["问题清单"].iter_rows(min_row=HEADER_ROW)]
     assert listing[0] == ["文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明"]
     assert listing[1][:7] == [bad.name, "Sheet1", "B3", "东城县", "涉政风险隐患排查处置率", "105", "0 至 100"]
 
@@ -119,7 +120,7 @@ def test_flow_style_discover_then_process_file_and_dotted_file_name(res_db):
     assert outcome.status == "rejected" and ("non_numeric", "B2") in {(p.rule, p.cell) for p in outcome.problems}
     out = (res_db.workspace / "out").resolve()
     assert outcome.problem_report.resolve().is_relative_to(out / "2025Q3" / "问题清单" / "GA")
-    cell = load_workbook(outcome.problem_report)["问题清单"]["F2"]
+    cell = load_workbook(outcome.problem_report)["问题清单"][f"F{HEADER_ROW + 1}"]
     assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"
     assert process_file(res_db, found, Validator()).status == "duplicate"
 
