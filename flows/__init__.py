@@ -22,3 +22,24 @@ def quiet_console() -> None:
     Run logs still reach the Prefect API at INFO. Takes effect only before Prefect is imported.
     """
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+class _RunFailures:
+    """A console filter dropping the engine's reports of a failed flow or task run (a traceback
+    each): the CLI ends the command with its own line, or the traceback, and the run's logs on
+    the Prefect API keep them."""
+
+    @staticmethod
+    def filter(record) -> bool:
+        return not (record.levelno >= 40 and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")))
+
+
+def quiet_failures() -> None:
+    """Run failures off Prefect's console handlers (call once Prefect is imported)."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and _RunFailures not in handler.filters:
+            handler.addFilter(_RunFailures)

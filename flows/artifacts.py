@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from kaoping.display import clean, markdown
 from kaoping.flows import texts
 from kaoping.resources import Resources
 from kaoping.warehouse.models import ScoreRun
@@ -39,36 +40,51 @@ def ranking_table(ranking: pd.DataFrame) -> list[dict]:
         row |= {texts.RANKING_COLUMNS[k]: record.get(k) for k in texts.RANKING_COLUMNS}
         row[texts.RANKING_COLUMNS["total"]] = f"{record['total']:.2f}"
         row[texts.RANKING_COLUMNS["is_vetoed"]] = texts.VETOED if record.get("is_vetoed") else ""
-        rows.append({k: ("" if v is None or v != v else v) for k, v in row.items()})
+        rows.append({k: ("" if v is None or v != v else clean(v) if isinstance(v, str) else v) for k, v in row.items()})
     return rows
 
 
 def _reasons(outcome) -> str:
     errors = [p.message for p in getattr(outcome, "problems", []) if p.severity == "error"]
-    return "；".join(errors[:3]).replace("|", "｜").replace("\n", " ")
+    return markdown("；".join(errors[:3]))
 
 
-def intake_markdown(outcomes: list, missing: dict[str, list[str]]) -> str:
-    """The intake summary: one line per file, then the departments still missing per period."""
+def timeliness_lines(res: Resources, period: str) -> list[str]:
+    """报送时限 of the period: the on-time rate, then each department's state."""
+    from kaoping.timeliness import department_states, on_time_rate
+
+    states = department_states(res, period)
+    rate = on_time_rate(states)
+    head = texts.TIMELINESS.format(period=period, rate="—" if rate is None else f"{rate:.0%}")
+    return [head, *(f"  - {s.name}（{s.code}）：{s.label}" for s in states)]
+
+
+def intake_markdown(outcomes: list, missing: dict[str, list[str]],
+                    timeliness: dict[str, list[str]] | None = None) -> str:
+    """The intake summary: one line per file, then the departments still missing and each
+    department's 报送时限 state per period."""
     lines = [texts.INTAKE_TITLE, ""]
     if outcomes:
         lines.append(texts.INTAKE_HEADER)
         for o in outcomes:
-            lines.append(f"| {Path(o.path).name} | {o.department or texts.UNKNOWN} | "
-                         f"{o.period or texts.UNKNOWN} | {texts.STATUS.get(o.status, o.status)} | {_reasons(o)} |")
+            cells = (Path(o.path).name, o.department or texts.UNKNOWN, o.period or texts.UNKNOWN,
+                     texts.STATUS.get(o.status, o.status))
+            lines.append(f"| {' | '.join(map(markdown, cells))} | {_reasons(o)} |")
     else:
         lines.append(texts.NOTHING_NEW)
     lines.append("")
     for period, departments in missing.items():
-        lines.append("- " + (texts.MISSING.format(period=period, departments="、".join(departments))
+        lines.append("- " + (texts.MISSING.format(period=period, departments="、".join(map(markdown, departments)))
                              if departments else texts.NONE_MISSING.format(period=period)))
+    for period, period_lines in (timeliness or {}).items():
+        lines += ["", *(f"- {line}" if k == 0 else line for k, line in enumerate(period_lines))]
     return "\n".join(lines)
 
 
 def outputs_markdown(period: str, paths: list[Path]) -> str:
     """Links to the period's output files."""
     lines = [texts.OUTPUTS_TITLE.format(period=period), ""]
-    lines += [f"- [{Path(p).name}]({Path(p).resolve().as_uri()})" for p in sorted(paths)]
+    lines += [f"- [{markdown(Path(p).name)}]({Path(p).resolve().as_uri()})" for p in sorted(paths)]
     return "\n".join(lines)
 
 
@@ -82,9 +98,9 @@ def post_ranking(res: Resources, run_id: int) -> None:
                               catalog=run.catalog_code, period=run.period, n=EXTREMES, run_id=run_id))
 
 
-def post_intake(outcomes: list, missing: dict[str, list[str]]) -> None:
+def post_intake(outcomes: list, missing: dict[str, list[str]], timeliness: dict[str, list[str]] | None = None) -> None:
     """The markdown intake summary."""
-    create_markdown_artifact(intake_markdown(outcomes, missing), key="intake")
+    create_markdown_artifact(intake_markdown(outcomes, missing, timeliness), key="intake")
 
 
 def post_outputs(period: str, paths: list[Path]) -> None:

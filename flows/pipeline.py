@@ -32,6 +32,9 @@ class RunSummary:
     runs: dict[str, list[int]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     outputs: dict[str, list[Path]] = field(default_factory=dict)
+    reminders: list = field(default_factory=list)
+    withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # period → departments awaited
+    failed: dict[str, list] = field(default_factory=dict)  # period → SendRecords that failed
 
     @property
     def rejected(self) -> list:
@@ -64,7 +67,11 @@ def touched_periods(outcomes: list) -> list[str]:
 
 
 def ingest_files(res: Resources) -> list:
-    """Every new inbox file processed in received order, a chunk per task (GX is not run concurrently)."""
+    """New mail pulled into the inbox, then every new inbox file processed in received order, a
+    chunk per task (GX is not run concurrently); then each processed file's 回执 or 退回."""
+    mail = tasks.pull_mailbox(res)
+    if mail.down:
+        get_run_logger().warning(mail.down)
     scanned = tasks.discover_files(res)
     found = scanned.files
     progress.report("ingest-total", len(found))
@@ -74,8 +81,11 @@ def ingest_files(res: Resources) -> list:
         chunk = found[start:start + FILES_PER_TASK]
         outcomes += tasks.process_files(res, chunk, validator, len(chunk),
                                         lambda outcome: progress.report("ingest", Path(outcome.path).name))
+    receipts = tasks.send_receipts(res)
+    if failed := [r for r in receipts if r.status != "sent"]:
+        get_run_logger().warning("%d 份回执/退回发送失败，下次运行时重试", len(failed))
     missing = {p: state.missing_departments(res, p, state.submissions(res, p)) for p in touched_periods(outcomes)}
-    artifacts.post_intake(outcomes, missing)
+    artifacts.post_intake(outcomes, missing, {p: artifacts.timeliness_lines(res, p) for p in touched_periods(outcomes)})
     get_run_logger().info("收到 %d 个文件，退回 %d 个", len(outcomes),
                           sum(o.status == "rejected" for o in outcomes))
     return outcomes
@@ -107,15 +117,28 @@ def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publ
         logger.warning("以下期间没有已接收的报送，未排名：%s", "、".join(summary.skipped))
 
 
-def write_period(res: Resources, period: str, written: PrefectFuture | None = None) -> list[Path]:
-    """The period's output files written (or awaited, when `written` was submitted earlier) and
-    distributed; a link artifact of them."""
+def write_period(res: Resources, period: str, written: PrefectFuture | None = None,
+                 summary: RunSummary | None = None) -> list[Path]:
+    """The period's output files written (or awaited, when `written` was submitted earlier) and,
+    once its data are complete (SPEC §10), distributed; a link artifact of them. Returns the files
+    that exist; withheld periods and failed sends are noted in `summary`."""
+    from kaoping.reports.completeness import completeness
+
+    summary, logger = summary if summary is not None else RunSummary(), get_run_logger()
     paths = written.result() if written is not None else tasks.write_outputs(res, period)
-    sent = tasks.distribute(res, period)
-    if sent.failed:
-        get_run_logger().warning("期间 %s 有 %d 份文件分发失败，下次运行时重试", period, len(sent.failed))
+    paths = [p for p in paths if p.is_file()]
+    gate = completeness(res, period)
+    if not gate.open:
+        summary.withheld[period] = gate.names
+        logger.warning("期间 %s 数据不完整（待报送：%s），输出未分发", period, "、".join(gate.names))
+        state.mark_outputs_done(res, period, paths, withheld=True)
     else:
-        state.mark_outputs_done(res, period)
+        sent = tasks.distribute(res, period)
+        if sent.failed:
+            summary.failed[period] = sent.failed
+            logger.warning("期间 %s 有 %d 份文件分发失败，下次运行时重试", period, len(sent.failed))
+        else:
+            state.mark_outputs_done(res, period, paths)
     artifacts.post_outputs(period, paths)
     progress.report("outputs", period)
     return paths
@@ -134,7 +157,7 @@ class OutputWriter:
     def finish(self, summary: RunSummary) -> None:
         progress.report("outputs-total", len(self.pending))
         for period, written in self.pending.items():
-            summary.outputs[period] = write_period(self.res, period, written)
+            summary.outputs[period] = write_period(self.res, period, written, summary)
 
 
 def write_in_process(res: Resources, summary: RunSummary) -> None:
@@ -195,6 +218,7 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
         writer = OutputWriter(res)
         score_in_order(res, targets, summary, publish=True, after_publish=writer.submit)
         writer.finish(summary)
+        summary.reminders = tasks.send_reminders(res)
         return summary
     finally:
         res.close()

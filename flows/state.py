@@ -2,7 +2,6 @@
 others, and who has sent what (for `kaoping status` and the intake artifact)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -10,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 
+from kaoping.reports.completeness import awaited_departments, completeness, expected_departments
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
-from kaoping.warehouse.models import DimPeriod, ScoreRun, Submission, SubmissionProblem
+from kaoping.warehouse.models import Adjustment, DimPeriod, ScoreRun, Submission, SubmissionProblem
 
 REASONS_SHOWN = 3
 
@@ -58,18 +58,21 @@ def with_combined_years(res: Resources, periods: list[str]) -> list[str]:
 
 
 def unscored_periods(res: Resources) -> list[str]:
-    """Periods with an accepted file processed after their newest published run (or with none).
+    """Periods with an accepted file processed, or an adjustment (人工调整) recorded, after their
+    newest published run (or with none).
 
     A nightly run scores these as well as the periods it touched, so a run that failed after
-    intake is caught up by the next one.
+    intake is caught up by the next one, and recorded adjustments take effect.
     """
     newest_run = (select(ScoreRun.period, func.max(ScoreRun.created_at).label("at"))
                   .where(ScoreRun.status == "published").group_by(ScoreRun.period).subquery())
     stmt = (select(Submission.period).outerjoin(newest_run, newest_run.c.period == Submission.period)
             .where(Submission.status == "accepted",
                    (newest_run.c.at.is_(None)) | (Submission.processed_at > newest_run.c.at)).distinct())
+    adjusted = (select(Adjustment.period).outerjoin(newest_run, newest_run.c.period == Adjustment.period)
+                .where((newest_run.c.at.is_(None)) | (Adjustment.created_at > newest_run.c.at)).distinct())
     with res.warehouse.reading() as session:
-        return sort_periods(list(session.scalars(stmt).all()))
+        return sort_periods(sorted(set(session.scalars(stmt).all()) | set(session.scalars(adjusted).all())))
 
 
 def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
@@ -82,16 +85,6 @@ def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
             for catalog in res.catalogs_for(period)}
 
 
-def outputs_fingerprint(res: Resources, period: str) -> str:
-    """SHA-256 over the warehouse, the period's newest published runs and its files on disk."""
-    digest = hashlib.sha256(f"{res.settings.database_url}|{period}|{sorted(published_run_ids(res, period).items())}"
-                            .encode())
-    folder = res.settings.out_dir / period
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
-        digest.update(f"|{path.relative_to(folder)}:".encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 def _done_marker(res: Resources, period: str) -> Path:
     return res.settings.state_dir / "outputs-done" / f"{period}.json"
 
@@ -101,25 +94,38 @@ def _published_state(res: Resources, period: str) -> dict:
     return {code: list(run) if run else None for code, run in published_run_ids(res, period).items()}
 
 
-def mark_outputs_done(res: Resources, period: str) -> None:
-    """Record that the files of the period's current published runs were all written and sent."""
+def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: bool = False) -> None:
+    """Record that the files of the period's current published runs (`paths`) were all written and
+    sent, or (`withheld`) written and kept back by the completeness gate."""
     marker = _done_marker(res, period)
     marker.parent.mkdir(parents=True, exist_ok=True)
     tmp = marker.with_name(f".{marker.name}.tmp")
-    tmp.write_text(json.dumps(_published_state(res, period), sort_keys=True), encoding="utf-8")
+    files = sorted(str(Path(p).relative_to(res.settings.out_dir)) for p in paths)
+    tmp.write_text(json.dumps({"runs": _published_state(res, period), "files": files, "withheld": withheld},
+                              sort_keys=True),
+                   encoding="utf-8")
     os.replace(tmp, marker)
 
 
 def _is_done(res: Resources, period: str) -> bool:
+    """The marker matches the current published runs, every file it lists is still there, and
+    outputs the gate kept back are still to be kept back."""
     marker = _done_marker(res, period)
     try:
-        return json.loads(marker.read_text(encoding="utf-8")) == _published_state(res, period)
+        done = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if not isinstance(done, dict) or done.get("runs") != _published_state(res, period):
+        return False
+    files = done.get("files")
+    if not isinstance(files, list) or not all((res.settings.out_dir / name).is_file() for name in files):
+        return False
+    return not done.get("withheld") or not completeness(res, period).open
 
 
 def unfinished_periods(res: Resources) -> list[str]:
-    """Published periods whose files were not all written and sent (a run died mid-publish, a send failed).
+    """Published periods whose files were not all written and sent (a run died mid-publish, a send
+    failed), or whose files are gone since (a deleted out/<period>/).
 
     A nightly run takes these up again, so a crash after publishing is repaired without an analyst.
     """
@@ -127,11 +133,6 @@ def unfinished_periods(res: Resources) -> list[str]:
         published = session.scalars(select(ScoreRun.period).where(ScoreRun.status == "published")
                                     .distinct()).all()
     return sort_periods([p for p in published if not _is_done(res, p)])
-
-
-def expected_departments(res: Resources, period: str) -> set[str]:
-    """The departments that source an indicator of a catalog of the period's year."""
-    return {ind.source for catalog in res.catalogs_for(period) for ind in catalog.collected()}
 
 
 def submissions(res: Resources, period: str | None = None) -> pd.DataFrame:
@@ -166,4 +167,16 @@ def periods_with_submissions(res: Resources) -> list[str]:
 def missing_departments(res: Resources, period: str, received: pd.DataFrame) -> list[str]:
     """Departments expected for the period with no accepted file."""
     accepted = set(received.loc[received["status"] == "accepted", "department_code"])
-    return sorted(expected_departments(res, period) - accepted)
+    return awaited_departments(expected_departments(res, period), accepted)
+
+
+def empty_indicators(res: Resources, period: str) -> list[tuple[str, str]]:
+    """(department, indicator name) of the columns sent empty for every unit in the period's
+    accepted files: each is 缺报 for all units although its file counted."""
+    with res.warehouse.reading() as session:
+        rows = session.execute(select(Submission.department_code, SubmissionProblem.indicator)
+                               .join(Submission, Submission.id == SubmissionProblem.submission_id)
+                               .where(Submission.period == period, Submission.status == "accepted",
+                                      SubmissionProblem.rule == "indicator_empty")
+                               .order_by(Submission.department_code, SubmissionProblem.id)).all()
+    return [(dept, indicator) for dept, indicator in dict.fromkeys(rows)]

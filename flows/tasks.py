@@ -12,7 +12,6 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.context import TaskRunContext
 from prefect.tasks import exponential_backoff
 
 from kaoping.resources import Resources
@@ -34,6 +33,30 @@ def discover_files(res: Resources):
     from kaoping.sources.intake import scan
 
     return scan(res)
+
+
+@task(name="pull-mailbox", cache_policy=NO_CACHE)
+def pull_mailbox(res: Resources):
+    """New mail's spreadsheets saved into the inbox (a mailbox that is down is reported, not raised)."""
+    from kaoping.sources.mail_intake import pull_mailbox as pull
+
+    return pull(res)
+
+
+@task(name="receipts", cache_policy=NO_CACHE)
+def send_receipts(res: Resources) -> list:
+    """A 回执 or 退回 for every processed file still owed one."""
+    from kaoping.reports.receipts import send_receipts as send
+
+    return send(res)
+
+
+@task(name="reminders", cache_policy=NO_CACHE)
+def send_reminders(res: Resources) -> list:
+    """The 催报 reminders due today."""
+    from kaoping.reports.reminders import send_reminders as send
+
+    return send(res)
 
 
 @task(name="validator", cache_policy=NO_CACHE)
@@ -84,17 +107,6 @@ def publish(res: Resources, run_id: int) -> int:
     return run_id
 
 
-def outputs_cache_key(context: TaskRunContext, parameters: dict) -> str:
-    """The period's published runs and the SHA-256 of every file now under out/<period>/.
-
-    Writing regenerates every workbook to compare it with the file on disk; when neither the
-    runs nor the files changed since the last write, the cached result stands in for all that.
-    """
-    from kaoping.flows.state import outputs_fingerprint
-
-    return f"kaoping-outputs-{outputs_fingerprint(parameters['res'], parameters['period'])}"
-
-
 def unless_a_worker_died(task, task_run, state) -> bool:
     """Retry I/O failures, not a killed worker: what killed it (memory, an operator) would again."""
     from kaoping.workers import WorkerDied
@@ -108,8 +120,11 @@ def unless_a_worker_died(task, task_run, state) -> bool:
     return True
 
 
-@task(name="write-outputs", task_run_name="outputs-{period}", cache_key_fn=outputs_cache_key,
-      persist_result=True, retry_condition_fn=unless_a_worker_died, **IO_RETRIES)
+# Not cached: a cache keyed before the write skipped it when the files were gone (a workspace
+# re-created at the same path, a deleted out/<period>/, a restored warehouse). Writing again is
+# cheap where nothing changed: AtomicWrites leaves files holding the same bytes untouched.
+@task(name="write-outputs", task_run_name="outputs-{period}", cache_policy=NO_CACHE,
+      retry_condition_fn=unless_a_worker_died, **IO_RETRIES)
 def write_outputs(res: Resources, period: str) -> list[Path]:
     """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
     worker process so that the flow goes on scoring meanwhile."""

@@ -14,13 +14,15 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from kaoping import cli_core
+from kaoping import cli_core, stopping
 from kaoping.cli_core import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, KaopingTyper, state  # noqa: F401 (re-exported)
 from kaoping.config import ConfigError, workspace_path
+from kaoping.display import line
 from kaoping.resources import Resources
 from kaoping.scoring.catalog import CatalogError
 from kaoping.scoring.periods import Period
 from kaoping.sources.registry import RegistryError
+from kaoping.system_errors import system_fault_line
 from kaoping.warehouse.engine import WarehouseError
 
 app = KaopingTyper(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -43,7 +45,7 @@ def _global(workspace: Optional[Path] = typer.Option(None, "-w", "--workspace", 
 
 def fail(zh: str, en: str, code: int = EXIT_USAGE) -> None:
     """Stop with a one-line Chinese / English message and an exit code."""
-    err_console.print(f"[red]{zh}[/red] / {en}", highlight=False, soft_wrap=True)
+    err_console.print(line((zh, "red"), " / ", en), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -93,11 +95,24 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from kaoping import commands  # noqa: F401  (registers the commands on `app`)
 
+    handlers = stopping.install()
     try:
         # standalone mode: click turns typer.Exit into sys.exit(code) and usage errors into exit 2;
         # outside it, a typer.Exit(1) would come back as a return value and end as exit 0
         app()
+    except stopping.Stopped as stop:
+        stopping.release()
+        err_console.print(line(stop.message), highlight=False, soft_wrap=True)
+        stopping.exit_now(stop.exit_code)
     except USER_ERRORS as exc:
-        for line in user_error_lines(exc):
-            err_console.print(line, highlight=False, soft_wrap=True, markup=False)
+        for text in user_error_lines(exc):
+            err_console.print(line(text), highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        fault = system_fault_line(exc)  # a full disk, a read-only folder, no memory
+        if fault is None:
+            raise
+        err_console.print(line(fault), highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        stopping.restore(handlers)

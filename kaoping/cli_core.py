@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover
 from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from kaoping.display import line
+
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 WORKSPACE_HELP = "工作区目录（默认：当前目录）/ workspace folder (default: .)"
 DB_HELP = "数据库地址 / database URL"
@@ -159,9 +161,9 @@ def print_usage_error(e: click.ClickException) -> None:
     """One line: what is wrong in Chinese and English, and where help is."""
     command = e.ctx.command_path if getattr(e, "ctx", None) else "kaoping"
     Console(stderr=True).print(
-        f"[red]用法错误：{usage_error_zh(e)}[/red] / usage error: {usage_error_en(e)}  "
-        f"（{command} --help 查看用法 / see {command} --help）",
-        highlight=False, soft_wrap=True, markup=True)
+        line((f"用法错误：{usage_error_zh(e)}", "red"), f" / usage error: {usage_error_en(e)}  "
+             f"（{command} --help 查看用法 / see {command} --help）"),
+        highlight=False, soft_wrap=True)
 
 
 class KaopingCommand(TyperCommand):

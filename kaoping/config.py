@@ -2,7 +2,9 @@
 
 This is the only module that reads configuration. Environment variables win over the file:
 `KAOPING_WORKSPACE`, `KAOPING_DATABASE_URL`, `KAOPING_SMTP_HOST`, `KAOPING_SMTP_PORT`,
-`KAOPING_SMTP_USER`, `KAOPING_SMTP_PASSWORD`, `KAOPING_SMTP_SENDER`, `KAOPING_INTAKE_SETTLE_S`.
+`KAOPING_SMTP_USER`, `KAOPING_SMTP_PASSWORD`, `KAOPING_SMTP_SENDER`, `KAOPING_INTAKE_SETTLE_S`,
+`KAOPING_MAILBOX_HOST`, `KAOPING_MAILBOX_PORT`, `KAOPING_MAILBOX_USER`; the mailbox password only
+from the variable that `[mailbox] password_env` names (never from the file).
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ class IntakeSettings(_Section):
 
 class ScoringSettings(_Section):
     sensitivity: bool = False
-    sensitivity_draws: int = Field(default=1000, gt=0)
+    # units × draws matrices: 10^4 draws of 2,000 units take ~160 MB each; 10^9 would need terabytes
+    sensitivity_draws: int = Field(default=1000, gt=0, le=10_000)
     sensitivity_width: float = Field(default=0.2, ge=0, lt=1)
     seed: int = 20250101
 
@@ -68,11 +71,48 @@ class SmtpSettings(_Section):
 
 
 class OfficeSettings(_Section):
-    """Who issues the outputs: printed on the ranking workbook (制表单位, 制表, 审核)."""
+    """The issuing office: the ranking workbook's 制表单位, 制表 and 审核 line; the 通报's 发文机关
+    and the prefix of its 文号 (e.g. 清平安办)."""
 
     name: str = ""          # e.g. 清河市平安办
     prepared_by: str = ""   # 制表人
     reviewed_by: str = ""   # 审核人
+    doc_number_prefix: str = ""
+
+
+class MailboxSettings(_Section):
+    """The IMAP mailbox departments send their files to (SPEC §10); empty host: no mailbox."""
+
+    host: str = ""
+    port: int = Field(default=993, gt=0, lt=65536)
+    tls: Literal["ssl", "starttls", "none"] = "ssl"
+    user: str = ""
+    password_env: str = "KAOPING_MAILBOX_PASSWORD"
+    folder: str = "INBOX"
+    processed_folder: str = "kaoping-processed"
+    timeout_s: float = Field(default=30, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+    @property
+    def password(self) -> str:
+        """Read from the environment at the moment of use, so it is never stored anywhere."""
+        return os.environ.get(self.password_env, "")
+
+
+class DeadlineSettings(_Section):
+    """Per-department overrides of the catalogs' `deadline_days` (department code → days)."""
+
+    departments: dict[str, int] = Field(default_factory=dict)
+
+
+class ReminderSettings(_Section):
+    """催报: `before_days` before the deadline, the day after it, then every `every_days`."""
+
+    before_days: int = Field(default=3, ge=0)
+    every_days: int = Field(default=3, gt=0)
 
 
 class Settings(_Section):
@@ -85,6 +125,9 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     smtp: SmtpSettings = SmtpSettings()
     office: OfficeSettings = OfficeSettings()
+    mailbox: MailboxSettings = MailboxSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    reminders: ReminderSettings = ReminderSettings()
 
     @property
     def database_url(self) -> str:
@@ -124,6 +167,9 @@ _ENV = {
     "KAOPING_SMTP_USER": ("smtp", "user"),
     "KAOPING_SMTP_PASSWORD": ("smtp", "password"),
     "KAOPING_SMTP_SENDER": ("smtp", "sender"),
+    "KAOPING_MAILBOX_HOST": ("mailbox", "host"),
+    "KAOPING_MAILBOX_PORT": ("mailbox", "port"),
+    "KAOPING_MAILBOX_USER": ("mailbox", "user"),
 }
 
 
@@ -210,7 +256,7 @@ jump_ratio = 3.0            # 历史较短时的倍数预警 / ×/÷ threshold w
 
 [scoring]
 sensitivity = false         # 是否计算排名稳定性 / run the Monte Carlo rank stability
-sensitivity_draws = 1000
+sensitivity_draws = 1000     # 1 至 10000 / 1 to 10000
 sensitivity_width = 0.2
 seed = 20250101
 
@@ -220,10 +266,11 @@ timezone = "Asia/Shanghai"
 work_pool = "kaoping"
 
 [office]
-# 印在排名表上的制表单位与制表、审核人 / issuing office and the 制表 / 审核 line of the ranking workbook
-name = ""                   # 例 / e.g. 清河市平安办
+# 制表单位（排名表）与发文机关（通报） / issuing office: ranking workbook and 通报
+name = ""                   # 例 / e.g. 清河市平安建设领导小组办公室
 prepared_by = ""            # 制表人 / prepared by (blank: a line to sign on)
 reviewed_by = ""            # 审核人 / reviewed by
+doc_number_prefix = ""      # 通报文号前缀 / 通报 number prefix, e.g. 清平安办 → 清平安办〔2026〕　号
 
 [smtp]
 # 留空则把文件复制到 outbox/<收件人>/ / empty: files are copied to outbox/<recipient>/
@@ -233,4 +280,22 @@ security = "ssl"            # ssl | starttls | none
 user = ""
 password = ""               # 建议用环境变量 KAOPING_SMTP_PASSWORD / prefer the environment variable
 sender = ""
+
+[mailbox]
+# 各部门把报送文件发到这个 IMAP 邮箱；留空则只从 inbox/ 目录接收 / IMAP mailbox; empty: folder inbox only
+host = ""
+port = 993
+tls = "ssl"                 # ssl | starttls | none
+user = ""
+password_env = "KAOPING_MAILBOX_PASSWORD"   # 密码只从这个环境变量读取 / password only from this variable
+folder = "INBOX"
+processed_folder = "kaoping-processed"       # 处理过的邮件移到这里（不删除） / taken messages move here
+
+[deadlines]
+# 按部门覆盖考评细则的 deadline_days（期间结束后的天数） / per-department deadline days
+departments = {}            # 例 / e.g. {GA = 15}
+
+[reminders]
+before_days = 3             # 截止前几天催报 / remind this many days before the deadline
+every_days = 3              # 逾期后每隔几天再催 / then every this many days
 """

@@ -11,11 +11,22 @@ from pathlib import Path
 
 from kaoping.config import Settings, load_settings
 from kaoping.catalogs import load_catalogs
-from kaoping.scoring.catalog import Catalog, catalogs_for_year
+from kaoping.scoring.catalog import Catalog, CatalogError, catalogs_for_year
 from kaoping.scoring.periods import Period
-from kaoping.sources.registry import Registry
+from kaoping.sources.registry import Registry, check_kinds
 from kaoping.warehouse.dimensions import sync_catalog, sync_registry
 from kaoping.warehouse.engine import Warehouse
+
+
+def check_assessed_kind(catalog: Catalog, registry: Registry) -> None:
+    """The catalog ranks units that exist: some unit of its `assessed_kind` is valid in its year."""
+    kinds = registry.kinds_in(str(catalog.year))
+    if catalog.assessed_kind not in kinds:
+        known = "、".join(sorted(kinds)) or "无"
+        raise CatalogError(catalog.source_path, [(
+            f"assessed_kind {catalog.assessed_kind} 在 units.csv 中没有 {catalog.year} 年的单位（现有 kind：{known}）",
+            f"assessed_kind {catalog.assessed_kind} matches no unit of units.csv in {catalog.year} "
+            f"(kinds there: {', '.join(sorted(kinds)) or 'none'})")])
 
 
 @dataclass
@@ -39,8 +50,12 @@ class Resources:
 
     @cached_property
     def catalogs(self) -> list[Catalog]:
-        return load_catalogs(self.settings.catalog_dir, set(self.registry.departments["code"]),
-                             self.registry.groups())
+        catalogs = load_catalogs(self.settings.catalog_dir, set(self.registry.departments["code"]),
+                                 self.registry.groups())
+        for catalog in catalogs:
+            check_assessed_kind(catalog, self.registry)
+        check_kinds(self.registry.units, {c.assessed_kind for c in catalogs}, self.workspace / "units.csv")
+        return catalogs
 
     @cached_property
     def warehouse(self) -> Warehouse:

@@ -41,6 +41,21 @@ def pool() -> ProcessPoolExecutor:
         return _pool
 
 
+def terminate() -> None:
+    """Stop the pool's processes now, mid-task too (on a stop signal; their writes are atomic)."""
+    global _pool
+    with _lock:
+        stopping, _pool = _pool, None
+    if stopping is None:
+        return
+    processes = list((stopping._processes or {}).values())
+    for process in processes:
+        process.terminate()
+    stopping.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
+
+
 def _exit_with_parent(parent: int) -> None:
     """A worker ends when the flow's process is gone (killed -9, say) instead of idling forever."""
     def watch() -> None:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from kaoping.config import DEFAULT_TOML
 
+DEMO_OFFICE, DEMO_DOC_PREFIX = "清河市平安建设领导小组办公室", "清平安办"  # the demo's issuing office (通报)
+
 FOLDERS = ("catalog", "inbox", "out", "archive", "outbox")
 EMPTY_REGISTRIES = {
     "units.csv": "code,name,kind,parent,group,aliases,valid_from,valid_to\n",
@@ -40,6 +42,8 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample
         from kaoping.demo import demo_files
 
         files.update(demo_files())
+        files["kaoping.toml"] = DEFAULT_TOML.replace('name = ""   ', f'name = "{DEMO_OFFICE}"   ', 1).replace(
+            'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1)
     elif sample and _without_scheme(folder):
         from kaoping.starter import starter_files
 

@@ -17,7 +17,9 @@ from kaoping.resources import Resources
 from kaoping.reports import texts
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
+from kaoping.timeliness import department_states
 from kaoping.warehouse import queries
+from kaoping.warehouse.adjustments import REPORT_COLUMNS, run_adjustments
 from kaoping.warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -63,6 +65,10 @@ class RunData:
     history: pd.DataFrame
     tz: ZoneInfo
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    timeliness: list = field(default_factory=list)  # DepartmentState per department, as of publication
+    awaited: tuple[str, ...] = ()  # names of the departments the period still waits for (数据不完整)
+    late_missing: tuple[str, ...] = ()  # names of the departments missing after the deadline (缺报)
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
 
     @property
     def grouped(self) -> bool:
@@ -80,6 +86,16 @@ class RunData:
         return aware.astimezone(self.tz).replace(tzinfo=None, microsecond=0)
 
 
+def marked(data: RunData, title: str) -> str:
+    """`title` with the 数据不完整 mark in front while the period waits for departments, or the 缺报
+    mark once they are missing after the deadline (SPEC §10)."""
+    if data.awaited:
+        return texts.INCOMPLETE_MARK.format(departments="、".join(data.awaited)) + title
+    if data.late_missing:
+        return texts.MISSING_MARK.format(departments="、".join(data.late_missing)) + title
+    return title
+
+
 def scheme_name(catalog: Catalog) -> str:
     """The catalog's name without its leading year (`2025年度县…考评` → `县…考评`)."""
     return re.sub(r"^\s*\d{4}\s*年度?\s*", "", catalog.name) or catalog.name
@@ -93,6 +109,11 @@ def safe_file_part(text: str) -> str:
 def ranking_path(res: Resources, catalog_code: str, period: str) -> Path:
     name = texts.RANKING_FILE.format(catalog=safe_file_part(catalog_code), period=period)
     return res.settings.out_dir / period / texts.RANKING_DIR / name
+
+
+def bulletin_path(res: Resources, catalog_code: str, period: str) -> Path:
+    name = texts.BULLETIN_FILE.format(catalog=safe_file_part(catalog_code), period=period)
+    return res.settings.out_dir / period / texts.BULLETIN_DIR / name
 
 
 def feedback_path(res: Resources, period: str, unit_code: str, unit_name: str) -> Path:
@@ -194,9 +215,11 @@ def score_details(session: Session, run_id: int, catalog_code: str) -> pd.DataFr
 
 def published_runs(res: Resources, period: str) -> list[RunData]:
     """The latest published run of every catalog of the period, with its frames (catalog order)."""
+    from kaoping.reports.completeness import completeness
+
     p = Period.parse(period)
     tz = ZoneInfo(res.settings.schedule.timezone)
-    out = []
+    gate, out = completeness(res, p.code), []
     with res.warehouse.reading() as session:
         for catalog in res.catalogs_for(p):
             run = queries.latest_run(session, catalog.code, p.code, status="published")
@@ -208,5 +231,8 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
                 categories=queries.category_scores(session, run.id),
                 details=score_details(session, run.id, catalog.code),
                 submissions=queries.submission_rows(session, catalog.code, p.code),
-                history=queries.ranking_history(session, catalog.assessed_kind, p.code)))
+                history=queries.ranking_history(session, catalog.assessed_kind, p.code),
+                timeliness=department_states(res, p.code, now=run.published_at or run.created_at),
+                awaited=gate.awaited, late_missing=gate.late_missing,
+                adjustments=run_adjustments(session, run.id)))
     return out

@@ -23,13 +23,13 @@ from kaoping.config import SmtpSettings
 from kaoping.faults import fault_point
 from kaoping.resources import Resources
 from kaoping.reports import texts
-from kaoping.reports.data import feedback_path, ranking_path, rankings_csv_path
+from kaoping.reports.data import bulletin_path, feedback_path, ranking_path, rankings_csv_path
 from kaoping.reports.files import write_atomic
 from kaoping.scoring.periods import Period
+from kaoping.sources.registry import LEADERS
 from kaoping.warehouse import queries
 from kaoping.warehouse.models import Distribution
 
-LEADERS = "leaders"
 
 
 class SendError(RuntimeError):
@@ -48,30 +48,71 @@ class Delivery:
     name: str
     email: str
     files: tuple[Path, ...]
+    period: str = ""
+
+
+def compose(sender: str, to: list[tuple[str, str]], subject: str, body: str,
+            attachments: tuple[Path, ...] = ()) -> EmailMessage:
+    """One e-mail; attachment names are encoded per RFC 2231, so Chinese names survive."""
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(formataddr((name, email)) if email else name for name, email in to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="kaoping")
+    msg.set_content(body)
+    for path in attachments:
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, subtype = ctype.split("/", 1)
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    return msg
 
 
 class Mailer(ABC):
     """Where deliveries go: an SMTP server or the outbox folder."""
 
     channel: str
+    sender: str = "kaoping@localhost"
 
     @abstractmethod
     def send(self, delivery: Delivery, subject: str, body: str) -> int:
         """Deliver; returns the number of attempts, raises SendError when it gave up."""
 
+    @abstractmethod
+    def send_message(self, msg: EmailMessage, recipient: str) -> int:
+        """Deliver a whole message (回执, 退回, 催报) for `recipient` (a department code); returns
+        the number of attempts, raises SendError when it gave up."""
+
+
+def _eml_name(msg: EmailMessage) -> str:
+    """`<time>_<subject>.eml`, safe as a file name and sortable by time."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    subject = "".join(c if c.isalnum() or c in "【】_-" else "_" for c in str(msg["Subject"]))[:60]
+    return f"{stamp}_{subject}.eml"
+
 
 class OutboxMailer(Mailer):
-    """Copies each file to `outbox/<recipient>/` (atomically), when no SMTP server is set."""
+    """Copies each file to `outbox/<recipient>/<period>/` (atomically), when no SMTP server is set:
+    every period's copies are kept (feedback workbooks and rankings.csv carry no period in their
+    names); whole messages are saved under `outbox/<recipient>/` as `.eml` files (open them in any
+    mail client to forward)."""
 
     channel = "outbox"
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, sender: str = "kaoping@localhost"):
+        self.folder, self.sender = folder, sender
 
     def send(self, delivery: Delivery, subject: str, body: str) -> int:
         try:
             for path in delivery.files:
-                write_atomic(self.folder / delivery.recipient / path.name, path.read_bytes())
+                write_atomic(self.folder / delivery.recipient / delivery.period / path.name, path.read_bytes())
+        except OSError as exc:
+            raise SendError(str(exc), 1) from exc
+        return 1
+
+    def send_message(self, msg: EmailMessage, recipient: str) -> int:
+        try:
+            write_atomic(self.folder / recipient / _eml_name(msg), msg.as_bytes())
         except OSError as exc:
             raise SendError(str(exc), 1) from exc
         return 1
@@ -94,21 +135,11 @@ class SmtpMailer(Mailer):
     def __init__(self, settings: SmtpSettings, backoff_s: float = 2.0):
         self.settings = settings
         self.backoff_s = backoff_s
+        self.sender = settings.sender or settings.user or "kaoping@localhost"
 
     def message(self, delivery: Delivery, subject: str, body: str) -> EmailMessage:
-        """The e-mail; attachment names are encoded per RFC 2231, so Chinese names survive."""
-        msg = EmailMessage()
-        msg["Subject"] = subject
-        msg["From"] = self.settings.sender or self.settings.user or "kaoping@localhost"
-        msg["To"] = formataddr((delivery.name, delivery.email))
-        msg["Date"] = formatdate(localtime=True)
-        msg["Message-ID"] = make_msgid(domain="kaoping")
-        msg.set_content(body)
-        for path in delivery.files:
-            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            maintype, subtype = ctype.split("/", 1)
-            msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
-        return msg
+        """The e-mail of a delivery."""
+        return compose(self.sender, [(delivery.name, delivery.email)], subject, body, delivery.files)
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -123,7 +154,9 @@ class SmtpMailer(Mailer):
         return smtp
 
     def send(self, delivery: Delivery, subject: str, body: str) -> int:
-        msg = self.message(delivery, subject, body)
+        return self.send_message(self.message(delivery, subject, body), delivery.recipient)
+
+    def send_message(self, msg: EmailMessage, recipient: str) -> int:
         attempts = 0
         while True:
             attempts += 1
@@ -141,7 +174,7 @@ def mailer_for(res: Resources) -> Mailer:
     """SMTP when a host is configured, else the outbox folder."""
     if res.settings.smtp.enabled:
         return SmtpMailer(res.settings.smtp)
-    return OutboxMailer(res.settings.outbox_dir)
+    return OutboxMailer(res.settings.outbox_dir, res.settings.smtp.sender or "kaoping@localhost")
 
 
 @dataclass(frozen=True)
@@ -184,8 +217,9 @@ class DistributionReport:
 
 
 def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, list[Path]]]:
-    """Ranking workbooks (+ rankings.csv) of the period, and each ranked unit's files."""
+    """Ranking workbooks and 通报 of the period (the leaders' files), and each ranked unit's files."""
     rankings: list[Path] = []
+    bulletins: list[Path] = []
     per_unit: dict[str, list[Path]] = {}
     with res.warehouse.reading() as session:
         for catalog in res.catalogs_for(period):
@@ -194,15 +228,17 @@ def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, li
                 continue
             workbook = ranking_path(res, catalog.code, period)
             rankings.append(workbook)
+            if run.status == "published":  # bulletin_due: the review window will make this final versions
+                bulletins.append(bulletin_path(res, catalog.code, period))
             for r in queries.ranking_rows(session, run.id).itertuples():
                 per_unit.setdefault(r.unit_code, []).extend(
                     [feedback_path(res, period, r.unit_code, r.unit_name), workbook])
-    return rankings, per_unit
+    return rankings + bulletins, per_unit
 
 
 def planned_deliveries(res: Resources, period: str, by_email: bool) -> list[Delivery]:
-    """Who gets what: a unit its feedback and its catalog's ranking; `leaders` every ranking
-    and rankings.csv. Outbox deliveries go once per recipient (`by_email` False)."""
+    """Who gets what: a unit its feedback and its catalog's ranking; `leaders` every ranking,
+    every 通报 and rankings.csv. Outbox deliveries go once per recipient (`by_email` False)."""
     rankings, per_unit = _period_files(res, period)
     if not rankings:
         return []
@@ -215,7 +251,7 @@ def planned_deliveries(res: Resources, period: str, by_email: bool) -> list[Deli
         else:
             continue
         email = r.email if by_email else ""
-        out.setdefault((r.recipient, email), Delivery(r.recipient, r.name, email, files))
+        out.setdefault((r.recipient, email), Delivery(r.recipient, r.name, email, files, period))
     return list(out.values())
 
 
@@ -254,7 +290,7 @@ def _deliver(res: Resources, mailer: Mailer, period: str, delivery: Delivery) ->
         names = "、".join(p.name for p in todo)
         try:
             attempts, status, error = mailer.send(
-                Delivery(delivery.recipient, delivery.name, delivery.email, tuple(todo)),
+                Delivery(delivery.recipient, delivery.name, delivery.email, tuple(todo), period),
                 texts.MAIL_SUBJECT.format(label=label),
                 texts.MAIL_BODY.format(name=delivery.name, label=label, files=names)), "sent", None
         except SendError as exc:
@@ -273,3 +309,48 @@ def distribute(res: Resources, period: str, mailer: Mailer | None = None) -> Dis
     for delivery in planned_deliveries(res, report.period, by_email=mailer.channel == "smtp"):
         report.records += _deliver(res, mailer, report.period, delivery)
     return report
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """One 回执 / 退回 / 催报 sent (or not) to one department."""
+
+    kind: str  # receipt | return | reminder
+    recipient: str
+    emails: tuple[str, ...]
+    subject: str
+    channel: str
+    status: str  # sent | failed
+    period: str = ""
+    error: str | None = None
+
+
+def message_sent(res: Resources, kind: str, sha256: str) -> bool:
+    """True when a message of `kind` answering `sha256` (a file's or a reminder key's) went out."""
+    with res.warehouse.reading() as session:
+        return session.scalar(select(Distribution.id).where(
+            Distribution.kind == kind, Distribution.sha256 == sha256, Distribution.status == "sent").limit(1)) is not None
+
+
+def send_department_message(res: Resources, mailer: Mailer, kind: str, department: str, to: list[tuple[str, str]],
+                            subject: str, body: str, period: str, about: str, sha256: str,
+                            attachments: tuple[Path, ...] = ()) -> MessageOutcome:
+    """Compose, send (SMTP to `to`; the outbox when there is no SMTP or no address) and record one
+    message; `about` is the file (or reminder) it concerns, `sha256` its once-only key."""
+    to = [(name, addr) for name, addr in to if addr] if mailer.channel == "smtp" else to
+    channel = mailer if to or mailer.channel == "outbox" else OutboxMailer(res.settings.outbox_dir, mailer.sender)
+    known = department in set(res.registry.departments["code"])
+    shown = to or [(res.registry.department_name(department) if known else department or texts.UNKNOWN_SENDER, "")]
+    msg = compose(channel.sender, shown, subject, body, attachments)
+    try:
+        attempts, status, error = channel.send_message(msg, department or "unknown"), "sent", None
+    except SendError as exc:
+        attempts, status, error = exc.attempts, "failed", str(exc)
+    emails = tuple(addr for _, addr in to if addr)
+    with res.warehouse.session() as session:
+        session.add(Distribution(recipient=department or "", email="|".join(emails) if channel.channel == "smtp" else "",
+                                 period=period or "", file_path=about, sha256=sha256, channel=channel.channel,
+                                 status=status, attempts=attempts, error=error, sent_at=datetime.now(timezone.utc),
+                                 kind=kind, subject=subject))
+    fault_point("message-sent")
+    return MessageOutcome(kind, department, emails, subject, channel.channel, status, period, error)

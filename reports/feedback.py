@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kaoping.reports import texts
-from kaoping.reports.data import RunData, grids, scheme_name
+from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
@@ -65,6 +65,7 @@ class FeedbackContext:
     quotes_loss: np.ndarray  # per indicator: whether its loss reason quotes the points lost (deduction)
     signs: np.ndarray  # per indicator: -1 for penalties (shown as 扣分 −x), else 1
     reasons: dict[tuple, str] = field(default_factory=dict)  # loss_reason by its arguments
+    adjusted: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, indicator) → 人工调整 note
 
     def reason(self, k: int, value: float | None, score: float | None, flag: int, period: int, group,
                decisive: float | None) -> str:
@@ -105,6 +106,17 @@ def _peers(data: RunData) -> dict[tuple, Peers]:
             for (g, i), part in keys.groupby(["group", "indicator"], sort=False)["value"]}
 
 
+def adjustment_notes(data: RunData) -> dict[tuple[str, str], str]:
+    """(unit, indicator) → what the feedback says of an adjusted value: the value, reason and author."""
+    notes = {}
+    for a in data.adjustments.itertuples():
+        value = round2(a.value) if a.value == a.value else a.value
+        template = texts.REASON_ADJUSTED if a.indicator_code == a.adjusted_code else texts.REASON_ADJUSTED_FORMULA
+        notes[(a.unit_code, a.indicator_code)] = template.format(code=a.adjusted_code, value=f"{value:g}",
+                                                                 reason=a.reason, author=a.author)
+    return notes
+
+
 def feedback_context(data: RunData) -> FeedbackContext:
     """The grids of the indicator tables, per-group peer values and standings, per-unit history."""
     indicators, d = feedback_indicators(data.catalog), data.details
@@ -126,7 +138,8 @@ def feedback_context(data: RunData) -> FeedbackContext:
                            [str(c) for c in flags.categories], np.array([bool(c) for c in flags.categories] + [False]),
                            laid["periods"], [str(c) for c in periods.categories],
                            _peers(data), categories, history, {g: Standings(v) for g, v in totals.items()},
-                           {g: len(v) for g, v in totals.items()}, *_indicator_statics(indicators))
+                           {g: len(v) for g, v in totals.items()}, *_indicator_statics(indicators),
+                           adjusted=adjustment_notes(data))
 
 
 def _indicator_statics(indicators: list) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -180,6 +193,11 @@ def indicator_rows(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, li
     if extras:
         out.append(("section", ["", texts.SECTION_EXTRAS, "", "", None, None, None, ""]))
         out += [("row", next(rows)) for _ in extras]
+    if ctx.adjusted:
+        for kind, values in out:
+            note = ctx.adjusted.get((r.unit_code, values[0])) if kind == "row" else None
+            if note:
+                values[7] = f"{note}；{values[7]}" if values[7] else note
     return out
 
 
@@ -281,7 +299,8 @@ def trend_axis(totals: list[float]) -> tuple[float, float, float]:
 
 def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
     """One unit's feedback sheet as cells (`r` is its row of data.rankings.itertuples())."""
-    title = texts.FEEDBACK_TITLE.format(unit=r.unit_name, label=data.period.label, scheme=scheme_name(data.catalog))
+    title = marked(data, texts.FEEDBACK_TITLE.format(unit=r.unit_name, label=data.period.label,
+                                                     scheme=scheme_name(data.catalog)))
     layout = Layout(title)
     layout.add_row(1, [title] + [None] * (len(WIDTHS) - 1), ["title"] * len(WIDTHS))
     layout.add_row(2, [subtitle(data)], ["subtitle"], first_col=len(WIDTHS))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ctypes
 import filecmp
 import os
-import tempfile
 from pathlib import Path
 
+from kaoping.tempfiles import temp_beside
 from kaoping.faults import fault_point
 
 BATCH_FILES = 256  # files written per sync in AtomicWrites
@@ -87,8 +87,7 @@ class AtomicWrites:
             self.discard()
 
     def _temp(self, path: Path) -> tuple[int, str]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        return temp_beside(path)
 
     def write(self, path: Path, data: bytes) -> bool:
         """Queue `data` for `path`; False (nothing written) when the file already holds it."""

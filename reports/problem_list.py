@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +18,13 @@ from openpyxl.utils import get_column_letter
 from kaoping.reports import texts
 from kaoping.reports.sender_widths import sender_widths
 from kaoping.reports.xlsx import display_width, wrapped_lines
+from kaoping.tempfiles import temp_beside
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
 
 _FORMULA_START = ("=", "+", "-", "@")
 _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+_SHEET_UNSAFE = re.compile(r"[\x00-\x1f\\/?*\[\]:]")  # what Excel refuses in a sheet title
 _RED, _AMBER = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
 _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 _thin = Side(style="thin", color="808080")
@@ -50,6 +51,11 @@ def safe_name(text: str) -> str:
     tag = hashlib.sha256(encoded).hexdigest()[:8]
     cut = encoded[:NAME_BYTES - len(tag) - 1].decode("utf-8", "ignore")
     return f"{cut}~{tag}"
+
+
+def sheet_title(text: str) -> str:
+    """A sheet title Excel accepts for any sheet or file name (a CSV's sheet is its file stem)."""
+    return _SHEET_UNSAFE.sub("_", text)[:31].strip("'") or "_"
 
 
 def problem_list_path(out_dir: Path, period: str | None, department: str | None, file_name: str) -> Path:
@@ -177,7 +183,7 @@ def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, g
     listing.title = M.PROBLEM_SHEET
     copied = None
     if sheet is not None and grid is not None:
-        copied = _UNSAFE.sub("_", sheet if sheet != M.PROBLEM_SHEET else f"{sheet}(原表)")[:31]
+        copied = sheet_title(sheet if sheet != M.PROBLEM_SHEET else f"{sheet}(原表)")
         cells = grid[grid["sheet"] == sheet]
         _copy_sheet(wb.create_sheet(copied), cells, problems, sender_widths(source, sheet))
     file = problems[0].file if problems else (Path(source).name if source else "")
@@ -185,8 +191,7 @@ def write_problem_list(path: Path, problems: list[Problem], sheet: str | None, g
     _problem_sheet(listing, problems)
     if copied is not None and len(cells) > MAX_COPIED:
         put(listing, listing.max_row + 1, 8, M.PROBLEM_LIST_COPY_CAPPED.format(total=len(cells), shown=MAX_COPIED))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    fd, tmp = temp_beside(path)
     os.close(fd)
     try:
         wb.save(tmp)

@@ -1,11 +1,12 @@
-"""`write_outputs`: the period's ranking workbooks, feedback workbooks and rankings.csv."""
+"""`write_outputs`: the period's ranking workbooks, 通报, feedback workbooks and rankings.csv."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
 from kaoping.resources import Resources
-from kaoping.reports.data import RunData, feedback_path, published_runs, ranking_path, rankings_csv_path
+from kaoping.reports.data import (RunData, bulletin_path, feedback_path, published_runs, ranking_path,
+                                 rankings_csv_path)
 from kaoping.reports.feedback import feedback_context
 from kaoping.reports.feedback_render import FeedbackWriter
 from kaoping.reports.ranking import save_ranking
@@ -15,12 +16,30 @@ from kaoping.reports.files import AtomicWrites, release_memory
 Progress = Callable[[str, int, int], None]
 
 
+def bulletin_due(data: RunData) -> bool:
+    """Whether a run yields the 通报: every published run for now; the review window (SPEC §11)
+    restricts this to final versions."""
+    return data.run.status == "published"
+
+
+def write_bulletin(res: Resources, data: RunData, writes: AtomicWrites) -> Path:
+    """out/<period>/通报/<catalog>_<period>_通报.docx of one run."""
+    from kaoping.reports.bulletin import bulletin_docx  # matplotlib and python-docx only where needed
+    from kaoping.reports.bulletin_data import bulletin_content, timeliness_frame
+
+    path = bulletin_path(res, data.catalog.code, data.period.code)
+    writes.write(path, bulletin_docx(bulletin_content(data, res.settings.office, timeliness_frame(data.timeliness))))
+    return path
+
+
 def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Progress | None) -> list[Path]:
     period = data.period.code
     path = ranking_path(res, data.catalog.code, period)
     writes.stream(path, lambda out: save_ranking(data, out))
     release_memory()  # before the feedback context is built on top
     paths = [path]
+    if bulletin_due(data):
+        paths.append(write_bulletin(res, data, writes))
     writer = FeedbackWriter(data, feedback_context(data))
     total = len(data.rankings)
     for k, row in enumerate(data.rankings.itertuples(), start=1):
@@ -35,7 +54,7 @@ def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Pr
 def write_outputs(res: Resources, period: str, progress: Progress | None = None) -> list[Path]:
     """Every output of the period's latest published runs; unchanged files are left untouched.
 
-    Returns the output paths (ranking workbooks, feedback workbooks, rankings.csv), empty when
+    Returns the output paths (ranking workbooks, 通报, feedback workbooks, rankings.csv), empty when
     no catalog of the period has a published run.
     """
     runs = published_runs(res, period)

@@ -13,7 +13,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
-from kaoping.reports.data import RunData, grids, scheme_name
+from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
@@ -110,7 +110,7 @@ def _totals_chart(ws: Worksheet, data: RunData, n: int, widths: list[float]) -> 
 def _ranking_sheet(wb, data: RunData) -> None:
     headers, rows = ranking_table(data)
     widths = [column_width([*h.split("\n"), *(r[i] for r in rows)], floor=8) for i, h in enumerate(headers)]
-    title = texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog))
+    title = marked(data, texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog)))
     centred = {1: CENTER, **{k + 1: CENTER for k, h in enumerate(headers) if h in CENTRED}}
     ws = table_sheet(wb, texts.SHEET_RANKING, title, subtitle(data), headers, rows, widths,
                      freeze=f"C{FIRST_ROW}", aligns=centred)

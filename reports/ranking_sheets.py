@@ -77,15 +77,42 @@ def details_sheet(wb: Workbook, data: RunData) -> list[str]:
     return names
 
 
+def _file_lateness(s) -> str:
+    if s.timeliness == "late":
+        return texts.FILE_LATE.format(days=int(s.days_late))
+    return texts.FILE_ON_TIME if s.timeliness == "on_time" else ""
+
+
+def _timeliness_rows(data: RunData) -> list[list]:
+    return [[s.name, s.code, s.deadline.strftime("%Y-%m-%d") if s.deadline else texts.UNKNOWN,
+             data.local(s.first_received) if s.first_received else "", s.label] for s in data.timeliness]
+
+
 def submissions_sheet(wb: Workbook, data: RunData) -> None:
+    """Every file received (with its own lateness), then each department's 报送时限 state and the
+    period's on-time rate (SPEC §10)."""
+    from kaoping.timeliness import on_time_rate
+
     rows = [[s.department_name or s.department_code or "", s.file_name, data.local(s.received_at),
              texts.SUBMISSION_STATUS.get(s.status, s.status), int(s.error_count), int(s.warning_count),
-             int(s.value_count)] for s in data.submissions.itertuples()]
+             int(s.value_count), _file_lateness(s)] for s in data.submissions.itertuples()]
+    states = _timeliness_rows(data)
     headers = list(texts.SUBMISSION_HEADERS)
-    widths = [column_width([h, *(r[i] for r in rows)], cap=50) for i, h in enumerate(headers)]
-    widths[2] = 18
-    table_sheet(wb, texts.SHEET_SUBMISSIONS, _title(texts.SUBMISSIONS_TITLE, data), subtitle(data),
-                headers, rows, widths, formats={3: TIME})
+    widths = [column_width([h, *(r[i] for r in rows), *(r[i] for r in states if i < len(r))], cap=50)
+              for i, h in enumerate(headers)]
+    widths[2] = widths[3] = 18
+    ws = table_sheet(wb, texts.SHEET_SUBMISSIONS, _title(texts.SUBMISSIONS_TITLE, data), subtitle(data),
+                     headers, rows, widths, formats={3: TIME})
+    if not any(s.deadline for s in data.timeliness):  # no 报送时限 set: nothing to judge
+        return
+    rate = on_time_rate(data.timeliness)
+    top = FIRST_ROW + len(rows) + 1
+    put(ws, top, 1, texts.TIMELINESS_TITLE.format(rate="—" if rate is None else f"{rate:.0%}"), HEADER,
+        align=LEFT, border=False)
+    put_header(ws, top + 1, list(texts.TIMELINESS_HEADERS), widths[:len(texts.TIMELINESS_HEADERS)])
+    for k, row in enumerate(states, start=top + 2):
+        put_row(ws, k, row, formats={4: TIME})
+    set_widths(ws, widths)
 
 
 def stability_sheet(wb: Workbook, data: RunData) -> None:
@@ -206,3 +233,34 @@ def notes_sheet(wb: Workbook, data: RunData, detail_sheets: list[str]) -> None:
         set_height(ws, k, _row_height(row, widths))
     set_widths(ws, widths)
     print_setup(ws, f"{header_row}:{header_row}", landscape=False)
+    adjustments_block(ws, data, header_row + len(rows) + 2)
+
+
+def adjustment_rows(data: RunData) -> list[list]:
+    """One row per adjustment the run used (texts.NOTES_ADJUSTMENT_HEADERS), in unit, indicator order."""
+    a = data.adjustments
+    out = []
+    for _, rows in a.groupby("adjustment_id", sort=False):
+        direct = rows[rows["indicator_code"] == rows["adjusted_code"]]
+        row = (direct if len(direct) else rows).iloc[0]
+        formula = rows.loc[rows["indicator_code"] != rows["adjusted_code"], "indicator_code"].tolist()
+        name = f"{row.adjusted_code} {row.adjusted_name or ''}".strip()
+        if formula:
+            name += texts.NOTES_ADJUSTMENT_FORMULA.format(codes="、".join(formula))
+        sent = row.sent_value if direct.shape[0] and row.sent_value == row.sent_value else None
+        out.append([f"{row.unit_name}（{row.unit_code}）", name, "" if sent is None else float(sent), float(row.value),
+                    str(row.reason),
+                    texts.NOTES_ADJUSTMENT_BY.format(author=row.author, when=time_text(data.local(row.created_at)),
+                                                     source=row.source)])
+    return sorted(out, key=lambda r: (r[0], r[1]))
+
+
+def adjustments_block(ws: Worksheet, data: RunData, row: int) -> None:
+    """The adjustments (人工调整) the run used, under the indicator notes of 说明 (none: nothing)."""
+    rows = adjustment_rows(data)
+    if not rows:
+        return
+    put(ws, row, 1, texts.NOTES_ADJUSTMENTS.format(n=len(rows)), HEADER, align=LEFT, border=False)
+    put_header(ws, row + 1, list(texts.NOTES_ADJUSTMENT_HEADERS), [])
+    for k, values in enumerate(rows, start=row + 2):
+        put_row(ws, k, values, align=WRAP_LEFT)

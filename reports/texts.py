@@ -24,6 +24,8 @@ SUBMISSIONS_TITLE = "{label}{name}数据报送情况"
 STABILITY_TITLE = "{label}{name}排名稳定性分析"
 NOTES_TITLE = "{name}说明"
 FEEDBACK_TITLE = "{unit}{label}{scheme}情况反馈"
+INCOMPLETE_MARK = "【数据不完整，待报送：{departments}】"
+MISSING_MARK = "【缺报：{departments}】"
 SUBTITLE = "评分批次 {run_id}　　数据截止 {cutoff}　　发布 {published}"
 
 RANK, UNIT, UNIT_CODE, GROUP, TOTAL, GRADE = "名次", "单位", "单位代码", "分组", "总分", "等次"
@@ -36,7 +38,10 @@ POINTS = "{points:g}分"
 
 DETAIL_HEADERS = ("单位代码", "单位", "指标代码", "指标名称", "计量单位", "原始填报", "采用值",
                   "得分", "满分", "标记", "取值期间", "报送部门", "报送文件", "工作表", "单元格")
-SUBMISSION_HEADERS = ("报送部门", "文件", "接收时间", "状态", "错误数", "警告数", "数值个数")
+SUBMISSION_HEADERS = ("报送部门", "文件", "接收时间", "状态", "错误数", "警告数", "数值个数", "时效")
+TIMELINESS_TITLE = "报送时限（按时报送率 {rate}）"
+TIMELINESS_HEADERS = ("报送部门", "部门代码", "截止日期", "首次接收", "报送情况")
+FILE_ON_TIME, FILE_LATE = "按时", "迟报{days}天"
 SUBMISSION_STATUS = {"accepted": "已采用", "rejected": "已退回", "superseded": "已被替代"}
 STABILITY_HEADERS = ("单位", "名次", "中位名次", "名次区间下限(P5)", "名次区间上限(P95)")
 STABILITY_NOTE = ("注：对各一级指标分值在±{width:.0%}范围内随机扰动 {draws} 次后重新排名，"
@@ -179,3 +184,97 @@ PROBLEMS_STEPS_NO_COPY = ("请按以下步骤处理：1. 逐条阅读下表，�
                           "4. 如认为判断有误，请与平安办联系。")
 PROBLEMS_UNKNOWN = "未能识别"
 PROBLEMS_COPY_TITLE = "原表副本：{sheet}（红色为错误，黄色为提示，批注为问题说明）"
+
+# 回执、退回、催报 (SPEC §10): what a department reads
+UNKNOWN_SENDER = "报送单位"
+MAIL_FOOTER = "\n\n市委平安办\n（本邮件由 kaoping 考评系统自动发送。如有疑问，请与市平安办联系。）\n"
+RECEIPT_SUBJECT = "【回执】{department}{label}报送数据已接收：{file}"
+RECEIPT_BODY = ("{department}：\n\n　　你单位于 {received} 报送的《{file}》已通过校验，数据已接收入库。\n\n"
+                "　　考评期间：{label}\n　　采用单位：{units} 个（{unit_names}）\n"
+                "　　采用指标：{indicators} 项（{indicator_names}）\n　　采用数值：{values} 个\n")
+RECEIPT_DEADLINE = "　　报送时限：{deadline}前，本次报送{state}\n"
+RECEIPT_REPLACES = "　　本文件替代你单位此前于 {received} 报送的《{file}》，原文件数据不再采用。\n"
+RECEIPT_WARNINGS = "\n　　提示（不影响接收，请核实）共 {n} 条：\n{items}"
+RETURN_SUBJECT = "【退回】{department}{label}报送文件未通过校验：{file}"
+RETURN_BODY = ("{department}：\n\n　　你单位于 {received} 报送的《{file}》未通过校验，已退回，文件中的数据均未采用。\n\n"
+               "　　问题共 {n} 处：\n{items}\n　　问题清单见附件《{report}》（问题单元格已标出）。"
+               "请修改后重新报送{by}。\n")
+RETURN_BY = "，报送截止日期为 {deadline}"
+ITEM = "　　{k}. {text}\n"
+MORE_ITEMS = "　　……另有 {n} 条，详见问题清单。\n"
+LIST_MORE = "等"
+STATE_ON_TIME = "按时"
+STATE_LATE = "迟报 {days} 天"
+REMINDER_SUBJECT = "【催报】请报送{label}平安建设考评数据（{department}）"
+REMINDER_BEFORE = ("{department}：\n\n　　{label}平安建设考评数据报送截止日期为 {deadline}（还有 {days_left} 天），"
+                   "目前尚未收到你单位的报送。\n")
+REMINDER_AFTER = ("{department}：\n\n　　{label}平安建设考评数据报送截止日期为 {deadline}，已逾期 {days_late} 天，"
+                  "目前仍未收到你单位的报送，请尽快报送。\n")
+REMINDER_WHAT = ("\n　　需报送的指标共 {n} 项：\n{items}\n　　请将填好的表格（可用 kaoping 报送模板）作为附件发送至{address}，"
+                 "文件名请注明单位和期间（如“{example}”）。\n")
+REMINDER_ADDRESS_OUTBOX = "市平安办"
+REMINDER_ADDRESS_MAIL = "邮箱 {address}"
+
+# the 通报 (Word bulletin, SPEC §11)
+BULLETIN_DIR = "通报"
+BULLETIN_FILE = "{catalog}_{period}_通报.docx"
+BULLETIN_OFFICE_DEFAULT = "平安建设领导小组办公室"
+BULLETIN_TITLE = "关于{label}{scheme}情况的通报"
+BULLETIN_DOC_NUMBER = "{prefix}〔{year}〕　　号"
+BULLETIN_ADDRESSEE = {"county": "各县（市、区）平安办：", "township": "各乡镇（街道）平安办：",
+                      "department": "市平安建设领导小组各成员单位："}
+BULLETIN_ADDRESSEE_DEFAULT = "各被考评单位："
+BULLETIN_OPENING = ("根据《{catalog}细则》，{office}对{n}个单位{label}平安建设工作进行了考评，"
+                    "考评数据截至{cutoff}。现将有关情况通报如下：")
+BULLETIN_GROUPS = "本期按{groups}分组排名。"
+H_OVERVIEW, H_RESULTS, H_ADVANCED, H_VETO, H_ALERTS, H_WEAK, H_REPORTING, H_CHARTS, H_REQUIREMENTS = (
+    "总体情况", "考评结果", "先进单位", "一票否决及等次调整情况", "预警情况", "排名后三位单位的薄弱环节",
+    "数据报送情况", "考评态势", "工作要求")
+CHINESE_NUMERALS = "一二三四五六七八九十"
+OVERVIEW = ("本期参加考评单位{n}个，平均得分{mean}分，最高{best}分（{best_unit}），最低{worst}分（{worst_unit}）。"
+            "考评等次分布：{grades}。")
+OVERVIEW_GROUP = "{group}组{n}个单位，平均得分{mean}分，最高{best}分（{best_unit}），最低{worst}分（{worst_unit}）。"
+GRADE_COUNT = "{grade}{n}个"
+RESULTS_LEAD = "各单位考评总分、等次及名次见表1，各一级指标得分见附件。"
+TABLE_RESULTS = "表1　{label}{scheme}结果"
+RESULTS_HEADERS = ("名次", "单位", "总分", "等次", "较上期")
+ADVANCED = "{units}{count}考评等次为{grade}，予以通报表扬。"
+ADVANCED_NONE = "本期无单位考评等次为{grade}。"
+VETO_LINE = "{unit}因{items}，实行一票否决，考评等次定为{grade}。"
+EFFECT_CAP_LINE = "{unit}因{items}，考评等次不得高于{grade}，定为{final}。"
+EFFECT_DEMOTE_LINE = "{unit}因{items}，考评等次降低{n}个等次，定为{final}。"
+NONE = "无。"
+STREAK_LINE = "{units}连续{n}期排名{where}末位。"
+DROP_LINE = "{unit}考评等次由{before}下降为{after}。"
+ALERT_CLOSING = "请上述单位认真查找原因，切实加以整改。"
+WEAK_LINE = ("{unit}（{where}第{rank}名，总分{total}分）：得分率最低的一级指标为“{category}”，"
+             "得{score}分（满分{points}分，得分率{rate}）。")
+REPORTING_ALL = "应报送数据的{n}个部门均已报送。"
+REPORTING_COUNTS = "应报送数据的部门{n}个，已报送{sent}个。"
+REPORTING_MISSING = "缺报：{departments}。"
+REPORTING_LATE = "迟报：{departments}。"
+REPORTING_LATE_ITEM = "{department}（迟报{days}天）"
+REPORTING_ON_TIME = "按时报送率{rate}。"
+CHART_LEAD = "各单位总分见图1，各单位一级指标得分率态势见图2（得分率＝得分÷该项满分）。"
+FIGURE_TOTALS = "图1　各单位考评总分"
+FIGURE_HEATMAP = "图2　各单位一级指标得分率态势图"
+CHARTS_MISSING = "（本机未安装中文字体，图表从略。）"
+REQUIREMENTS = ("各单位要对照考评结果，认真分析查找工作中的差距和不足，巩固成绩、补齐短板。"
+                "排名靠后、受到预警的单位要深入剖析原因，制定整改措施，切实推动平安建设各项工作落实见效。")
+ANNEX_LABEL = "附件"
+ANNEX_TITLE = "{label}{scheme}各单位一级指标得分情况"
+ANNEX_LEAD = "附件：{title}"
+WHERE_GROUP = "{group}组"
+TOTAL_AXIS = "总分"
+HEAT_AXIS_UNIT, HEAT_AXIS_CATEGORY = "单位", "一级指标"
+PAGE_DASH = "— {page} —"
+DATE = "{d.year}年{d.month}月{d.day}日"
+
+# adjustments (人工调整, SPEC §11)
+FLAG_ADJUSTED = "人工调整"
+NOTES_ADJUSTMENTS = "人工调整（共 {n} 项，评分采用调整后的数值）"
+NOTES_ADJUSTMENT_HEADERS = ("单位", "指标", "原报送值", "调整后数值", "调整原因", "调整人、时间、来源")
+NOTES_ADJUSTMENT_BY = "{author}，{when}，{source}"
+NOTES_ADJUSTMENT_FORMULA = "（影响 {codes}）"
+REASON_ADJUSTED = "人工调整：{value}（原因：{reason}；调整人：{author}）"
+REASON_ADJUSTED_FORMULA = "人工调整 {code} 为 {value}（原因：{reason}；调整人：{author}）"

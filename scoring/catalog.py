@@ -229,6 +229,7 @@ class Catalog(_Strict):
     bonus_cap: float | None = None
     allow_negative: bool = False
     require_complete: bool = False
+    deadline_days: int | None = Field(default=None, ge=0)  # 报送时限: days after the period's end
     grades: tuple[Grade, ...]
     veto_grade: str | None = None
     tie_breakers: tuple[str, ...] = ()

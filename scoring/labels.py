@@ -10,3 +10,4 @@ GRADE_DEMOTED = "降低等次"    # a veto item with effect demote triggered
 LAST_PLACE_STREAK = "连续末位"
 GRADE_DROP = "等次下降"
 SEPARATOR = ";"
+ADJUSTED = "人工调整"         # the value used is an office's recorded adjustment (SPEC §11)

@@ -45,6 +45,20 @@ def cell_problems(rows: pd.DataFrame, file: str, period: str, unit_names: dict[s
     return out
 
 
+def empty_column_problems(rows: pd.DataFrame, file: str, indicator_names: dict[str, str]) -> list[Problem]:
+    """One warning per indicator whose column is there but empty for every unit (each counts as 缺报),
+    at the column's first cell."""
+    if rows.empty:
+        return []
+    empty = rows["value"].isna().groupby(rows["indicator_key"], sort=False).all()
+    out = []
+    for key in empty.index[empty.to_numpy(dtype=bool)]:
+        first = rows[rows["indicator_key"] == key].iloc[0]
+        out.append(make_problem("indicator_empty", file, first["sheet"], first["cell"],
+                                indicator=indicator_names.get(key, key), expected=EXPECTED["number"]))
+    return out
+
+
 def _period_code(text: str) -> str | None:
     from kaoping.sources.context import periods_in_text
 

@@ -187,6 +187,7 @@ def validated(res, exams: list[Examination], validator: Validator) -> None:
         exam.problems += problems
         exam.problems += checks.cell_problems(item.rows, exam.file, exam.period, item.unit_names,
                                               _indicator_names(exam.catalog))
+        exam.problems += checks.empty_column_problems(item.rows, exam.file, _indicator_names(exam.catalog))
 
 
 def finished(res, exam: Examination, history: History | None) -> Examination:

@@ -16,6 +16,7 @@ from kaoping.scoring.periods import sort_periods
 from kaoping.sources import discovery
 from kaoping.sources.context import readable
 from kaoping.sources.examine import Examination, examine, failed_examination, finished, prepared, validated
+from kaoping.sources.mail_intake import MailReport, pull_mailbox
 from kaoping.sources.problems import Problem
 from kaoping.sources.suites import Validator
 from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
@@ -72,6 +73,7 @@ class Scan:
 @dataclass
 class IngestReport:
     outcomes: list[IngestOutcome]
+    mail: "MailReport | None" = None
 
     @property
     def periods_touched(self) -> list[str]:
@@ -143,6 +145,14 @@ def examine_file(res, path: Path, validator: Validator, department: str | None =
                    department_hint, department, period, history_reader(res))
 
 
+def _lateness(res, exam: Examination, inbox_file: InboxFile) -> dict:
+    """The file's own 报送时限 state (on_time | late and days late), when a deadline applies."""
+    from kaoping.timeliness import file_timeliness
+
+    state = file_timeliness(res, exam.department, exam.period, inbox_file.received_at) if exam.accepted else None
+    return {"timeliness": state.state if state else None, "days_late": state.days_late if state else None}
+
+
 def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report: Path | None) -> int | None:
     status = "accepted" if exam.accepted else "rejected"
     record = {"sha256": inbox_file.sha256, "file_name": exam.file, "inbox_path": readable(_name_text(res, inbox_file)),
@@ -150,7 +160,8 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
               "period": exam.period, "catalog_code": exam.catalog.code if exam.catalog else None,
               "shape": exam.shape or None, "sheet": exam.sheet, "status": status,
               "received_at": inbox_file.received_at, "processed_at": datetime.now(timezone.utc),
-              "problem_report": str(report.relative_to(res.workspace)) if report else None}
+              "problem_report": str(report.relative_to(res.workspace)) if report else None,
+              "receipt_pending": True, **_lateness(res, exam, inbox_file)}
     try:
         with res.warehouse.write_lock() as session:
             if known_sha256(session, [inbox_file.sha256]):
@@ -261,9 +272,11 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
 
 def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None,
            prepare: Prepare | None = None) -> IngestReport:
-    """Every new complete inbox file, in received order; `progress(done, total, outcome)` after each;
-    `prepare` as for `process_files`. Files skipped or refused by discovery come first."""
+    """New mail pulled into the inbox (when a mailbox is set), then every new complete inbox file, in
+    received order; `progress(done, total, outcome)` after each; `prepare` as for `process_files`.
+    Files skipped or refused by discovery come first."""
     res.sync_dimensions()
+    mail = pull_mailbox(res)
     found = scan(res)
     files = found.files
     validator = Validator() if files else None
@@ -272,4 +285,4 @@ def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = Non
         outcomes.append(outcome)
         if progress:
             progress(done, len(files), outcome)
-    return IngestReport(outcomes)
+    return IngestReport(outcomes, mail)

@@ -42,6 +42,7 @@ RULES: dict[str, tuple[str, str]] = {
     "out_of_range": (ERROR, "数值超出允许范围"),
     "not_integer": (ERROR, "应为整数"),
     "units_missing": (WARNING, "文件中缺少被考评单位"),
+    "indicator_empty": (WARNING, "该指标整列为空，所有单位均按缺报处理"),
     "value_jump": (WARNING, "数值与该单位以往各期相比变化异常，请核实"),
     "total_row_skipped": (WARNING, "合计行已跳过"),
     "text_stripped": (WARNING, "数值前后有文字，已去除文字后读取"),
@@ -148,3 +149,32 @@ DOCS_PASSED = "全部通过"
 DOCS_FAILED = "有未通过的检查"
 DOCS_OPEN = "打开"
 DOCS_SUITES = "检查规则（期望套件）："
+
+# The intake mailbox (SPEC §10): why a message or one of its parts was not taken
+MAIL_ATTACHMENT_TOO_LARGE = "附件「{name}」大小 {mb:.1f} MB，超过上限 {limit:.0f} MB，未接收"
+MAIL_BAD_ZIP = "压缩包「{name}」无法解压（已损坏或不是 zip 格式），未接收"
+MAIL_ZIP_ENCRYPTED = "压缩包「{zip}」中的「{name}」已加密，无法读取，未接收"
+MAIL_ZIP_TOO_LARGE = "压缩包「{zip}」中的「{name}」解压后超过大小上限（疑似压缩炸弹），其后文件均未接收"
+MAIL_MESSAGE_TOO_LARGE = "邮件大小 {mb:.1f} MB，超过上限 {limit:.0f} MB，未下载"
+MAIL_UNKNOWN_SENDER = "发件人 {sender} 不在 departments.csv 的 email 列中，未接收"
+MAIL_NO_SPREADSHEET = "邮件中没有可接收的表格附件（.xlsx、.xlsm、.xls、.ods、.csv 或含表格的 .zip）"
+MAIL_STATUS = {"taken": "已接收", "unknown_sender": "发件人未登记", "no_spreadsheet": "无表格附件",
+               "too_large": "邮件过大"}
+MAIL_DOWN = "邮箱 {host}:{port} 无法连接（{error}），本次只接收 inbox 目录中的文件 / mailbox unreachable, folder inbox only"
+
+# adjustments (人工调整, SPEC §11): kaoping adjust and its sheet
+ADJUST_NO_CATALOG = "{period} 没有适用的考评细则"
+ADJUST_NO_REASON = "必须填写调整原因"
+ADJUST_NO_AUTHOR = "必须填写调整人"
+ADJUST_UNIT_UNKNOWN = "单位“{unit}”不在单位登记表中"
+ADJUST_UNIT_NOT_ASSESSED = "单位“{unit}”不是 {period} 按 {catalog} 考评的单位"
+ADJUST_INDICATOR_UNKNOWN = "指标“{indicator}”不在 {period} 的考评细则中"
+ADJUST_INDICATOR_AMBIGUOUS = "指标“{indicator}”在多个考评细则中（{catalogs}），请用指标代码"
+ADJUST_DERIVED = "指标 {indicator} 由公式计算，不能直接调整，请调整其来源指标 {sources}"
+ADJUST_NOT_NUMBER = "调整数值“{value}”不是数值"
+ADJUST_OUT_OF_RANGE = "调整数值 {value} 超出该指标的取值范围 [{lo}, {hi}]"
+ADJUST_NOT_INTEGER = "调整数值 {value} 应为整数"
+ADJUST_FILE_TYPE = "调整表应为 .xlsx、.xlsm 或 .csv 文件"
+ADJUST_NO_HEADER = "未找到表头（需有 单位、指标、数值、原因 列，可有 调整人、期间 列）"
+ADJUST_EMPTY = "{fields}未填写"
+ADJUST_EMPTY_SHEET = "表中没有调整记录"

@@ -1,8 +1,10 @@
 """Registries (SPEC §3): units.csv, departments.csv, recipients.csv, and name resolution."""
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, lru_cache
 from io import StringIO
 from pathlib import Path
@@ -12,8 +14,13 @@ import pandas as pd
 from kaoping.scoring.periods import Period
 
 UNIT_COLUMNS = ["code", "name", "kind", "parent", "group", "aliases", "valid_from", "valid_to"]
-DEPARTMENT_COLUMNS = ["code", "name", "aliases"]
+DEPARTMENT_COLUMNS = ["code", "name", "aliases", "email"]
 RECIPIENT_COLUMNS = ["recipient", "name", "email"]
+LEADERS = "leaders"  # the recipient that gets every ranking and rankings.csv
+# kinds of units that hold or sit beside the assessed ones (a city above its counties, a
+# development zone); any kind a catalog assesses is known too (docs/warehouse.md)
+STANDARD_KINDS = frozenset({"province", "city", "county", "district", "township", "town", "street", "village",
+                            "community", "department", "zone", "other"})
 
 
 class RegistryError(ValueError):
@@ -88,21 +95,69 @@ def _check_periods(units: pd.DataFrame, path: Path) -> None:
                                 f"row {i + 2}: valid_from is after valid_to")
 
 
+def _validity(row) -> tuple[date, date]:
+    """The first and last day a registry row is valid (unbounded ends open)."""
+    return (Period.parse(row.valid_from).start if getattr(row, "valid_from", "") else date.min,
+            Period.parse(row.valid_to).end if getattr(row, "valid_to", "") else date.max)
+
+
+def _check_names(frame: pd.DataFrame, path: Path, what: str) -> None:
+    """No name or alias (after normalising) names two rows valid at the same time: a sender's
+    file could not say which one it means."""
+    seen: dict[str, list[int]] = {}
+    for i, row in enumerate(frame.itertuples(index=False)):
+        for text in {normalize_name(t) for t in (row.name, *row.aliases) if normalize_name(t)}:
+            for j in seen.setdefault(text, []):
+                (a0, a1), (b0, b1) = _validity(frame.iloc[j]), _validity(row)
+                if a0 <= b1 and b0 <= a1:
+                    shown = next(t for t in (row.name, *row.aliases) if normalize_name(t) == text)
+                    both = "two units valid at the same time" if what == "单位" else "two departments"
+                    raise RegistryError(
+                        f"{path}: 第 {i + 2} 行与第 {j + 2} 行{what}同时使用名称或别名 {shown!r}，报送文件无法区分 / "
+                        f"rows {i + 2} and {j + 2}: {both} share the name or alias {shown!r}")
+            seen[text].append(i)
+
+
 def load_units(path: Path) -> pd.DataFrame:
     """units.csv: one row per unit; `aliases` split into a tuple."""
     units = _read_csv(path, UNIT_COLUMNS, ["code", "name", "kind"])
     _check_codes(units, path)
     _check_periods(units, path)
     units["aliases"] = units["aliases"].map(lambda s: tuple(a.strip() for a in s.split("|") if a.strip()))
+    _check_names(units, path, "单位")
     return units
 
 
+def _addresses(text: str) -> tuple[str, ...]:
+    """`a@x.cn|b@x.cn` as lower-case addresses (mail systems compare them case-blind)."""
+    return tuple(a.strip().lower() for a in text.split("|") if a.strip())
+
+
 def load_departments(path: Path) -> pd.DataFrame:
-    """departments.csv: one row per reporting department."""
+    """departments.csv: one row per reporting department; `email` (optional) its sender addresses."""
     deps = _read_csv(path, DEPARTMENT_COLUMNS, ["code", "name"])
     _check_codes(deps, path)
     deps["aliases"] = deps["aliases"].map(lambda s: tuple(a.strip() for a in s.split("|") if a.strip()))
+    _check_names(deps, path, "部门")
+    deps["email"] = deps["email"].map(_addresses)
+    for i, addresses in deps["email"].items():
+        bad = next((a for a in addresses if a.count("@") != 1 or " " in a), None)
+        if bad:
+            raise RegistryError(f"{path}: 第 {i + 2} 行邮箱地址格式错误 {bad!r} / row {i + 2}: bad e-mail address")
     return deps
+
+
+def check_kinds(units: pd.DataFrame, assessed: set[str], path: Path) -> None:
+    """Every unit's `kind` is one a catalog assesses or a standard one (a typo such as `countyy`
+    would silently drop the unit from every ranking)."""
+    known = STANDARD_KINDS | assessed
+    for i, kind in enumerate(units["kind"]):
+        if kind not in known:
+            near = difflib.get_close_matches(kind, sorted(known), n=1)
+            hint_zh, hint_en = (f"（是否应为 {near[0]}？）", f" (did you mean {near[0]}?)") if near else ("", "")
+            raise RegistryError(f"{path}: 第 {i + 2} 行单位类型 kind {kind!r} 未知{hint_zh}，考评细则的 assessed_kind "
+                                f"为 {'、'.join(sorted(assessed)) or '无'} / row {i + 2}: unknown unit kind "
+                                f"{kind!r}{hint_en}; catalogs assess {', '.join(sorted(assessed)) or 'none'}")
 
 
 def load_recipients(path: Path) -> pd.DataFrame:
@@ -110,6 +165,16 @@ def load_recipients(path: Path) -> pd.DataFrame:
     if not Path(path).exists():
         return pd.DataFrame(columns=RECIPIENT_COLUMNS)
     return _read_csv(path, RECIPIENT_COLUMNS, RECIPIENT_COLUMNS)
+
+
+def _check_recipients(registry: "Registry", path: Path) -> None:
+    """Every recipient is `leaders`, a unit code or a department code (a typo would never be sent to)."""
+    known = {LEADERS, *registry.units["code"], *registry.departments["code"]}
+    for i, code in enumerate(registry.recipients["recipient"]):
+        if code not in known:
+            raise RegistryError(f"{path}: 第 {i + 2} 行收件人 {code} 不是 units.csv 或 departments.csv 中的代码，"
+                                f"也不是 leaders / row {i + 2}: recipient {code} is no unit or department code "
+                                f"and not leaders")
 
 
 def _period_covers(valid_from: str, valid_to: str, period: Period) -> bool:
@@ -148,8 +213,16 @@ class Registry:
     @classmethod
     def load(cls, workspace: Path) -> "Registry":
         ws = Path(workspace)
-        return cls(load_units(ws / "units.csv"), load_departments(ws / "departments.csv"),
-                   load_recipients(ws / "recipients.csv"))
+        registry = cls(load_units(ws / "units.csv"), load_departments(ws / "departments.csv"),
+                       load_recipients(ws / "recipients.csv"))
+        _check_recipients(registry, ws / "recipients.csv")
+        return registry
+
+    def kinds_in(self, period: Period | str) -> set[str]:
+        """The unit kinds with a unit whose validity overlaps `period`."""
+        p = Period.parse(period) if isinstance(period, str) else period
+        return {kind for kind, f, t in zip(self.units["kind"], self.units["valid_from"], self.units["valid_to"])
+                if (not f or Period.parse(f).start <= p.end) and (not t or Period.parse(t).end >= p.start)}
 
     @cached_property
     def unit_names(self) -> dict[str, str]:
@@ -186,6 +259,21 @@ class Registry:
         """The department code that `text` names (code, name or alias)."""
         codes = self._dept_keys.get(normalize_name(text), [])
         return codes[0] if len(codes) == 1 else None
+
+    def departments_of_sender(self, address: str) -> list[str]:
+        """The departments that list `address` in departments.csv `email` (or as a recipient)."""
+        address = address.strip().lower()
+        listed = [row.code for row in self.departments.itertuples(index=False) if address in row.email]
+        if listed:
+            return listed
+        codes = set(self.departments["code"])
+        return sorted({r.recipient for r in self.recipients.itertuples(index=False)
+                       if r.recipient in codes and r.email.strip().lower() == address})
+
+    def department_addresses(self, code: str) -> list[tuple[str, str]]:
+        """(name, address) of a department's recipients in recipients.csv."""
+        return [(r.name, r.email) for r in self.recipients.itertuples(index=False)
+                if r.recipient == code and r.email]
 
     def unit_name(self, code: str) -> str:
         return str(self.units.loc[self.units["code"] == code, "name"].iloc[0])

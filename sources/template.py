@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kaoping.tempfiles import temp_beside
 from kaoping.scoring.catalog import Catalog, Indicator
 from kaoping.scoring.periods import Period
 from kaoping.sources import messages as M
@@ -160,8 +160,7 @@ def write_template(path: Path, layout: Layout, catalog: Catalog, department_name
         meta.append(row)
     meta.sheet_state = "hidden"
     wb.security = WorkbookProtection(lockStructure=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    fd, tmp = temp_beside(path)
     os.close(fd)
     wb.save(tmp)
     os.replace(tmp, path)

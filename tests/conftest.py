@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import kaoping  # noqa: F401,E402  (its openpyxl setting, before any test module imports openpyxl)
+
 # Tests drop files into inboxes and take them in at once: no settle wait (the test of the settle
 # interval itself removes this). Set here, so `kaoping` subprocesses inherit it too.
 os.environ.setdefault("KAOPING_INTAKE_SETTLE_S", "0")

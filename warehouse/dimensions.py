@@ -70,8 +70,8 @@ def _joined(frame: pd.DataFrame, column: str) -> list[str]:
 def sync_registry(session: Session, registry: Registry) -> None:
     """dim_unit, dim_department, dim_recipient brought in line with the registry CSVs."""
     deps, units, recipients = registry.departments, registry.units, registry.recipients
-    _upsert(session, DimDepartment, ["code", "name", "aliases"],
-            list(zip(_text(deps, "code"), _text(deps, "name"), _joined(deps, "aliases"))))
+    _upsert(session, DimDepartment, ["code", "name", "aliases", "email"],
+            list(zip(_text(deps, "code"), _text(deps, "name"), _joined(deps, "aliases"), _joined(deps, "email"))))
     _upsert(session, DimUnit, ["code", "name", "kind", "parent", "group_code", "aliases", "valid_from", "valid_to"],
             list(zip(_text(units, "code"), _text(units, "name"), _text(units, "kind"),
                      _text(units, "parent", None), _text(units, "group", None), _joined(units, "aliases"),

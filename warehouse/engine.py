@@ -1,6 +1,8 @@
 """The warehouse resource: one engine (SQLite or PostgreSQL), migrations applied on open."""
 from __future__ import annotations
 
+import fcntl
+import zlib
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -69,8 +71,11 @@ def _engine(parsed: URL, read_only: bool = False) -> Engine:
     """The engine for a parsed URL; `postgresql://` gets the psycopg 3 driver."""
     url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).parent if parsed.database and parsed.database != ":memory:" else None
+        if folder is not None and not folder.is_dir():
+            # a typo in the URL must not create a folder tree and an empty warehouse somewhere
+            raise WarehouseError(f"数据库目录不存在：{folder}（请检查地址 {_shown(url)}，或先创建该目录） / "
+                                 f"the database folder does not exist: {folder} (check the URL or create it)")
         engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
         if read_only:
@@ -111,6 +116,10 @@ class Warehouse:
             reason = " ".join(str(exc.orig).split())  # the driver's message spans lines; ours is one
             raise WarehouseError(f"无法连接数据库 {_shown(self.url)}：{reason} / "
                                  f"cannot open the warehouse: {reason}") from None
+        except DatabaseError as exc:  # SQLite: "file is not a database" (a text file, an encrypted one)
+            reason = " ".join(str(exc.orig).split())
+            raise WarehouseError(f"数据库文件无法使用（不是 SQLite 数据库或已损坏）{_shown(self.url)}：{reason} / "
+                                 f"not a usable database: {reason}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -139,6 +148,32 @@ class Warehouse:
             if self.dialect == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(727274002)"))
             yield session
+
+    @contextmanager
+    def named_lock(self, name: str) -> Iterator[None]:
+        """Held by one process at a time across transactions (e.g. while a message is sent and then
+        recorded); the operating system or the server releases it when its holder dies."""
+        if self.dialect == "postgresql":
+            key = zlib.crc32(name.encode())
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":  # one process only: nothing to share
+            yield
+            return
+        with open(f"{database}.{name}.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -75,6 +75,7 @@ class DimDepartment(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     aliases: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(Text, default="", server_default="")  # `|`-separated sender addresses
 
 
 class DimRecipient(Base):
@@ -154,6 +155,11 @@ class Submission(Base):
     value_count: Mapped[int] = mapped_column(Integer, default=0)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
     problem_report: Mapped[str | None] = mapped_column(Text)  # path of the 问题清单 workbook
+    # 报送时限 of this file at intake (SPEC §10): on_time | late, with its days late; NULL: no deadline
+    timeliness: Mapped[str | None] = mapped_column(String(16))
+    days_late: Mapped[int | None] = mapped_column(Integer)
+    # a 回执 / 退回 is still owed to the department (rows older than the receipts owe none)
+    receipt_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     __table_args__ = (
         CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
         CheckConstraint("status = 'rejected' OR (department_code IS NOT NULL AND period IS NOT NULL "
@@ -278,8 +284,52 @@ class FactRanking(Base):
     __table_args__ = (CheckConstraint("rank >= 1", name="rank_positive"),)
 
 
+class Adjustment(Base):
+    """One row per recorded override of one value (人工调整): append-only, never changed or deleted.
+
+    The scoring of `period` uses the newest adjustment of each unit × indicator in place of the
+    value sent (whatever department sends or resends files); `fact_score_adjustment` links the
+    scores it made to it.
+    """
+
+    __tablename__ = "adjustment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(ForeignKey("dim_period.code"))
+    catalog_code: Mapped[str] = mapped_column(String(64))
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"))
+    value: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(Text, default="")  # `kaoping adjust`, or the sheet file, sheet and row
+    __table_args__ = (
+        ForeignKeyConstraint(["catalog_code", "indicator_code"],
+                             ["dim_indicator.catalog_code", "dim_indicator.code"]),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint("length(trim(author)) > 0", name="author_given"),
+        Index("ix_adjustment_lookup", "period", "indicator_code", "unit_code"),
+    )
+
+
+class FactScoreAdjustment(Base):
+    """Lineage of adjusted scores: run × unit × indicator → the adjustment whose value it used."""
+
+    __tablename__ = "fact_score_adjustment"
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_run.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    adjustment_id: Mapped[int] = mapped_column(ForeignKey("adjustment.id"))
+
+
+DISTRIBUTION_KINDS = ("outputs", "receipt", "return", "reminder")
+
+
 class Distribution(Base):
-    """One row per file × recipient send attempt outcome; a sent file is never sent again."""
+    """One row per file × recipient send attempt outcome; a sent file is never sent again.
+
+    Receipts, returns and reminders (SPEC §10) are rows too: `sha256` is then that of the
+    submission the message answers, or of the reminder's key, so each goes out at most once."""
 
     __tablename__ = "distribution"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -293,9 +343,48 @@ class Distribution(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(16), default="outputs", server_default="outputs")
+    subject: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
+        CheckConstraint(_in("kind", DISTRIBUTION_KINDS), name="kind"),
         CheckConstraint(_in("channel", ("smtp", "outbox")), name="channel"),
         CheckConstraint(_in("status", ("sent", "failed")), name="status"),
         Index("uq_distribution_sent", "recipient", "email", "sha256", unique=True,
               sqlite_where=text("status = 'sent'"), postgresql_where=text("status = 'sent'")),
     )
+
+
+MAIL_STATUSES = ("taken", "unknown_sender", "no_spreadsheet", "too_large")
+
+
+class MailMessage(Base):
+    """One row per message seen in the intake mailbox (SPEC §10), by its Message-ID.
+
+    `taken`: its spreadsheets were saved to the inbox and it was moved to the processed folder;
+    the other statuses are messages left in place, listed by `kaoping status`."""
+
+    __tablename__ = "mail_message"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(Text, unique=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("dim_department.code"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    moved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (CheckConstraint(_in("status", MAIL_STATUSES), name="status"),)
+
+
+class MailAttachment(Base):
+    """One row per spreadsheet saved from a message (a .zip member counts as its own file)."""
+
+    __tablename__ = "mail_attachment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("mail_message.id"))
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    inbox_path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("message_pk", "sha256"),)

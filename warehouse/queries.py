@@ -79,7 +79,8 @@ def submission_rows(session: Session, catalog_code: str, period: str) -> pd.Data
     """Every file received for a period under a catalog (or not matched to one), oldest first."""
     stmt = (select(Submission.department_code, DimDepartment.name.label("department_name"),
                    Submission.file_name, Submission.received_at, Submission.status,
-                   Submission.error_count, Submission.warning_count, Submission.value_count)
+                   Submission.error_count, Submission.warning_count, Submission.value_count,
+                   Submission.timeliness, Submission.days_late)
             .outerjoin(DimDepartment, DimDepartment.code == Submission.department_code)
             .where(Submission.period == period,
                    or_(Submission.catalog_code == catalog_code, Submission.catalog_code.is_(None)))

@@ -24,16 +24,19 @@ from sqlalchemy import Boolean, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
+from kaoping.scoring.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
+from kaoping.scoring.adjustments import adjusted_scores, apply_adjustments
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.combine import PartRuns, part_periods
 from kaoping.scoring.engine import ScoreOptions, ScoreResult
 from kaoping.scoring.engine import score_period as score_frames
 from kaoping.scoring.periods import Period
 from kaoping.scoring.values import history_codes
+from kaoping.warehouse.adjustments import scoring_adjustments
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.engine import bulk_insert
 from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
-                              FactValue, ScoreRun, Submission)
+                                     FactScoreAdjustment, FactValue, ScoreRun, Submission)
 
 REGISTRY_COLUMNS = ["code", "name", "kind", "group"]
 CHUNK = 50_000  # rows per fetch / insert batch: large enough to amortise calls, small enough for memory
@@ -50,7 +53,8 @@ class NoData(LookupError):
 
 @dataclass
 class RunInputs:
-    """Everything one scoring reads; `sha256` identifies it."""
+    """Everything one scoring reads; `sha256` identifies it. `values` and `history` already hold
+    the adjusted values of `adjustments` (人工调整)."""
 
     values: pd.DataFrame
     history: pd.DataFrame
@@ -59,6 +63,7 @@ class RunInputs:
     data_cutoff_at: datetime | None
     parts: PartRuns | None = None
     part_run_ids: list[int] = field(default_factory=list)
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ADJUSTMENT_COLUMNS))
 
 
 def _frame(session: Session, query) -> pd.DataFrame:
@@ -199,9 +204,11 @@ def read_inputs(session: Session, res, catalog: Catalog, period: Period) -> RunI
     if cutoff is None:
         cutoff = session.scalar(select(func.max(ScoreRun.data_cutoff_at)).where(ScoreRun.id.in_(list(runs.values()))))
     units = res.registry.units_in(period, catalog.assessed_kind)[REGISTRY_COLUMNS]
-    return RunInputs(period_values(session, catalog, period), history_values(session, catalog, period),
+    adjustments = scoring_adjustments(session, catalog, period, sorted(history_codes(catalog)))
+    return RunInputs(apply_adjustments(period_values(session, catalog, period), adjustments, period.code),
+                     apply_adjustments(history_values(session, catalog, period), adjustments),
                      units.reset_index(drop=True), previous_rankings(session, catalog, period), cutoff,
-                     part_runs(session, catalog, runs) if runs else None, sorted(runs.values()))
+                     part_runs(session, catalog, runs) if runs else None, sorted(runs.values()), adjustments)
 
 
 def _column_bytes(column: pd.Series) -> bytes:
@@ -228,6 +235,8 @@ def input_sha256(inputs: RunInputs, catalog: Catalog, period: Period, parameters
     for frame, key in ((inputs.values, ["fact_value_id"]), (inputs.history, ["fact_value_id"]),
                        (inputs.units, ["code"]), (earlier, ["period"])):
         digest.update(b"\x1d" + _canonical(frame, key))
+    if len(inputs.adjustments):  # only then: runs made before adjustments existed keep their hash
+        digest.update(b"\x1d" + _canonical(inputs.adjustments.reindex(columns=ADJUSTMENT_COLUMNS), ["id"]))
     return digest.hexdigest()
 
 
@@ -273,16 +282,17 @@ def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: in
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,
-              digest: str, cutoff: datetime | None) -> int:
-    """A new draft score_run with its fact_score, fact_category_score and fact_ranking rows."""
+              digest: str, cutoff: datetime | None, adjusted: pd.DataFrame | None = None) -> int:
+    """A new draft score_run with its fact_score, fact_category_score and fact_ranking rows, and the
+    lineage of its adjusted scores (`adjusted`: unit_code, indicator_code, adjustment_id)."""
     run = ScoreRun(period=period.code, catalog_code=catalog.code, status="draft", parameters=parameters,
                    input_sha256=digest, created_at=datetime.now(timezone.utc), data_cutoff_at=cutoff,
                    produced_by=produced_by())
     session.add(run)
     session.flush()
     for model, frame in ((FactScore, result.scores), (FactCategoryScore, result.category_scores),
-                         (FactRanking, result.rankings)):
-        if len(frame):
+                         (FactRanking, result.rankings), (FactScoreAdjustment, adjusted)):
+        if frame is not None and len(frame):
             _bulk_insert(session, model.__table__, frame, run.id)
     fault_point("score")
     return run.id
@@ -311,7 +321,8 @@ def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool 
                                parameters.get("width", 0.2), parameters.get("seed", 0))
         result = score_frames(catalog, inputs.values, inputs.units, inputs.history,
                               inputs.previous_rankings, options, inputs.parts)
-        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at)
+        result.scores, adjusted = adjusted_scores(result.scores, inputs.adjustments, catalog, p.code)
+        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at, adjusted)
 
 
 def publish_run(res, run_id: int) -> None:

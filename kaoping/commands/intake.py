@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code, resources
 from kaoping.commands.layout import Row, named, record_table
+from kaoping.display import line
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
 
@@ -53,6 +54,7 @@ def ingest() -> None:
     from kaoping.sources.intake import ingest as run_ingest
 
     res = resources()
+    res.sync_dimensions()  # registry and catalog mistakes stop here, before the progress display
     read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url,
                          timeout_s=res.settings.intake.max_file_s)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
@@ -60,16 +62,21 @@ def ingest() -> None:
         task = bar.add_task(M.CLI_INGESTING, total=None)
         report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total),
                             prepare=read_ahead)
+    from kaoping.commands.cycle import print_mail, print_sent
+    from kaoping.reports.receipts import send_receipts
+
+    print_mail(report.mail)
     if not report.outcomes:
         console.print(M.CLI_NOTHING_NEW)
     for o in report.outcomes:
-        label = {"accepted": f"[green]{M.CLI_ACCEPTED}[/green]", "rejected": f"[red]{M.CLI_REJECTED}[/red]",
-                 "duplicate": M.CLI_DUPLICATE, "skipped": f"[yellow]{M.CLI_SKIPPED}[/yellow]",
-                 "refused": f"[red]{M.CLI_REFUSED}[/red]"}[o.status]
+        label = {"accepted": (M.CLI_ACCEPTED, "green"), "rejected": (M.CLI_REJECTED, "red"),
+                 "duplicate": M.CLI_DUPLICATE, "skipped": (M.CLI_SKIPPED, "yellow"),
+                 "refused": (M.CLI_REFUSED, "red")}[o.status]
         where = f" → {o.problem_report}" if o.problem_report else ""
-        console.print(f"{label} {o.path.name} {_department(res.registry, o.department)} {o.period or ''}{where}",
+        console.print(line(label, f" {o.path.name} {_department(res.registry, o.department)} {o.period or ''}{where}"),
                       highlight=False)
     _print_problems([p for o in report.outcomes for p in o.problems], res.registry)
+    print_sent(send_receipts(res), "回执/退回 / receipts")
     raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
 
 
@@ -112,12 +119,12 @@ def validate(files: List[Path] = typer.Argument(..., metavar="FILE...", help="�
         exam = examine_file(res, f, validator, department, period)
         rejected |= not exam.accepted
         problems += exam.problems
-        verdict = f"[green]{M.CLI_WOULD_ACCEPT}[/green]" if exam.accepted else f"[red]{M.CLI_WOULD_REJECT}[/red]"
-        console.print(f"{verdict} {f.name} {_department(res.registry, exam.department)} {exam.period or ''}",
+        verdict = (M.CLI_WOULD_ACCEPT, "green") if exam.accepted else (M.CLI_WOULD_REJECT, "red")
+        console.print(line(verdict, f" {f.name} {_department(res.registry, exam.department)} {exam.period or ''}"),
                       highlight=False)
     _print_problems(problems, res.registry)
     if docs:
-        console.print(M.CLI_DOCS_WRITTEN.format(path=validator.build_docs(docs)), highlight=False)
+        console.print(line(M.CLI_DOCS_WRITTEN.format(path=validator.build_docs(docs))), highlight=False)
     raise typer.Exit(EXIT_REJECTED if rejected else EXIT_OK)
 
 
@@ -150,5 +157,5 @@ def template(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD",
         fail(f"{code} 的考评细则中没有由{name or '任何部门'}报送的指标",
              f"no indicator of the {code[:4]} catalog(s) is sent by {wanted or 'any department'}")
     for path in written:
-        console.print(str(path), highlight=False)
+        console.print(line(path), highlight=False)
     console.print(M.CLI_TEMPLATES_WRITTEN.format(count=len(written)))

@@ -14,6 +14,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from kaoping.display import cell
+
 GAP = 2
 NOTE_INDENT = 4
 MIN_WIDTH = 6
@@ -52,13 +54,13 @@ def _line(cells: list[Text], widths: list[int]) -> Table:
 def record_table(headers: list[str], rows: list[Row], width: int, title: str | None = None) -> RenderableType:
     """Header, then each row with its note below; laid out for a console `width` columns wide."""
     widths = column_widths(headers, rows, width)
-    parts: list[RenderableType] = [Text(title, style="bold")] if title else []
+    parts: list[RenderableType] = [cell(title, "bold")] if title else []
     parts.append(_line([Text(h, style="bold") for h in headers], widths))
     for row in rows:
-        cells = [Text(c, style=row.cell_styles.get(i, row.style or "")) for i, c in enumerate(row.cells)]
+        cells = [cell(c, row.cell_styles.get(i, row.style or "")) for i, c in enumerate(row.cells)]
         parts.append(_line(cells, widths))
         if row.note:
-            parts.append(Padding(Text(row.note, style="dim" if row.style is None else ""), (0, 0, 0, NOTE_INDENT)))
+            parts.append(Padding(cell(row.note, "dim" if row.style is None else ""), (0, 0, 0, NOTE_INDENT)))
     return Group(*parts)
 
 

@@ -15,10 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from kaoping import flows  # Prefect's offline defaults, set before Prefect is imported
 from kaoping import cli
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code
+from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code
 from kaoping.commands.layout import Row, named, record_table
+from kaoping.display import clean, line
 from kaoping.resources import Resources
-from kaoping.scoring.periods import sort_periods
+from kaoping.scoring.periods import Period, sort_periods
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
@@ -50,10 +51,12 @@ def _periods(codes: list[str], res: Resources) -> list[str]:
 
 def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
     """Run a flow while a progress display follows its stages (`api`: the API already starting)."""
-    from kaoping.flows import progress
+    from kaoping.flows import progress, quiet_failures
     from kaoping.flows.api import ApiStarter
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    quiet_failures()
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         bars: dict[str, int] = {}
         starting = bar.add_task("启动 Prefect / starting Prefect", total=None)
@@ -67,7 +70,7 @@ def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) 
             if event.endswith("-total"):
                 bar.update(bars[stage], total=item)
             else:
-                bar.update(bars[stage], advance=1, description=f"{STAGES[stage]}  {item}")
+                bar.update(bars[stage], advance=1, description=f"{STAGES[stage]}  {clean(item)}")
 
         stop = progress.listen(follow)
         try:
@@ -83,20 +86,32 @@ def _print_summary(summary, workspace: str) -> int:
                   f"退回 / rejected: {len(summary.rejected)}")
     for o in summary.rejected:
         first = next((p.message for p in o.problems if p.severity == "error"), "")
-        console.print(f"  [red]退回[/red] {Path(o.path).name}: {first}", highlight=False)
+        console.print(line("  ", ("退回", "red"), f" {Path(o.path).name}: {first}"), highlight=False)
     for o in summary.outcomes:
         if o.status == "skipped":  # still being written, or gone: a later run takes it
-            console.print(f"  [yellow]暂不读取[/yellow] {Path(o.path).name}: {o.problems[0].message}", highlight=False)
+            console.print(line("  ", ("暂不读取", "yellow"), f" {Path(o.path).name}: {o.problems[0].message}"),
+                          highlight=False)
     for period, run_ids in summary.runs.items():
         console.print(f"已发布 / published {period}: 评分批次 / runs {', '.join(map(str, run_ids))}")
     if summary.skipped:
-        console.print(f"[yellow]无已接收报送，未排名 / skipped (no accepted data)[/yellow]: {'、'.join(summary.skipped)}")
+        console.print(line(("无已接收报送，未排名 / skipped (no accepted data)", "yellow"), f": {'、'.join(summary.skipped)}"))
+    from kaoping.commands.cycle import print_sent
+
+    print_sent(summary.reminders, "催报 / reminders")
     if not summary.outcomes and not summary.runs:
         console.print(NOTHING_NEW)
-    written = sum(len(p) for p in summary.outputs.values())
+    written = sum(p.is_file() for paths in summary.outputs.values() for p in paths)  # what is there now
     if written:
-        console.print(f"输出文件 / output files: {written}，位于 / in {Path(workspace) / 'out'}")
-    return EXIT_REJECTED if summary.rejected else EXIT_OK
+        console.print(line(f"输出文件 / output files: {written}，位于 / in {Path(workspace) / 'out'}"))
+    for period, names in summary.withheld.items():
+        console.print(line((f"{period} 数据不完整，未分发 / incomplete, not distributed", "yellow"),
+                           f"：待报送 / awaited {'、'.join(names)}"), highlight=False)
+    for period, records in summary.failed.items():
+        for r in records:
+            err_console.print(line(("分发失败 / send failed", "red"),
+                                   f" {period} {r.recipient} {r.email} {r.path.name}: {r.error}"),
+                              highlight=False, soft_wrap=True)
+    return EXIT_REJECTED if summary.rejected or summary.failed else EXIT_OK
 
 
 @app.command()
@@ -116,6 +131,9 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
         work = _pending_work(res)
         if not periods and not work:
             console.print(NOTHING_NEW)
+            from kaoping.commands.cycle import send_cycle_messages
+
+            send_cycle_messages(res)  # a night without new files still sends the reminders due
             raise typer.Exit(EXIT_OK)
     finally:
         res.close()
@@ -138,10 +156,13 @@ def _pending_work(res: Resources) -> set[str]:
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
     """
+    from kaoping.commands.cycle import print_mail
     from kaoping.flows import state
     from kaoping.sources.intake import discover
+    from kaoping.sources.mail_intake import pull_mailbox
 
     res.sync_dimensions()
+    print_mail(pull_mailbox(res))  # new mail becomes inbox files, which are work
     return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
                                                                   or state.unfinished_periods(res))) if pending}
 
@@ -182,6 +203,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
            ) -> None:
     """报送情况：谁报了什么，谁缺报或被退回 / who has sent what; who is missing or rejected."""
     from kaoping.flows import state as wh_state
+    from kaoping.reports.completeness import completeness
 
     if period:
         period_code(period)
@@ -195,13 +217,37 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
             received = wh_state.submissions(res, code)
             console.print(status_table(code, received, names, console.width))
             if not res.catalogs_for(code):
-                console.print(f"[yellow]没有 {code[:4]} 年的考评细则，无法判断缺报 / no {code[:4]} catalog, "
-                              "so missing departments cannot be told[/yellow]\n")
+                console.print(line((f"没有 {code[:4]} 年的考评细则，无法判断缺报 / no {code[:4]} catalog, "
+                                    "so missing departments cannot be told", "yellow")))
+                console.print()
                 continue
-            missing = wh_state.missing_departments(res, code, received)
-            console.print(f"缺报 / missing: {'、'.join(named(names.get(m), m) for m in missing) or '无 / none'}\n")
+            empty = wh_state.empty_indicators(res, code)
+            if empty:
+                console.print(line("缺报指标（整列为空）/ indicators sent empty: " + "、".join(
+                    f"{named(names.get(dept), dept)}：{indicator}" for dept, indicator in empty)), highlight=False)
+            for text in gate_lines(completeness(res, code)):
+                console.print(text, highlight=False)
+            console.print()
+        from kaoping.commands.cycle import print_cycle_status
+
+        print_cycle_status(res, periods, periods[0] if period else None)
     finally:
         res.close()
+
+
+def gate_lines(gate) -> list:
+    """Who the period misses, and whether its outputs are held back (数据不完整) or went out with
+    them named 缺报 because the deadline has passed (SPEC §10)."""
+    if not gate.missing:
+        return [line("缺报 / missing: 无 / none")]
+    names = "、".join(named(n, c) for c, n in zip(gate.missing, gate.names))
+    if gate.open:
+        return [line("缺报 / missing: ", (names, "red")),
+                line("报送截止日期已过，输出照常分发并注明缺报 / the deadline has passed: outputs go out "
+                     "with these departments named 缺报")]
+    return [line(f"缺报 / missing: {names}"),
+            line(("数据不完整：待以上部门报送后再分发 / incomplete: outputs are distributed once these "
+                  "departments have sent an accepted file", "yellow"))]
 
 
 STATUS_HEADERS = ["部门 / department", "状态 / status", "收到时间 / received", "文件 / file"]
@@ -236,8 +282,8 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
 
     registered = register(res.settings, cli.state.database_url)
     schedule = res.settings.schedule
-    console.print(f"已注册部署 / deployments registered on {PREFECT_API_URL.value()} "
-                  f"(work pool [bold]{registered.work_pool}[/bold]); 每晚 / nightly: {schedule.cron} {schedule.timezone}")
+    console.print(line(f"已注册部署 / deployments registered on {PREFECT_API_URL.value()} (work pool ",
+                       (registered.work_pool, "bold"), f"); 每晚 / nightly: {schedule.cron} {schedule.timezone}"))
     if not register_only:
         console.print("工作进程运行中，Ctrl+C 停止 / worker running, Ctrl+C to stop")
         try:
@@ -267,7 +313,10 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
     for path in ranking_workbooks(Path(ws)):
-        console.print(f"排名表 / ranking workbook: [bold]{path}[/bold]", highlight=False, soft_wrap=True)
+        console.print(line("排名表 / ranking workbook: ", (path, "bold")), highlight=False, soft_wrap=True)
+    bulletins = sorted((Path(ws) / "out").glob("*/通报/*.docx"), key=lambda p: Period.parse(p.parent.parent.name))
+    if bulletins:  # the latest period's 通报 (Word)
+        console.print(line("通报 / bulletin: ", (bulletins[-1], "bold")), highlight=False, soft_wrap=True)
 
 
 def ranking_workbooks(workspace: Path) -> list[Path]:

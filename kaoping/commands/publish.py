@@ -6,6 +6,7 @@ from rich.progress import Progress
 
 from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
                          period_code, resources)
+from kaoping.display import line
 from kaoping.resources import Resources
 from kaoping.warehouse import queries
 
@@ -26,8 +27,16 @@ def publish_drafts(res: Resources, period: str) -> list[int]:
 
 
 @app.command("publish")
-def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)) -> None:
-    """发布评分批次，生成排名表、反馈表和 rankings.csv，并分发 / publish, write outputs, distribute."""
+def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
+                    incomplete: bool = typer.Option(False, "--incomplete",
+                                                    help="数据不完整也分发（标明数据不完整）/ send an incomplete period, marked")
+                    ) -> None:
+    """发布评分批次，生成排名表、反馈表和 rankings.csv，并分发 / publish, write outputs, distribute.
+
+    A period still waiting for a department's file before its deadline (数据不完整, SPEC §10) is
+    written, marked, and not sent, unless `--incomplete`.
+    """
+    from kaoping.reports.completeness import completeness
     from kaoping.reports.distribute import distribute
     from kaoping.reports.publish import write_outputs
 
@@ -44,12 +53,21 @@ def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="P
     if not paths:
         fail(f"期间 {code} 没有已发布的评分批次，请先运行 kaoping score --period {code}",
              f"period {code} has no published score run; run `kaoping score --period {code}` first")
-    console.print(f"已生成 {len(paths)} 个文件：{paths[0].parent.parent} / wrote {len(paths)} files")
+    written = sum(p.is_file() for p in paths)
+    console.print(line(f"已生成 {written} 个文件：{paths[0].parent.parent} / wrote {written} files"))
+    gate = completeness(res, code)
+    if not gate.open:
+        console.print(line((f"{code} 数据不完整 / incomplete", "yellow"), f"，待报送 / awaited: {'、'.join(gate.names)}"),
+                      highlight=False)
+        if not incomplete:
+            console.print("未分发；确需分发请加 --incomplete / not distributed; add --incomplete to send anyway")
+            res.close()
+            raise typer.Exit(EXIT_OK)
     report = distribute(res, code)
     console.print(f"分发：发送 {len(report.sent)} 个，跳过已发送 {len(report.skipped)} 个，失败 {len(report.failed)} 个"
                   f" / sent {len(report.sent)}, skipped {len(report.skipped)}, failed {len(report.failed)}")
     for r in report.failed:
-        err_console.print(f"[red]分发失败[/red] {r.recipient} {r.email} {r.path.name}: {r.error}",
+        err_console.print(line(("分发失败", "red"), f" {r.recipient} {r.email} {r.path.name}: {r.error}"),
                           highlight=False, soft_wrap=True)
     res.close()
     raise typer.Exit(EXIT_OK if report.ok else EXIT_REJECTED)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, no_catalog, period_code, resources
+from kaoping.display import cell, line
 from kaoping.scoring.rounding import round_half_up
 from kaoping.warehouse.runs import NoData, run_rankings, score_period
 
@@ -29,7 +30,7 @@ def _change(value: object) -> str:
 def ranking_table(title: str, frame: pd.DataFrame) -> Table:
     """A run's ranking as a rich table (one per group when the catalog ranks within groups)."""
     stability = frame["median_rank"].notna().any()
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=cell(title), title_justify="left", header_style="bold")
     for name, justify in [*COLUMNS.items(), *([(STABILITY, "left")] if stability else [])]:
         table.add_column(name, justify=justify)
     for r in frame.itertuples():
@@ -38,7 +39,7 @@ def ranking_table(title: str, frame: pd.DataFrame) -> Table:
                  "是" if r.is_vetoed else "", _change(r.rank_change), r.alerts]
         if stability:
             cells.append(f"{r.median_rank:g} [{r.rank_p05:g}–{r.rank_p95:g}]")
-        table.add_row(*cells, style=style)
+        table.add_row(*map(cell, cells), style=style)
     return table
 
 
@@ -61,7 +62,7 @@ def score(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", he
         try:
             run_id = score_period(res, catalog, code, sensitivity)
         except NoData as exc:
-            err_console.print(f"[yellow]{exc}[/yellow]", highlight=False, soft_wrap=True)
+            err_console.print(line((exc, "yellow")), highlight=False, soft_wrap=True)
             continue
         scored += 1
         with res.warehouse.session() as session:

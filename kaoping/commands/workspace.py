@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from kaoping.cli import EXIT_USAGE, app, console, fail
+from kaoping.display import line
 from kaoping.workspace import WorkspaceExists, init_workspace
 
 
@@ -19,7 +20,7 @@ def init(directory: Path = typer.Argument(..., help="工作区目录 / workspace
     except WorkspaceExists as exc:
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en, EXIT_USAGE)
-    console.print(f"已创建工作区 / workspace created: [bold]{directory.resolve()}[/bold]", highlight=False)
+    console.print(line("已创建工作区 / workspace created: ", (directory.resolve(), "bold")))
     for catalog in sorted((directory / "catalog").glob("sample-*.yaml")):
-        console.print(f"示例考评细则 / sample catalog: {catalog.relative_to(directory)}（字段说明见 / fields: docs/catalog.md）",
-                      highlight=False)
+        console.print(line(f"示例考评细则 / sample catalog: {catalog.relative_to(directory)}"
+                           "（字段说明见 / fields: docs/catalog.md）"), highlight=False)

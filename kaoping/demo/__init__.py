@@ -42,13 +42,44 @@ def demo_files() -> dict[str, str]:
     return {rel: (data / Path(rel).name).read_text(encoding="utf-8") for rel in DEMO_FILES}
 
 
+DEMO_LATE = ("XF", "2025Q4", 10)  # 市信访局's 2025Q4 file comes 10 days later than planned: 迟报
+DEMO_UNSENT = ("WX", "2025Q4")     # 市委网信办's 2025Q4 file was never sent: 缺报 (kept in demo-unsent/)
+UNSENT_DIR = "demo-unsent"
+
+
 def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedCorpus:
-    """The demo departments' files under `workspace/inbox/`, generated from the workspace's own registry and catalogs."""
+    """The demo departments' files under `workspace/inbox/`, generated from the workspace's own
+    registry and catalogs; one department late and one missing for 2025Q4 (SPEC §10)."""
     from kaoping.catalogs import load_catalogs
     from kaoping.sources.registry import Registry
 
     workspace = Path(workspace)
     registry = Registry.load(workspace)
     catalogs = load_catalogs(workspace / "catalog", set(registry.departments["code"]), registry.groups())
-    return generate_submissions(workspace, registry, catalogs, list(DEMO_PERIODS), seed=seed,
-                                profiles=DEMO_PROFILES)
+    corpus = generate_submissions(workspace, registry, catalogs, list(DEMO_PERIODS), seed=seed,
+                                  profiles=DEMO_PROFILES)
+    return _late_and_unsent(corpus)
+
+
+def _late_and_unsent(corpus: GeneratedCorpus) -> GeneratedCorpus:
+    """The demo's timeliness story: the late file's time moved on, the unsent file moved out of the inbox."""
+    import os
+    from dataclasses import replace
+    from datetime import timedelta
+
+    files = []
+    for f in corpus.files:
+        if (f.department, f.period) == DEMO_LATE[:2] and f.status != "rejected":
+            when = f.received_at + timedelta(days=DEMO_LATE[2])
+            os.utime(f.path, (when.timestamp(), when.timestamp()))
+            f = replace(f, received_at=when)
+        elif (f.department, f.period) == DEMO_UNSENT:
+            target = corpus.workspace / UNSENT_DIR / f.path.relative_to(corpus.workspace / "inbox")
+            if f.path.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f.path, target)  # keeps its bytes and time; init never overwrites it
+            corpus.truth.loc[corpus.truth["file"] == corpus.relative(f.path), "file"] = corpus.relative(target)
+            f = replace(f, path=target)
+        files.append(f)
+    corpus.files = files
+    return corpus

@@ -60,7 +60,7 @@ def test_intake_markdown_lists_files_reasons_and_missing():
                            {"2025Q1": ["WX", "TJ"], "2024Q4": []})
     lines = text.splitlines()
     assert "| 司法局.xlsx | SF | 2025Q1 | 已接收 |  |" in lines
-    assert "| 公安局_2025Q1.xlsx | GA | 2025Q1 | 已退回 | C7 数值 abc 不是数字；单位 X县 不在名单｜中 |" in lines
+    assert "| 公安局\\_2025Q1.xlsx | GA | 2025Q1 | 已退回 | C7 数值 abc 不是数字；单位 X县 不在名单\\|中 |" in lines
     assert "- 未报送（2025Q1）：WX、TJ" in lines
     assert "- 2024Q4 各部门均已报送。" in lines
 
@@ -106,5 +106,5 @@ def test_outputs_markdown_links(tmp_path: Path):
     a, b = tmp_path / "排名" / "x.xlsx", tmp_path / "rankings.csv"
     text = outputs_markdown("2025Q1", [b, a])
     assert text.splitlines()[0] == "## 2025Q1 输出文件"
-    assert f"- [x.xlsx]({a.resolve().as_uri()})" in text
+    assert f"- [x.xlsx]({a.resolve().as_uri()})" in text and "- [rankings\\_" not in text
     assert text.index("rankings.csv") < text.index("x.xlsx")  # sorted by path

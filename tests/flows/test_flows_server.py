@@ -1,6 +1,7 @@
 """Deployments on a real Prefect server with real process workers (PostgreSQL warehouse, as in production).
 
-One server on a free loopback port and two workers (`w1`, `w2`) serve the module (per test process).
+One server on a free loopback port, with its scheduler service running (every second), and two
+workers (`w1`, `w2`) serve the module (per test process).
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _free_port() -> int:
 def _environment(home: Path, api_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({"PREFECT_HOME": str(home), "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_HEARTBEAT_SECONDS": "5"})
+                "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_HEARTBEAT_SECONDS": "5",
+                "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1"})
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env
@@ -55,7 +57,7 @@ def prefect_api(tmp_path_factory, prefect_home):
     home, port = tmp_path_factory.mktemp("server-home"), _free_port()
     log = (home / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-services", "--no-ui"], env=_environment(home),
+                             "--port", str(port), "--no-ui"], env=_environment(home),
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 180
@@ -71,6 +73,9 @@ def prefect_api(tmp_path_factory, prefect_home):
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield url
     _stop(proc)
+    scheduler_errors = [line for line in (home / "server.log").read_text(errors="replace").splitlines()
+                        if "Can't evaluate bulk DML" in line]
+    assert not scheduler_errors, scheduler_errors[:3]
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +183,43 @@ def test_backfill_fans_out_over_two_workers(tiny_pg, workers):
     res.close()
 
 
+def test_the_server_schedules_the_nightly_run_and_a_worker_completes_it(tiny_pg, workers):
+    """The scheduler service creates the nightly's runs from its cron (every minute here), and one
+    runs on a worker: it scores the period taken in beforehand."""
+    from kaoping.sources.intake import ingest
+
+    config = tiny_pg.root / "kaoping.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('cron = "0 2 * * *"', 'cron = "* * * * *"'),
+                      encoding="utf-8")
+    tiny_pg.send_quarters(["2024Q3"])
+    res = tiny_pg.resources()
+    ingest(res)
+    registered = register(res.settings, tiny_pg.database_url)
+    nightly_id = registered.deployment_ids["nightly"]
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    only_nightly = DeploymentFilter(id=DeploymentFilterId(any_=[nightly_id]))
+    deadline = time.monotonic() + 240
+    try:
+        with _client() as client:
+            while time.monotonic() < deadline:
+                runs = client.read_flow_runs(deployment_filter=only_nightly)
+                if any(r.state and r.state.is_completed() for r in runs):
+                    break
+                time.sleep(2)
+            else:
+                pytest.fail(f"no scheduled nightly run completed: {[(r.name, r.state_name) for r in runs]}")
+    finally:
+        with _client() as client:
+            client.delete_deployment(nightly_id)  # no more runs every minute for the other tests
+    assert all(r.auto_scheduled for r in runs)  # made by the scheduler, not by a client
+    assert list(_published_runs(res)) == ["2024Q3"]
+    res.close()
+
+
 def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
-    """Ctrl+C on `kaoping serve` (SIGINT to its process group) ends it with one line, no traceback."""
+    """Ctrl+C on `kaoping serve` (SIGINT to its process group) ends it with one line, no traceback,
+    and the exit code of a stop signal (128 + 2)."""
     import signal
 
     from kaoping.workspace import init_workspace
@@ -192,13 +232,14 @@ def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
                             env=_environment(tmp_path / "home", prefect_api), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    lines = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any("started" in line for line in lines):
-        lines.append(proc.stdout.readline())
-    time.sleep(1)
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err[-2000:]
-    assert err.strip() == "" and "Traceback" not in out
-    assert out.strip().splitlines()[-1] == "已停止 / stopped"
+    try:
+        seen = [proc.stdout.readline() for _ in range(2)]
+        assert any("工作进程运行中" in line for line in seen), seen
+        time.sleep(3)  # the worker polling the pool
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 128 + signal.SIGINT and "Traceback" not in out + err
+    assert err.strip().splitlines() == ["已停止（收到信号 SIGINT），未完成的写入已撤销，下次运行时继续 / "
+                                        "stopped by SIGINT; nothing was left half-written"]

@@ -9,18 +9,7 @@ import pytest
 import typer
 
 from kaoping.scoring.periods import Period
-
-
-def kaoping(capsys, *args: str) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of `kaoping ARGS`, run in this process."""
-    from kaoping.cli import main
-
-    capsys.readouterr()
-    sys.argv = ["kaoping", *args]
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
+from tests.kaoping.cli_kit import kaoping
 
 
 @pytest.fixture
@@ -35,11 +24,13 @@ def command_args(name: str, a_file: Path, period: str = "2025Q3") -> list[str]:
     return {"ingest": ["ingest"], "validate": ["validate", str(a_file)], "status": ["status"],
             "template": ["template", "-p", period, "--out", str(a_file.parent / "t")],
             "score": ["score", "-p", period], "publish": ["publish", "-p", period],
-            "run": ["run"], "backfill": ["backfill", "--from", period, "--to", period], "serve": ["serve"]}[name]
+            "run": ["run"], "backfill": ["backfill", "--from", period, "--to", period], "serve": ["serve"],
+            "remind": ["remind"]}[name]
 
 
-WORKSPACE_COMMANDS = ["ingest", "validate", "template", "score", "publish", "run", "backfill", "status", "serve"]
-PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status"]
+WORKSPACE_COMMANDS = ["ingest", "validate", "template", "score", "publish", "run", "backfill", "status", "serve",
+                      "remind"]
+PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status", "remind"]
 
 
 def test_every_command_is_covered():
@@ -127,7 +118,7 @@ def test_a_period_in_words_is_taken_by_every_command(name, a_file, capsys, monke
 @pytest.mark.parametrize("name", PERIOD_COMMANDS + ["backfill"])
 def test_a_bad_period_is_exit_2_in_one_line_everywhere(name, a_file, capsys):
     args = command_args(name, a_file, "2025-Q9")
-    if name in ("validate", "run", "status"):
+    if name in ("validate", "run", "status", "remind"):
         args += ["--period", "2025-Q9"]
     code, out, err = kaoping(capsys, *args)
     assert code == 2 and out == ""

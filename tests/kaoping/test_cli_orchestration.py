@@ -16,6 +16,7 @@ if "prefect" not in sys.modules:  # Prefect reads its settings once, at import
     os.environ.pop("PREFECT_API_URL", None)
 
 from kaoping import flows  # noqa: E402,F401  (kaoping's Prefect defaults, as the CLI sets them before importing Prefect)
+from tests.kaoping.cli_kit import kaoping as run_kaoping  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,14 +35,8 @@ def private_prefect(tmp_path_factory):
 
 def kaoping(capsys, *args: str) -> tuple[int, str, str]:
     """Exit code, stdout and stderr of `kaoping ARGS` (newlines from wrapping removed)."""
-    from kaoping.cli import main
-
-    capsys.readouterr()
-    sys.argv = ["kaoping", *args]
-    with pytest.raises(SystemExit) as exit_info:
-        main()
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out.replace("\n", ""), err
+    code, out, err = run_kaoping(capsys, *args)
+    return code, out.replace("\n", ""), err
 
 
 @pytest.fixture(scope="module")

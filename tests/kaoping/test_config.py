@@ -81,6 +81,28 @@ def test_environment_wins_over_toml_and_explicit_db_wins_over_environment(tmp_pa
     assert load_settings(tmp_path, "sqlite:///explicit.db").database_url == "sqlite:///explicit.db"
 
 
+def test_mailbox_settings_env_overrides_and_the_password_only_from_its_variable(tmp_path, monkeypatch) -> None:
+    _toml(tmp_path, '[mailbox]\nhost = "imap.example.cn"\nport = 993\nuser = "file@example.cn"\n'
+                    'password_env = "MY_IMAP_PW"\n[deadlines]\ndepartments = {GA = 15}\n'
+                    '[reminders]\nbefore_days = 2\n')
+    monkeypatch.setenv("KAOPING_MAILBOX_HOST", "imap.local")
+    monkeypatch.setenv("KAOPING_MAILBOX_PORT", "1143")
+    monkeypatch.setenv("KAOPING_MAILBOX_USER", "env@example.cn")
+    monkeypatch.setenv("MY_IMAP_PW", "s3cret")
+    s = load_settings(tmp_path)
+    assert (s.mailbox.host, s.mailbox.port, s.mailbox.user) == ("imap.local", 1143, "env@example.cn")
+    assert s.mailbox.password == "s3cret" and "s3cret" not in s.model_dump_json()
+    assert (s.mailbox.folder, s.mailbox.processed_folder, s.mailbox.tls) == ("INBOX", "kaoping-processed", "ssl")
+    assert s.deadlines.departments == {"GA": 15}
+    assert (s.reminders.before_days, s.reminders.every_days) == (2, 3)
+
+
+def test_a_mailbox_password_in_the_file_is_refused(tmp_path: Path) -> None:
+    _toml(tmp_path, '[mailbox]\nhost = "imap.example.cn"\npassword = "plain"\n')
+    with pytest.raises(ConfigError, match="mailbox.password 是未知的配置项"):
+        load_settings(tmp_path)
+
+
 def test_workspace_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAOPING_WORKSPACE", str(tmp_path))
     assert load_settings().workspace == tmp_path.resolve()

@@ -217,3 +217,16 @@ def test_details_show_file_names_whole_and_centre_flags(published):
     assert ws.column_dimensions["M"].width >= max(xlsx.display_width(n) for n in names)
     flagged = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 10).value)
     assert ws.cell(flagged, 10).alignment.horizontal == "center"
+
+def test_submissions_sheet_shows_each_departments_timeliness_and_the_on_time_rate(published):
+    # files arrived 2025-10-08 (Asia/Shanghai); a 7-day deadline makes them 1 day late, a 10-day one on time
+    published.res.settings.deadlines.departments.update({"GA": 7, "WX": 10, "TJ": 10, "ZFW": 10})
+    wb = openpyxl.load_workbook(_ranking(published))
+    rows = [r for r in wb["报送情况"].iter_rows(min_row=4, values_only=True) if any(v is not None for v in r)]
+    title = next(k for k, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith("报送时限"))
+    states = {r[1]: (r[2], r[4]) for r in rows[title + 2:]}
+    assert states["GA"] == ("2025-10-07", "迟报1天")
+    assert states["WX"][0] == "2025-10-10" and states["WX"][1] in ("按时", "缺报")
+    settled = [s for _, s in states.values()]
+    rate = sum(s == "按时" for s in settled) / len(settled)
+    assert rows[title][0] == f"报送时限（按时报送率 {rate:.0%}）"

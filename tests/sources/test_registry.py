@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.sources.registry import Registry, RegistryError, load_departments, load_units, normalize_name
+import pandas as pd
+
+from kaoping.sources.registry import UNIT_COLUMNS, Registry, RegistryError, load_departments, load_units, normalize_name
 
 UNITS = """\
 code,name,kind,parent,group,aliases,valid_from,valid_to
@@ -65,9 +67,13 @@ def test_shared_alias_is_ambiguous_unless_the_period_decides(registry: Registry)
     assert registry.resolve_unit("湖区", "2025") == "C04"
 
 
-def test_shared_alias_stays_ambiguous_when_both_units_are_valid(tmp_path: Path) -> None:
+def test_shared_alias_of_two_valid_units_is_refused_at_load_and_never_resolved(tmp_path: Path) -> None:
     units = UNITS.replace("C04,南湖区,county,CITY,城区,湖区,2025,", "C04,南湖区,county,CITY,城区,湖区,,")
-    reg = Registry.load(_workspace(tmp_path, units))
+    with pytest.raises(RegistryError, match="rows 5 and 4: two units valid at the same time share .*'湖区'"):
+        Registry.load(_workspace(tmp_path, units))
+    frame = load_units(_workspace(tmp_path) / "units.csv")
+    frame.loc[frame["code"] == "C04", "valid_from"] = ""
+    reg = Registry(frame, load_departments(tmp_path / "departments.csv"))  # built around the load's checks
     assert reg.resolve_unit("湖区", "2024Q1") is None
     assert reg.resolve_unit("南湖区", "2024Q1") == "C04"
 
@@ -121,7 +127,23 @@ def test_csv_as_excel_saves_it(tmp_path: Path, encoding: str) -> None:
 def test_header_cells_with_spaces_are_accepted(tmp_path: Path) -> None:
     (tmp_path / "departments.csv").write_text(" code , name ,aliases\nGA, 市公安局 ,\n", encoding="utf-8")
     deps = load_departments(tmp_path / "departments.csv")
-    assert deps.iloc[0].to_dict() == {"code": "GA", "name": "市公安局", "aliases": ()}
+    assert deps.iloc[0].to_dict() == {"code": "GA", "name": "市公安局", "aliases": (), "email": ()}
+
+
+def test_department_sender_addresses_split_on_bars_and_compare_case_blind(tmp_path: Path) -> None:
+    (tmp_path / "departments.csv").write_text(
+        "code,name,aliases,email\nGA,市公安局,,GA@Example.cn| zhihui@example.cn \nSF,市司法局,,\n", encoding="utf-8")
+    deps = load_departments(tmp_path / "departments.csv")
+    assert deps.set_index("code").loc["GA", "email"] == ("ga@example.cn", "zhihui@example.cn")
+    registry = Registry(pd.DataFrame(columns=UNIT_COLUMNS).assign(aliases=[]), deps)
+    assert registry.departments_of_sender("ZhiHui@example.cn") == ["GA"]
+    assert registry.departments_of_sender("someone@else.cn") == []
+
+
+def test_a_malformed_sender_address_names_its_row(tmp_path: Path) -> None:
+    (tmp_path / "departments.csv").write_text("code,name,email\nGA,市公安局,ga.example.cn\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="第 2 行邮箱地址格式错误"):
+        load_departments(tmp_path / "departments.csv")
 
 
 def test_optional_columns_may_be_left_out(tmp_path: Path) -> None:
@@ -172,3 +194,47 @@ def test_undecodable_file_is_a_registry_error(tmp_path: Path) -> None:
                                  ("x\u200dy\u2060", "xy"), ("县\t市\n", "县市")])
 def test_normalize_name(a: str, b: str) -> None:
     assert normalize_name(a) == normalize_name(b)
+
+
+HEAD = "code,name,kind,parent,group,aliases,valid_from,valid_to\n"
+
+
+@pytest.mark.parametrize("rows, fragment", [
+    ("C01,东城区,county,,,,,\nC02,东城区,county,,,,,\n", "rows 3 and 2"),                       # same name
+    ("C01,东城区,county,,,,,\nC02,东 城区,county,,,,2025Q2,\n", "'东 城区'"),                  # same after normalising
+    ("C01,东城区,county,,,东城,,\nC02,西城区,county,,,东城|西城,,\n", "'东城'"),               # shared alias
+    ("C01,东城区,county,,,,,2025Q2\nC02,西城区,county,,,东城区,2025-06,\n", "'东城区'"),        # overlap in 2025-06
+])
+def test_a_name_or_alias_naming_two_units_at_once_is_refused(tmp_path: Path, rows: str, fragment: str) -> None:
+    (tmp_path / "units.csv").write_text(HEAD + rows, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_units(tmp_path / "units.csv")
+    assert fragment in str(caught.value) and "报送文件无法区分" in str(caught.value) and " / " in str(caught.value)
+
+
+def test_a_name_reused_after_a_merge_is_allowed(tmp_path: Path) -> None:
+    (tmp_path / "units.csv").write_text(HEAD + "C01,东城区,county,,,东城,,2024\nC09,东城区,county,,,东城,2025Q1,\n",
+                                        encoding="utf-8")
+    units = load_units(tmp_path / "units.csv")
+    registry = Registry(units, load_departments(_workspace(tmp_path) / "departments.csv"))
+    assert registry.resolve_unit("东城", "2024Q4") == "C01" and registry.resolve_unit("东城", "2025Q1") == "C09"
+
+
+@pytest.mark.parametrize("rows", ["GA,公安局,公安\nSF,司法局,公安\n", "GA,公安局,\nSF,司法局,公安局\n",
+                                  "GA,市公安局,\nSF,市公安局,\n"])
+def test_an_alias_shared_by_two_departments_is_refused(tmp_path: Path, rows: str) -> None:
+    (tmp_path / "departments.csv").write_text("code,name,aliases\n" + rows, encoding="utf-8")
+    with pytest.raises(RegistryError, match="rows 3 and 2: two departments share"):
+        load_departments(tmp_path / "departments.csv")
+
+
+def test_unknown_kinds_are_refused_with_a_hint(tmp_path: Path) -> None:
+    from kaoping.sources.registry import check_kinds
+
+    units = load_units(_workspace(tmp_path) / "units.csv")
+    check_kinds(units, {"county"}, tmp_path / "units.csv")  # county assessed, department standard
+    check_kinds(units.assign(kind="街道"), {"街道"}, tmp_path / "units.csv")  # any kind a catalog assesses
+    with pytest.raises(RegistryError) as caught:
+        check_kinds(units.assign(kind=["county"] * 3 + ["countyy"] * 3), {"county"}, tmp_path / "units.csv")
+    assert "第 5 行单位类型 kind 'countyy' 未知（是否应为 county？）" in str(caught.value)
+    assert "did you mean county?" in str(caught.value)

@@ -49,3 +49,33 @@ def test_reading_works_on_every_database(warehouse):
 def _add_department(wh: Warehouse, code: str, name: str) -> None:
     with wh.write_lock() as session:
         session.add(DimDepartment(code=code, name=name))
+
+
+def test_a_named_lock_is_held_by_one_holder_at_a_time(db_url):
+    """A second holder (another connection, another open lock file) waits for the first to let go."""
+    import threading
+    import time
+
+    from kaoping.warehouse.engine import Warehouse
+
+    first, second = Warehouse(db_url), Warehouse(db_url)
+    held, events = threading.Event(), []
+
+    def hold() -> None:
+        with first.named_lock("receipts"):
+            events.append("first in")
+            held.set()
+            time.sleep(0.5)
+            events.append("first out")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    with second.named_lock("other"):  # another name is another lock: no wait
+        events.append("other")
+    with second.named_lock("receipts"):
+        events.append("second in")
+    holder.join()
+    first.dispose()
+    second.dispose()
+    assert events == ["first in", "other", "first out", "second in"]

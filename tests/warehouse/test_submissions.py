@@ -30,7 +30,7 @@ def wh(warehouse):
     units = pd.DataFrame({"code": ["U01", "U02"], "name": ["东城县", "西城区"], "kind": ["county"] * 2,
                           "parent": [""] * 2, "group": [""] * 2, "aliases": [(), ()], "valid_from": [""] * 2,
                           "valid_to": [""] * 2})
-    deps = pd.DataFrame({"code": ["GA"], "name": ["公安局"], "aliases": [()]})
+    deps = pd.DataFrame({"code": ["GA"], "name": ["公安局"], "aliases": [()], "email": [()]})
     with warehouse.session() as s:
         sync_registry(s, Registry(units, deps))
         sync_catalog(s, parse_catalog(CATALOG, departments={"GA"}))

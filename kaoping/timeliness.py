@@ -1,0 +1,133 @@
+"""报送时限 wired to a workspace (SPEC §10): each department's deadline for a period, and the
+department × period states that status, the workbooks and the intake artifact show.
+
+The rules themselves are the pure functions of kaoping.scoring.deadlines; this module only finds
+their inputs (catalogs, `[deadlines]` overrides, the office's time zone, the warehouse).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import select
+
+from kaoping.resources import Resources
+from kaoping.scoring.deadlines import ON_TIME, Timeliness, deadline_date, deadline_passed, timeliness
+from kaoping.scoring.periods import Period
+from kaoping.warehouse.models import Submission
+
+STATE_ZH = {"on_time": "按时", "late": "迟报", "missing": "缺报", "not_due": "未到期"}
+
+
+def local_date(res: Resources, when: datetime) -> date:
+    """The office's calendar date of an instant (schedule time zone, Asia/Shanghai by default)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return aware.astimezone(ZoneInfo(res.settings.schedule.timezone)).date()
+
+
+def today(res: Resources, now: datetime | None = None) -> date:
+    return local_date(res, now or datetime.now(timezone.utc))
+
+
+def expected_departments(res: Resources, period: str) -> list[str]:
+    """The departments that source an indicator of a catalog of the period's year."""
+    return sorted({ind.source for catalog in res.catalogs_for(period) for ind in catalog.collected()})
+
+
+def deadline_days(res: Resources, department: str, period: str) -> int | None:
+    """`[deadlines] departments` for the department, else the strictest `deadline_days` of the
+    period's catalogs it sends to; None: no deadline."""
+    override = res.settings.deadlines.departments.get(department)
+    if override is not None:
+        return override
+    days = [c.deadline_days for c in res.catalogs_for(period)
+            if c.deadline_days is not None and c.collected(department)]
+    return min(days) if days else None
+
+
+def deadline_of(res: Resources, department: str, period: str) -> date | None:
+    days = deadline_days(res, department, period)
+    return None if days is None else deadline_date(period, days)
+
+
+def period_deadline_passed(res: Resources, period: str, now: datetime | None = None) -> bool:
+    """True when the deadline of every department expected for the period has passed (for the
+    completeness gate: after it, outputs go out with the missing departments named 缺报)."""
+    departments = expected_departments(res, period)
+    days = [deadline_days(res, d, period) for d in departments]
+    return bool(days) and all(deadline_passed(period, d, today(res, now)) for d in days)
+
+
+def file_timeliness(res: Resources, department: str | None, period: str | None,
+                    received_at: datetime) -> Timeliness | None:
+    """One file's own lateness (stored on its submission), None without a deadline."""
+    if not department or not period:
+        return None
+    deadline = deadline_of(res, department, period)
+    if deadline is None:
+        return None
+    return timeliness(deadline, local_date(res, received_at), local_date(res, received_at))
+
+
+@dataclass(frozen=True)
+class DepartmentState:
+    code: str
+    name: str
+    deadline: date | None
+    first_received: datetime | None
+    state: Timeliness | None
+
+    @property
+    def label(self) -> str:
+        """按时 / 迟报3天 / 缺报 / 未到期 / — (no deadline; then 已报 or 未报)."""
+        if self.state is None:
+            return "已报" if self.first_received else "未报"
+        if self.state.state == "late":
+            return f"迟报{self.state.days_late}天"
+        return STATE_ZH[self.state.state]
+
+
+def first_accepted(res: Resources, period: str) -> dict[str, datetime]:
+    """Department → received time of its first file for the period that was accepted (a
+    superseded file was accepted once)."""
+    stmt = (select(Submission.department_code, Submission.received_at)
+            .where(Submission.period == period, Submission.status.in_(("accepted", "superseded")))
+            .order_by(Submission.received_at))
+    out: dict[str, datetime] = {}
+    with res.warehouse.reading() as session:
+        for code, received in session.execute(stmt):
+            out.setdefault(code, received)
+    return out
+
+
+def department_states(res: Resources, period: str, now: datetime | None = None) -> list[DepartmentState]:
+    """Every department expected for the period (and any other that sent a file), with its state."""
+    first = first_accepted(res, period)
+    names = dict(zip(res.registry.departments["code"], res.registry.departments["name"]))
+    day = today(res, now)
+    out = []
+    for code in sorted(set(expected_departments(res, period)) | set(first)):
+        deadline = deadline_of(res, code, period)
+        received = first.get(code)
+        state = timeliness(deadline, local_date(res, received) if received else None, day)
+        out.append(DepartmentState(code, names.get(code, code), deadline, received, state))
+    return out
+
+
+def on_time_rate(states: list[DepartmentState]) -> float | None:
+    """Share of departments on time among those whose state is settled (on time, late or missing)."""
+    settled = [s for s in states if s.state is not None and s.state.state != "not_due"]
+    if not settled:
+        return None
+    return sum(s.state.state == ON_TIME for s in settled) / len(settled)
+
+
+def states_frame(states: list[DepartmentState]) -> pd.DataFrame:
+    return pd.DataFrame([{"department_code": s.code, "department_name": s.name, "deadline": s.deadline,
+                          "first_received": s.first_received, "state": s.label} for s in states])
+
+
+def period_label(period: str) -> str:
+    return Period.parse(period).label
