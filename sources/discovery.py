@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kaoping.sources.context import readable
+from kaoping.tempfiles import current_umask
 from kaoping.sources.problems import Problem, make_problem
 
 CHUNK = 1 << 20
@@ -93,6 +94,7 @@ def archive_copy(path: Path, archive_dir: Path, expected: os.stat_result | None 
         expected = expected or before
         digest, size = hashlib.sha256(), 0
         tmp_fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".", suffix=".tmp")
+        os.fchmod(tmp_fd, 0o666 & ~current_umask())  # an ordinary file once renamed, not mkstemp's 0600
         try:
             with os.fdopen(tmp_fd, "wb") as out:
                 while block := os.read(fd, CHUNK):

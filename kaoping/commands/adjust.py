@@ -12,8 +12,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from kaoping.cli import EXIT_OK, app, console, err_console, fail, resources
-from kaoping.scoring.periods import Period
+from kaoping.cli import EXIT_OK, PERIOD_HELP, app, console, err_console, fail, period_code, resources
+from kaoping.display import cell, line
 from kaoping.sources.adjustments import AdjustmentError, read_sheet, resolve
 
 HEADERS = ("期间", "单位", "指标", "调整数值", "原因", "调整人")
@@ -29,15 +29,15 @@ def _author(by: Optional[str]) -> str:
 
 
 def _refused(exc: AdjustmentError) -> None:
-    for line in exc.problems[1:]:
-        err_console.print(line, highlight=False, soft_wrap=True, markup=False)
+    for problem in exc.problems[1:]:
+        err_console.print(line(problem), highlight=False, soft_wrap=True)
     zh, _, en = exc.problems[0].partition(" / ")
     more = f"（共 {len(exc.problems)} 处问题，未记录任何调整）" if len(exc.problems) > 1 else "（未记录）"
     fail(zh + more, (en or zh) + " (nothing recorded)")
 
 
 @app.command()
-def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", help="考评期间 / period, e.g. 2025Q3"),
+def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
            unit: Optional[str] = typer.Option(None, "--unit", help="单位代码或名称 / unit code or name"),
            indicator: Optional[str] = typer.Option(None, "--indicator", help="指标代码或名称 / indicator"),
            value: Optional[str] = typer.Option(None, "--value", help="调整后的数值 / the value to use"),
@@ -55,10 +55,7 @@ def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", help="�
     if file is not None and any(x is not None for x in single):
         fail("--file 与 --unit/--indicator/--value/--reason 不能同时使用", "use either --file or a single adjustment")
     if period is not None:
-        try:
-            period = Period.parse(period).code
-        except ValueError as exc:
-            fail(*str(exc).split(" / ", 1))
+        period = period_code(period)
     if file is not None and not file.is_file():
         fail(f"调整表 {file} 不存在", f"adjustment sheet {file} does not exist")
     res = resources()
@@ -75,11 +72,11 @@ def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", help="�
     table = Table(*HEADERS, title=f"已记录 {len(ids)} 项人工调整 / recorded {len(ids)} adjustment(s)",
                   title_justify="left", header_style="bold")
     for r in requests:
-        table.add_row(r.period, f"{r.unit_name}（{r.unit_code}）", f"{r.indicator_code} {r.indicator_name}",
-                      f"{r.value:g}", r.reason, r.author)
+        table.add_row(*map(cell, (r.period, f"{r.unit_name}（{r.unit_code}）", f"{r.indicator_code} {r.indicator_name}",
+                                  f"{r.value:g}", r.reason, r.author)))
     console.print(table)
     periods = "、".join(sorted({r.period for r in requests}))
-    console.print(f"下次 kaoping run 时按调整后的数值重新评分并发布（{periods}） / "
-                  f"the next `kaoping run` rescores and publishes {periods} with them", highlight=False)
+    console.print(line(f"下次 kaoping run 时按调整后的数值重新评分并发布（{periods}） / "
+                       f"the next `kaoping run` rescores and publishes {periods} with them"), highlight=False)
     res.close()
     raise typer.Exit(EXIT_OK)

@@ -14,7 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from kaoping.display import cell
+from kaoping.display import cell, clean
 
 GAP = 2
 NOTE_INDENT = 4
@@ -33,7 +33,7 @@ class Row:
 
 def column_widths(headers: list[str], rows: list[Row], width: int) -> list[int]:
     """Each column as wide as its widest cell, the widest ones narrowed until the row fits `width`."""
-    widths = [max([cell_len(h), *(cell_len(r.cells[i]) for r in rows)]) for i, h in enumerate(headers)]
+    widths = [max([cell_len(h), *(cell_len(clean(r.cells[i])) for r in rows)]) for i, h in enumerate(headers)]
     room = width - GAP * (len(headers) - 1)
     while sum(widths) > room:
         widest = max(range(len(widths)), key=lambda i: widths[i])

@@ -233,7 +233,9 @@ def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        seen = [proc.stdout.readline() for _ in range(2)]
+        seen, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline and not any("工作进程运行中" in line for line in seen):
+            seen.append(proc.stdout.readline())  # the registration line wraps at 80 columns
         assert any("工作进程运行中" in line for line in seen), seen
         time.sleep(3)  # the worker polling the pool
         os.killpg(proc.pid, signal.SIGINT)

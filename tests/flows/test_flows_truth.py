@@ -22,6 +22,16 @@ def files_under(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
 
 
+def copies_in_outbox(root: Path) -> set[str]:
+    """The output copies distributed to outbox/ (the departments' 回执 .eml files aside)."""
+    return {name for name in files_under(root / "outbox") if not name.endswith(".eml")}
+
+
+def leaders_files(period: str) -> set[str]:
+    return {f"leaders/{period}/{name}" for name in (f"tiny-{period[:4]}_{period}_考评排名.xlsx",
+                                                     f"tiny-{period[:4]}_{period}_通报.docx", "rankings.csv")}
+
+
 def complete_quarter(tiny, period: str) -> None:
     """Both departments' files for the period (values differ by quarter: files differ in bytes)."""
     tiny.send(period, quarter_values(period))
@@ -37,7 +47,7 @@ def test_deleted_period_folder_is_written_again_by_the_next_run(tiny):
     first = run(tiny)
     folder = tiny.root / "out" / "2024Q3"
     written = files_under(folder)
-    assert len(first.outputs["2024Q3"]) == len(written) == 6  # ranking, 4 feedback, rankings.csv
+    assert len(first.outputs["2024Q3"]) == len(written) == 7  # ranking, 通报, 4 feedback, rankings.csv
     shutil.rmtree(folder)
     again = run(tiny)  # nothing new in the inbox: the files' absence is what is pending
     assert files_under(folder) == written
@@ -67,8 +77,8 @@ def test_workspace_recreated_at_the_same_path_gets_its_files(tiny, tmp_path, db_
         tiny = TinyWorkspace(root, db_url if not db_url.startswith("sqlite") else f"sqlite:///{root}.db")
         complete_quarter(tiny, "2024Q3")
         summary = run(tiny)
-        assert len(files_under(root / "out" / "2024Q3")) == 6, attempt
-        assert sum(p.is_file() for p in summary.outputs["2024Q3"]) == 6
+        assert len(files_under(root / "out" / "2024Q3")) == 7, attempt
+        assert sum(p.is_file() for p in summary.outputs["2024Q3"]) == 7
         if not db_url.startswith("sqlite"):
             break  # one PostgreSQL schema per test: the warehouse is not re-created there
 
@@ -86,7 +96,7 @@ def test_restored_warehouse_rewrites_missing_files(tiny, tmp_path):
     shutil.copy(backup, db)  # the warehouse restored from last night's backup, the folders lost
     summary = backfill(workspace=str(tiny.root), first="2024Q3", last="2024Q3", rescore_only=True,
                        database_url=tiny.database_url)
-    assert len(files_under(tiny.root / "out" / "2024Q3")) == 6 == len(summary.outputs["2024Q3"])
+    assert len(files_under(tiny.root / "out" / "2024Q3")) == 7 == len(summary.outputs["2024Q3"])
 
 
 def test_incomplete_period_is_written_marked_and_not_sent(tiny):
@@ -98,14 +108,13 @@ def test_incomplete_period_is_written_marked_and_not_sent(tiny):
     assert title.startswith("【数据不完整，待报送：市司法局】")
     feedback = next((tiny.root / "out" / "2024Q3" / "反馈").glob("U1_*.xlsx"))
     assert "数据不完整" in load_workbook(feedback, read_only=True).worksheets[0]["A1"].value
-    assert files_under(tiny.root / "outbox") == set()
+    assert copies_in_outbox(tiny.root) == set()
 
     assert run(tiny).runs == {}  # nothing new: the withheld period is not redone every night
     tiny.send("2024Q3", SF_VALUES, department="司法局")
     done = run(tiny)
     assert done.withheld == {}
-    assert files_under(tiny.root / "outbox") == {"leaders/2024Q3/tiny-2024_2024Q3_考评排名.xlsx",
-                                                 "leaders/2024Q3/rankings.csv"}
+    assert copies_in_outbox(tiny.root) == leaders_files("2024Q3")
     title = load_workbook(ranking, read_only=True)["排名总表"]["A1"].value
     assert "数据不完整" not in title
 
@@ -119,8 +128,7 @@ def test_after_the_deadline_an_incomplete_period_goes_out_with_the_missing_named
     assert summary.withheld == {}
     ranking = tiny.root / "out" / "2024Q3" / "排名" / "tiny-2024_2024Q3_考评排名.xlsx"
     assert load_workbook(ranking, read_only=True)["排名总表"]["A1"].value.startswith("【缺报：市司法局】")
-    assert {"leaders/2024Q3/tiny-2024_2024Q3_考评排名.xlsx", "leaders/2024Q3/rankings.csv"} <= files_under(
-        tiny.root / "outbox")
+    assert copies_in_outbox(tiny.root) == leaders_files("2024Q3")
     out = _status(tiny, "--period", "2024Q3")
     assert "缺报 / missing: 市司法局（SF）" in out and "报送截止日期已过" in out and "数据不完整" not in out
 
@@ -129,8 +137,7 @@ def test_outbox_keeps_every_period(tiny):
     for period in ("2024Q3", "2024Q4"):
         complete_quarter(tiny, period)
     run(tiny)
-    assert files_under(tiny.root / "outbox") == {f"leaders/{p}/{name}" for p in ("2024Q3", "2024Q4")
-                                                 for name in (f"tiny-2024_{p}_考评排名.xlsx", "rankings.csv")}
+    assert copies_in_outbox(tiny.root) == leaders_files("2024Q3") | leaders_files("2024Q4")
 
 
 def test_awaited_departments_is_expected_minus_accepted():

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kaoping.display import clean
+from kaoping.sources.messages import problem_reason
 from tests.kaoping.cli_kit import kaoping
 from tests.sources.intake_kit import write_csv, write_xlsx
 
@@ -26,7 +27,7 @@ def test_validate_shows_markup_in_cells_and_names_literally(tiny_ws, capsys):
     esc = write_csv(tiny_ws / "incoming" / ESC_NAME, [["单位名称", "刑事案件立案数"], ["东城县", "[blink]九[/blink]"]])
     code, out, err = kaoping(capsys, "-w", str(tiny_ws), "validate", str(markup), str(esc))
     assert code == 1 and "Traceback" not in out + err
-    assert "将被退回 公安局_2025Q3_[reverse].csv GA 2025Q3" in out
+    assert "将被退回 公安局_2025Q3_[reverse].csv 公安局（GA） 2025Q3" in out
     assert all(text in out for text in MARKUP_CELLS + ["[blink]九[/blink]"])
     assert "公安局_2025Q3_红.csv" in out and "\x1b" not in out + err and "\x07" not in out + err
 
@@ -36,7 +37,7 @@ def test_status_after_a_rejection_shows_the_stored_messages_literally(tiny_ws, c
     write_csv(tiny_ws / "inbox" / "公安局" / ESC_NAME, [["单位名称", "刑事案件立案数"], ["东城县", "[/]"]])
     code, out, err = kaoping(capsys, "-w", str(tiny_ws), "ingest")
     assert code == 1 and "Traceback" not in out + err and "\x1b" not in out + err
-    assert "退回 公安局_2025Q3_[reverse].csv GA 2025Q3" in out and "退回 公安局_2025Q3_红.csv" in out
+    assert "退回 公安局_2025Q3_[reverse].csv 公安局（GA） 2025Q3" in out and "退回 公安局_2025Q3_红.csv" in out
     for _ in range(2):  # the crash was on every later call
         code, out, err = kaoping(capsys, "-w", str(tiny_ws), "status")
         assert code == 0 and err == "", err
@@ -77,4 +78,4 @@ def test_any_text_in_cells_sheet_names_and_file_names_is_shown_literally(tiny_ws
         res.close()
     assert exam.problems, "a text cell in a number column is always reported"
     for p in exam.problems:
-        assert all(clean(text).strip() in out for text in (p.file, p.sheet, p.value, p.message) if text)
+        assert all(clean(text).strip() in out for text in (p.file, p.sheet, p.value, problem_reason(p)) if text)

@@ -35,7 +35,8 @@ def test_catalog_kind_with_no_unit_is_a_configuration_error(tmp_path, monkeypatc
     code, out = _status(ws, monkeypatch, capsys)
     assert code == 2
     assert "assessed_kind township" in out and "matches no unit" in out and "Traceback" not in out
-    assert len(out.strip().splitlines()) == 1
+    head, *problems = out.strip().splitlines()  # a catalog error: a head line, then every problem
+    assert "共 1 个问题" in head and len(problems) == 1
 
 
 def test_unknown_recipient_is_a_configuration_error(tmp_path, monkeypatch, capsys):

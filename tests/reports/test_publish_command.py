@@ -67,7 +67,7 @@ def test_publish_holds_back_an_incomplete_period_unless_told(tmp_path, db_url):
     sent = CliRunner().invoke(app, ["-w", str(res.workspace), "--db", res.settings.database_url,
                                     "publish", "--period", "2025Q3", "--incomplete"])
     assert sent.exit_code == 0, sent.output
-    assert "发送 6 个" in sent.output
+    assert "发送 7 个" in sent.output  # leaders: ranking, 通报, rankings.csv; each unit its feedback
     copy = res.workspace / "outbox" / "leaders" / "2025Q3" / "t-county-2025_2025Q3_考评排名.xlsx"
     assert load_workbook(copy, read_only=True)["排名总表"]["A1"].value.startswith("【数据不完整")
     res.close()
