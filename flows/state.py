@@ -139,7 +139,7 @@ def submissions(res: Resources, period: str | None = None) -> pd.DataFrame:
     """One row per file received (for one period or all), with its first error reasons."""
     stmt = select(Submission.id, Submission.period, Submission.department_code, Submission.file_name,
                   Submission.received_at, Submission.status, Submission.error_count,
-                  Submission.warning_count)
+                  Submission.warning_count, Submission.rechecked_at)
     if period:
         stmt = stmt.where(Submission.period == period)
     with res.warehouse.reading() as session:

@@ -5,6 +5,7 @@ Like Dagster's resources, every external system is reached through here, so a te
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -56,6 +57,19 @@ class Resources:
             check_assessed_kind(catalog, self.registry)
         check_kinds(self.registry.units, {c.assessed_kind for c in catalogs}, self.workspace / "units.csv")
         return catalogs
+
+    @cached_property
+    def judged_with(self) -> str:
+        """SHA-256 of what intake judges a file against: the registries, the catalogs and the
+        intake limits. A rejected file judged against other ones is examined again."""
+        digest = hashlib.sha256()
+        for name in ("units.csv", "departments.csv"):
+            path = self.workspace / name
+            digest.update(path.read_bytes() if path.is_file() else b"")
+            digest.update(b"\x1e")
+        digest.update(" ".join(sorted(c.sha256 for c in self.catalogs)).encode())
+        digest.update(self.settings.intake.model_dump_json(exclude={"settle_s"}).encode())
+        return digest.hexdigest()
 
     @cached_property
     def warehouse(self) -> Warehouse:

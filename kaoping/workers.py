@@ -148,18 +148,33 @@ _resources: dict = {}
 
 
 def _prepared_file(workspace: str, database_url: str, inbox_file):
-    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once),
+    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once, and
+    again when their files change),
     within the per-file memory budget (`[intake] max_file_memory_mb` more address space than the
     worker holds before it: beyond, allocations fail and the file is refused for memory)."""
     from kaoping.resources import Resources
     from kaoping.sources.intake import prepared_file
 
-    key = (workspace, database_url)
-    if key not in _resources:
-        _resources[key] = Resources.open(workspace, database_url)
-    res = _resources[key]
+    key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
+    if key not in _resources or _resources[key][0] != stamp:  # registries or catalogs edited since
+        _resources[key] = (stamp, Resources.open(workspace, database_url))
+    res = _resources[key][1]
     with memory_budget(res.settings.intake.max_file_memory_mb):
         return prepared_file(res, inbox_file)
+
+
+def _workspace_stamp(workspace: Path) -> tuple:
+    """Size and modification time of what a worker's Resources are loaded from (a few stats)."""
+    paths = [workspace / n for n in ("kaoping.toml", "units.csv", "departments.csv")]
+    paths += sorted((workspace / "catalog").glob("*.yaml"))
+    return tuple((p.name, s.st_size, s.st_mtime_ns) for p in paths if (s := _stat(p)) is not None)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from kaoping.sources.examine import Examination, examine, failed_examination, fi
 from kaoping.sources.mail_intake import MailReport, pull_mailbox
 from kaoping.sources.problems import Problem
 from kaoping.sources.suites import Validator
-from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
+from kaoping.warehouse.submissions import history_values, record_submission, settled_sha256
 
 Prepare = Callable[[list["InboxFile"]], Iterator["Examination | None"]]
 
@@ -42,6 +42,7 @@ class InboxFile:
     received_at: datetime
     department_hint: str | None
     source: Path | None = None
+    recheck: bool = False  # a rejected file examined again (`kaoping ingest --recheck`)
 
     @property
     def readable_source(self) -> Path:
@@ -86,16 +87,20 @@ class IngestReport:
         return [o for o in self.outcomes if o.status in ("rejected", "refused")]
 
 
-def scan(res) -> Scan:
-    """The complete inbox files whose bytes have no submission yet (in received order, then path),
-    each copied once into the archive; and the files left for a later run or refused, with why."""
+def scan(res, recheck: frozenset[str] = frozenset()) -> Scan:
+    """The complete inbox files whose bytes have no standing examination (in received order, then
+    path), each copied once into the archive; and the files left for a later run or refused, with why.
+
+    A rejected file is examined again when the registries, catalogs or intake limits it was judged
+    against have changed since, or when its SHA-256 is in `recheck`."""
     inbox = res.settings.inbox_dir
     if not inbox.is_dir():
         return Scan([], [])
     found = discovery.complete_files(inbox, res.settings.archive_dir, res.settings.intake.settle_s)
-    files = [InboxFile(f.path, f.sha256, f.size, f.received_at, _hint(inbox, f.path), f.copy) for f in found.files]
+    files = [InboxFile(f.path, f.sha256, f.size, f.received_at, _hint(inbox, f.path), f.copy, f.sha256 in recheck)
+             for f in found.files]
     with res.warehouse.reading() as session:
-        known = known_sha256(session, [f.sha256 for f in files])
+        known = settled_sha256(session, [f.sha256 for f in files], res.judged_with, recheck)
     unique: dict[str, InboxFile] = {}
     for f in sorted(files, key=lambda f: (f.received_at, str(f.path))):
         if f.sha256 not in known:
@@ -161,15 +166,16 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
               "shape": exam.shape or None, "sheet": exam.sheet, "status": status,
               "received_at": inbox_file.received_at, "processed_at": datetime.now(timezone.utc),
               "problem_report": str(report.relative_to(res.workspace)) if report else None,
-              "receipt_pending": True, **_lateness(res, exam, inbox_file)}
+              "receipt_pending": True, "judged_with": res.judged_with, **_lateness(res, exam, inbox_file)}
+    recheck = frozenset({inbox_file.sha256}) if inbox_file.recheck else frozenset()
     try:
         with res.warehouse.write_lock() as session:
-            if known_sha256(session, [inbox_file.sha256]):
-                return None
+            if settled_sha256(session, [inbox_file.sha256], res.judged_with, recheck):
+                return None  # another process examined the same bytes meanwhile
             return record_submission(session, record, exam.values, exam.problems)
     except IntegrityError:
         with res.warehouse.session() as session:
-            if known_sha256(session, [inbox_file.sha256]):
+            if settled_sha256(session, [inbox_file.sha256], res.judged_with, recheck):
                 return None  # another worker recorded the same bytes first
         raise
 
@@ -202,11 +208,12 @@ def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
 
 
 def prepared_file(res, inbox_file: InboxFile) -> Examination | None:
-    """The file read and cleaned for validation, or None when its bytes were processed before.
+    """The file read and cleaned for validation, or None when its bytes were loaded before (a
+    rejected file may be examined again: `scan` decided that).
 
     Touches the warehouse only to read, so other processes may prepare files meanwhile."""
     with res.warehouse.reading() as session:
-        if known_sha256(session, [inbox_file.sha256]):
+        if settled_sha256(session, [inbox_file.sha256], None):
             return None
     try:
         return prepared(res, inbox_file.readable_source, _name_text(res, inbox_file), inbox_file.department_hint,
@@ -271,13 +278,14 @@ def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutc
 
 
 def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None,
-           prepare: Prepare | None = None) -> IngestReport:
+           prepare: Prepare | None = None, recheck: frozenset[str] = frozenset()) -> IngestReport:
     """New mail pulled into the inbox (when a mailbox is set), then every new complete inbox file, in
-    received order; `progress(done, total, outcome)` after each; `prepare` as for `process_files`.
-    Files skipped or refused by discovery come first."""
+    received order; `progress(done, total, outcome)` after each; `prepare` as for `process_files`;
+    `recheck`: SHA-256 of rejected files to examine again. Files skipped or refused by discovery
+    come first."""
     res.sync_dimensions()
     mail = pull_mailbox(res)
-    found = scan(res)
+    found = scan(res, recheck)
     files = found.files
     validator = Validator() if files else None
     outcomes = list(found.skipped)

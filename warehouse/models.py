@@ -160,6 +160,10 @@ class Submission(Base):
     days_late: Mapped[int | None] = mapped_column(Integer)
     # a 回执 / 退回 is still owed to the department (rows older than the receipts owe none)
     receipt_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # SHA-256 of the registries, catalogs and intake limits the file was judged against: a rejected
+    # file judged against other ones is examined again (NULL: before this was kept)
+    judged_with: Mapped[str | None] = mapped_column(String(64))
+    rechecked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last re-examination
     __table_args__ = (
         CheckConstraint(_in("status", SUBMISSION_STATUSES), name="status"),
         CheckConstraint("status = 'rejected' OR (department_code IS NOT NULL AND period IS NOT NULL "
@@ -349,7 +353,8 @@ class Distribution(Base):
         CheckConstraint(_in("kind", DISTRIBUTION_KINDS), name="kind"),
         CheckConstraint(_in("channel", ("smtp", "outbox")), name="channel"),
         CheckConstraint(_in("status", ("sent", "failed")), name="status"),
-        Index("uq_distribution_sent", "recipient", "email", "sha256", unique=True,
+        # a file answered by a 退回 and, examined again, by a 回执 has both: the kind is in the key
+        Index("uq_distribution_sent", "recipient", "email", "sha256", "kind", unique=True,
               sqlite_where=text("status = 'sent'"), postgresql_where=text("status = 'sent'")),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kaoping.faults import fault_point
@@ -19,11 +19,28 @@ _VALUE_FIELDS = ("submission_id", "unit_code", "catalog_code", "indicator_code",
 _PROBLEM_FIELDS = ("severity", "rule", "sheet", "cell", "unit", "indicator", "value", "expected", "message")
 
 
-def known_sha256(session: Session, hashes: list[str]) -> set[str]:
-    """The hashes among `hashes` that already have a submission (processed before)."""
-    found: set[str] = set()
+def settled_sha256(session: Session, hashes: list[str], judged_with: str | None,
+                   recheck: frozenset[str] = frozenset()) -> set[str]:
+    """The hashes among `hashes` whose examination still stands: files loaded (accepted or
+    superseded), and rejected files judged against `judged_with` (today's registries, catalogs and
+    limits) that are not in `recheck` (asked to be examined again). `judged_with=None`: only the
+    loaded files (any rejected one may be examined again)."""
+    return {sha for sha, (status, judged) in _judgements(session, hashes).items()
+            if status != "rejected" or (judged == judged_with and sha not in recheck)}
+
+
+def submission_status(session: Session, sha256: str) -> str | None:
+    """The status of the submission of these bytes (None: never received)."""
+    return session.scalar(select(Submission.status).where(Submission.sha256 == sha256))
+
+
+def _judgements(session: Session, hashes: list[str]) -> dict[str, tuple[str, str | None]]:
+    """sha256 → (status, judged_with) of the submissions among `hashes`."""
+    found: dict[str, tuple[str, str | None]] = {}
     for start in range(0, len(hashes), 500):
-        found |= set(session.scalars(select(Submission.sha256).where(Submission.sha256.in_(hashes[start:start + 500]))))
+        rows = session.execute(select(Submission.sha256, Submission.status, Submission.judged_with)
+                               .where(Submission.sha256.in_(hashes[start:start + 500])))
+        found |= {sha: (status, judged) for sha, status, judged in rows}
     return found
 
 
@@ -48,6 +65,12 @@ def history_values(session: Session, units: list[str], indicators: list[str], pe
     frame = frame[frame["unit_code"].isin(set(units))]
     frame.insert(fetched.index("value"), "ordinal", frame["period"].map(ordinals).astype("int64"))
     return frame.drop_duplicates(["unit_code", "indicator_code", "period"]).reset_index(drop=True)
+
+
+def _counts(record: dict, values: pd.DataFrame, problems: list) -> dict:
+    return {"error_count": sum(p.severity == "error" for p in problems),
+            "warning_count": sum(p.severity == "warning" for p in problems),
+            "value_count": len(values) if record["status"] == "accepted" else 0}
 
 
 def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.DataFrame) -> list[tuple]:
@@ -75,17 +98,24 @@ def _insert_problems(session: Session, submission_id: int, problems: list) -> No
 
 def record_submission(session: Session, record: dict, values: pd.DataFrame, problems: list) -> int:
     """Insert one submission (record: the Submission columns, `status` accepted or rejected) with
-    its problems and, when accepted, its values; supersedes the earlier accepted one. Returns its id."""
+    its problems and, when accepted, its values; supersedes the earlier accepted one. Returns its id.
+
+    A file rejected before and examined again keeps its row (one per SHA-256): the new verdict
+    replaces the old one and `rechecked_at` says when."""
     accepted = record["status"] == "accepted"
     if record.get("period"):
         ensure_period(session, record["period"])
-    counts = {"error_count": sum(p.severity == "error" for p in problems),
-              "warning_count": sum(p.severity == "warning" for p in problems),
-              "value_count": len(values) if accepted else 0}
-    # inserted as rejected first: the unique "one accepted per department × period × catalog" index
+    # written as rejected first: the unique "one accepted per department × period × catalog" index
     # must never see two accepted rows, and the superseded row needs the new id to point at
-    new_id = session.scalar(insert(Submission).values(**{**record, **counts, "status": "rejected"})
-                            .returning(Submission.id))
+    row = {**record, **_counts(record, values, problems), "status": "rejected"}
+    previous = session.scalar(select(Submission.id).where(Submission.sha256 == record["sha256"],
+                                                          Submission.status == "rejected"))
+    if previous is None:
+        new_id = session.scalar(insert(Submission).values(**row).returning(Submission.id))
+    else:  # a rejected file examined again: its row takes the new verdict, its old problems go
+        new_id = previous
+        session.execute(delete(SubmissionProblem).where(SubmissionProblem.submission_id == new_id))
+        session.execute(update(Submission).where(Submission.id == new_id).values(**row, rechecked_at=record["processed_at"]))
     _insert_problems(session, new_id, problems)
     if not accepted:
         return new_id

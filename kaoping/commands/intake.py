@@ -48,12 +48,20 @@ def _department(registry, code: str | None) -> str:
 
 
 @app.command()
-def ingest() -> None:
-    """接收收件箱中的新文件 / ingest new inbox files."""
+def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metavar="FILE",
+                                                      help="重新校验这些已退回的收件箱文件（可重复）/ "
+                                                           "examine these rejected inbox files again (repeatable)")
+           ) -> None:
+    """接收收件箱中的新文件 / ingest new inbox files.
+
+    A rejected file is examined again by itself once the registries, catalogs or intake limits
+    it was judged against have changed; `--recheck` asks for it now.
+    """
     from kaoping import workers
     from kaoping.sources.intake import ingest as run_ingest
 
     res = resources()
+    again = _recheck_hashes(res, recheck or [])
     res.sync_dimensions()  # registry and catalog mistakes stop here, before the progress display
     read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url,
                          timeout_s=res.settings.intake.max_file_s)
@@ -61,7 +69,7 @@ def ingest() -> None:
                   transient=True) as bar:
         task = bar.add_task(M.CLI_INGESTING, total=None)
         report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total),
-                            prepare=read_ahead)
+                            prepare=read_ahead, recheck=again)
     from kaoping.commands.cycle import print_mail, print_sent
     from kaoping.reports.receipts import send_receipts
 
@@ -78,6 +86,27 @@ def ingest() -> None:
     _print_problems([p for o in report.outcomes for p in o.problems], res.registry)
     print_sent(send_receipts(res), "回执/退回 / receipts")
     raise typer.Exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+
+
+def _recheck_hashes(res, files: list[Path]) -> frozenset[str]:
+    """The SHA-256 of each `--recheck` file, or exit 2 naming one that cannot be examined again
+    (not a file, not in the inbox, never received, or accepted)."""
+    import hashlib
+
+    from kaoping.warehouse.submissions import submission_status
+
+    hashes = set()
+    inbox = res.settings.inbox_dir.resolve()
+    for f in files:
+        if not f.is_file() or not f.resolve().is_relative_to(inbox):
+            fail(f"不是收件箱中的文件：{f}", f"not a file in the inbox: {f}")
+        sha = hashlib.sha256(f.read_bytes()).hexdigest()
+        with res.warehouse.reading() as session:
+            status = submission_status(session, sha)
+        if status in ("accepted", "superseded"):
+            fail(f"文件已被接收，无需重新校验：{f}", f"already accepted, nothing to examine again: {f}")
+        hashes.add(sha)
+    return frozenset(hashes)
 
 
 def _print_problems(problems: list[Problem], registry) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
+import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
@@ -23,6 +24,7 @@ from kaoping.scoring.periods import Period, sort_periods
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
+RECHECKED = "（已重新校验）"  # examined again after the registries or catalogs changed, or --recheck
 NOTHING_NEW = "没有新内容 / nothing new"
 NO_CATALOG = ("工作区 catalog/ 中没有考评细则（*.yaml），无法评分；参见 docs/catalog.md",
               "no catalog in the workspace's catalog/ folder (*.yaml), nothing can be scored; see docs/catalog.md")
@@ -260,7 +262,8 @@ def status_table(period: str, received, names: dict[str, str], width: int):
         colour = {"accepted": "green", "rejected": "red"}.get(row.status, "dim")
         reasons = [r.removeprefix(f"文件「{row.file_name}」").lstrip("：") for r in row.reasons]
         dept = named(names.get(row.department_code), row.department_code) if row.department_code else "—"
-        rows.append(Row([dept, STATUS_ZH.get(row.status, row.status), f"{row.received_at:%Y-%m-%d %H:%M}",
+        state = STATUS_ZH.get(row.status, row.status) + (RECHECKED if pd.notna(row.rechecked_at) else "")
+        rows.append(Row([dept, state, f"{row.received_at:%Y-%m-%d %H:%M}",
                          row.file_name], note="；".join(reasons), cell_styles={1: colour}))
     return record_table(STATUS_HEADERS, rows, width, title=f"{period} 报送情况 / submissions")
 

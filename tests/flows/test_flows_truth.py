@@ -191,3 +191,40 @@ def test_status_names_the_departments_awaited(tiny):
     run(tiny)
     out = _status(tiny, "--period", "2024Q3")
     assert "缺报 / missing: 市司法局（SF）" in out and "数据不完整" in out
+
+
+def test_a_rejected_file_is_examined_again_once_the_registry_is_fixed(tiny):
+    path = tiny.send("2024Q3", quarter_values("2024Q3"))
+    path.write_text(path.read_text(encoding="utf-8").replace("丁县", "丁县县"), encoding="utf-8")  # unknown name
+    tiny.send("2024Q3", SF_VALUES, department="司法局")
+    first = run(tiny)
+    assert [o.status for o in first.outcomes if Path(o.path).name == path.name] == ["rejected"]
+    assert run(tiny).outcomes == []  # same rules: the verdict stands, nothing is read again
+    units = tiny.root / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").replace("U4,丁县,county,,,,,", "U4,丁县,county,,,丁县县,,"),
+                     encoding="utf-8")  # the office adds the name the department uses as an alias
+    again = run(tiny)
+    assert [(Path(o.path).name, o.status) for o in again.outcomes] == [(path.name, "accepted")], [p.message for o in again.outcomes for p in o.problems]
+    assert list(again.runs) == ["2024Q3"]
+    out = _status(tiny, "--period", "2024Q3")
+    assert "已接收（已重新校验）" in out
+
+
+def test_ingest_recheck_examines_a_rejected_file_again_and_refuses_an_accepted_one(tiny):
+    from typer.testing import CliRunner
+
+    from kaoping import commands  # noqa: F401  (registers the commands)
+    from kaoping.cli import app
+
+    bad = tiny.send("2024Q3", [95, 90, "abc", 70])
+    good = tiny.send("2024Q3", SF_VALUES, department="司法局")
+    run(tiny)
+    cli = ["-w", str(tiny.root), "--db", tiny.database_url, "ingest", "--recheck"]
+    nothing = CliRunner().invoke(app, ["-w", str(tiny.root), "--db", tiny.database_url, "ingest"])
+    assert nothing.exit_code == 0 and "退回" not in nothing.output
+    rechecked = CliRunner().invoke(app, [*cli, str(bad)])
+    assert rechecked.exit_code == 1 and bad.name in rechecked.output  # examined again: rejected again
+    refused = CliRunner().invoke(app, [*cli, str(good)])
+    assert refused.exit_code == 2 and "无需重新校验" in refused.output
+    outside = CliRunner().invoke(app, [*cli, str(tiny.root / "units.csv")])
+    assert outside.exit_code == 2 and "不是收件箱中的文件" in outside.output

@@ -12,7 +12,7 @@ from kaoping.sources.problems import make_problem
 from kaoping.sources.registry import Registry
 from kaoping.warehouse.dimensions import sync_catalog, sync_registry
 from kaoping.warehouse.models import FactValue, Submission, SubmissionProblem
-from kaoping.warehouse.submissions import history_values, known_sha256, record_submission
+from kaoping.warehouse.submissions import history_values, record_submission, settled_sha256
 
 CATALOG = """\
 catalog: {code: wh-2025, name: 测试, year: 2025, assessed_kind: county, grades: [{name: 合格}]}
@@ -70,7 +70,30 @@ def test_accepted_then_resubmitted_then_rejected(wh):
         assert (stored.rule, stored.cell, stored.value, stored.severity) == ("non_numeric", "B3", "abc", "error")
         assert s.scalar(select(FactValue.value).where(FactValue.submission_id == second,
                                                       FactValue.unit_code == "U01")) is None
-        assert known_sha256(s, ["a" * 64, "d" * 64]) == {"a" * 64}
+        hashes = ["a" * 64, "c" * 64, "d" * 64]  # superseded, rejected (judged with nothing), unknown
+        assert settled_sha256(s, hashes, None) == {"a" * 64}
+        assert settled_sha256(s, hashes, "rules-now") == {"a" * 64}
+
+
+def test_a_rejected_file_stands_until_the_rules_change_or_a_recheck_is_asked(wh):
+    rejected = {**record("c" * 64, "2025Q3", "rejected"), "judged_with": "rules-1"}
+    error = make_problem("non_numeric", "c.xlsx", "Sheet1", "B3", "西城区", "刑事案件立案数", "abc", "数值")
+    with wh.write_lock() as s:
+        first = record_submission(s, rejected, values(1, 1), [error])
+    with wh.session() as s:
+        assert settled_sha256(s, ["c" * 64], "rules-1") == {"c" * 64}
+        assert settled_sha256(s, ["c" * 64], "rules-2") == set()
+        assert settled_sha256(s, ["c" * 64], "rules-1", frozenset({"c" * 64})) == set()
+    again = {**record("c" * 64, "2025Q3"), "judged_with": "rules-2"}
+    with wh.write_lock() as s:
+        assert record_submission(s, again, values(7, 8), []) == first  # one row per file, new verdict
+    with wh.session() as s:
+        sub = s.get(Submission, first)
+        assert (sub.status, sub.error_count, sub.value_count, sub.judged_with) == ("accepted", 0, 2, "rules-2")
+        assert sub.rechecked_at is not None
+        assert s.scalar(select(func.count()).select_from(SubmissionProblem)
+                        .where(SubmissionProblem.submission_id == first)) == 0
+        assert settled_sha256(s, ["c" * 64], "rules-3") == {"c" * 64}  # loaded files are never re-examined
 
 
 def test_history_is_earlier_accepted_values_of_the_same_grain(wh):
