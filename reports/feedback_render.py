@@ -11,7 +11,7 @@ from kaoping.reports import texts
 from kaoping.reports.data import RunData
 from kaoping.reports.fastxlsx import Layout, Template
 from kaoping.reports.feedback import WIDTHS, FeedbackContext, feedback_layout
-from kaoping.reports.xlsx import (style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
+from kaoping.reports.xlsx import (review_header, style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
                           NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup,
                           set_widths, workbook_bytes)
 
@@ -71,6 +71,8 @@ def openpyxl_render(layout: Layout, data: RunData) -> tuple[bytes, dict[str, int
         ws.row_dimensions[row].height = height
     set_widths(ws, WIDTHS)
     print_setup(ws, f"{layout.print_title_row}:{layout.print_title_row}", landscape=False)
+    if data.run.is_review:
+        review_header(ws)
     if layout.chart:
         _chart(ws, *layout.chart)
     styles = {key: wb._cell_styles.add(array) for key, array in arrays.items()}
