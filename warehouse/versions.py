@@ -18,6 +18,7 @@ from kaoping.scoring.periods import sort_periods
 from kaoping.warehouse.models import RunFinalization, ScoreRun
 
 DRAFT, REVIEW, FINAL = "draft", "review", "final"
+NIGHTLY = "nightly"  # finalized_by of a version the nightly run made final when its window closed
 
 
 class PeriodClosed(RuntimeError):
@@ -36,6 +37,12 @@ class PeriodVersion:
     period: str
     state: str
     review_until: datetime | None = None
+
+    def label(self, tz: ZoneInfo) -> str:
+        """草稿 / 征求意见中，截至 <last day> / 已定稿 (SPEC §11)."""
+        if self.state == REVIEW:
+            return f"征求意见中，截至 {self.closes_on(tz):%Y-%m-%d}"
+        return "已定稿" if self.state == FINAL else "草稿"
 
     def closes_on(self, tz: ZoneInfo) -> date | None:
         """The last local day of the review window."""

@@ -216,6 +216,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
         for code in periods:
             received = wh_state.submissions(res, code)
             console.print(status_table(code, received, names, console.width))
+            console.print(version_line(res, code), highlight=False)
             if not res.catalogs_for(code):
                 console.print(line((f"没有 {code[:4]} 年的考评细则，无法判断缺报 / no {code[:4]} catalog, "
                                     "so missing departments cannot be told", "yellow")))
@@ -233,6 +234,17 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
         print_cycle_status(res, periods, periods[0] if period else None)
     finally:
         res.close()
+
+
+def version_line(res: Resources, period: str):
+    """The period's results: 草稿 / 征求意见中，截至 <date> / 已定稿 (SPEC §11)."""
+    from zoneinfo import ZoneInfo
+
+    from kaoping.flows import state as wh_state
+
+    version = wh_state.version_of(res, period)
+    colour = {"review": "yellow", "final": "green"}.get(version.state, "dim")
+    return line("考评结果 / results: ", (version.label(ZoneInfo(res.settings.schedule.timezone)), colour))
 
 
 def gate_lines(gate) -> list:
