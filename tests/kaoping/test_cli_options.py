@@ -25,12 +25,13 @@ def command_args(name: str, a_file: Path, period: str = "2025Q3") -> list[str]:
             "template": ["template", "-p", period, "--out", str(a_file.parent / "t")],
             "score": ["score", "-p", period], "publish": ["publish", "-p", period],
             "run": ["run"], "backfill": ["backfill", "--from", period, "--to", period], "serve": ["serve"],
-            "remind": ["remind"]}[name]
+            "remind": ["remind"], "finalize": ["finalize", "-p", period],
+            "adjust": ["adjust", "-p", period, "--unit", "U1", "--indicator", "A1", "--value", "1", "--reason", "r"]}[name]
 
 
 WORKSPACE_COMMANDS = ["ingest", "validate", "template", "score", "publish", "run", "backfill", "status", "serve",
-                      "remind"]
-PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status", "remind"]
+                      "remind", "adjust", "finalize"]
+PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status", "remind", "finalize"]
 
 
 def test_every_command_is_covered():
