@@ -103,9 +103,7 @@ def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publ
     """
     ordered, logger = state.with_combined_years(res, periods), get_run_logger()
     summary.closed = state.closed_periods(res, ordered)
-    if summary.closed:
-        logger.warning("以下期间已定稿，不再重新评分：%s", "、".join(summary.closed))
-        ordered = [p for p in ordered if p not in summary.closed]
+    ordered = [p for p in ordered if p not in summary.closed]
     progress.report("score-total", len(ordered))
     for period in ordered:
         run_ids = [r for c in res.catalogs_for(period) if (r := tasks.score(res, c.code, period)) is not None]
@@ -232,6 +230,8 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
         for period in summary.closed:  # a finalised period is not rescored, but its files may be due
             if period in unfinished:
                 writer.submit(period)
+        if late := [p for p in summary.closed if p in touched_periods(summary.outcomes)]:
+            get_run_logger().warning("以下期间已定稿，新收到的报送不再计分：%s", "、".join(late))
         writer.finish(summary)
         artifacts.post_versions(res, state.period_versions(res))
         summary.reminders = tasks.send_reminders(res)

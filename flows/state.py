@@ -14,6 +14,7 @@ from kaoping.reports.completeness import awaited_departments, completeness, expe
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
+from kaoping.warehouse import versions
 from kaoping.warehouse.versions import (NIGHTLY, PeriodVersion, due_periods, finalize, is_closed,
                                         period_version)
 
@@ -103,6 +104,12 @@ def _published_state(res: Resources, period: str) -> dict:
         return {**runs, "version": period_version(session, period).state}
 
 
+def finalizable(res: Resources, now: datetime | None = None) -> list[str]:
+    """The periods whose review window has closed by `now`, still to be made final."""
+    with res.warehouse.reading() as session:
+        return due_periods(session, now)
+
+
 def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
     """Finalise every period whose review window has closed by `now` (the nightly run's step)."""
     with res.warehouse.write_lock() as session:
@@ -127,8 +134,7 @@ def version_of(res: Resources, period: str) -> PeriodVersion:
 def period_versions(res: Resources) -> list[PeriodVersion]:
     """The state of every period with a score run, in time order (draft / review / final)."""
     with res.warehouse.reading() as session:
-        periods = sort_periods(list(session.scalars(select(ScoreRun.period).distinct()).all()))
-        return [period_version(session, p) for p in periods]
+        return versions.period_versions(session)
 
 
 def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: bool = False) -> None:

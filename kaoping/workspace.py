@@ -6,6 +6,7 @@ from pathlib import Path
 from kaoping.config import DEFAULT_TOML
 
 DEMO_OFFICE, DEMO_DOC_PREFIX = "清河市平安建设领导小组办公室", "清平安办"  # the demo's issuing office (通报)
+DEMO_REVIEW_DAYS = 5  # the demo publishes 征求意见稿 first (SPEC §11)
 
 FOLDERS = ("catalog", "inbox", "out", "archive", "outbox")
 EMPTY_REGISTRIES = {
@@ -43,7 +44,8 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample
 
         files.update(demo_files())
         files["kaoping.toml"] = DEFAULT_TOML.replace('name = ""   ', f'name = "{DEMO_OFFICE}"   ', 1).replace(
-            'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1)
+            'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1).replace(
+            "review_days = 0 ", f"review_days = {DEMO_REVIEW_DAYS} ", 1)
     elif sample and _without_scheme(folder):
         from kaoping.starter import starter_files
 

@@ -122,6 +122,12 @@ def period_version(session: Session, period: str) -> PeriodVersion:
     return PeriodVersion(period, FINAL)
 
 
+def period_versions(session: Session) -> list[PeriodVersion]:
+    """The state of every period with a score run, in time order."""
+    periods = sort_periods(list(session.scalars(select(ScoreRun.period).distinct()).all()))
+    return [period_version(session, p) for p in periods]
+
+
 def finalize(session: Session, period: str, by: str, now: datetime | None = None) -> list[int]:
     """Make the newest review version of each catalog of the period final; the run ids finalised."""
     done = []

@@ -151,7 +151,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
 
 def _pending_work(res: Resources) -> set[str]:
     """What a nightly run would do: take in new inbox `files`, score unscored or finish unfinished
-    `periods` (empty: nothing).
+    `periods`, `finalize` review versions whose window has closed (empty: nothing).
 
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
@@ -164,7 +164,8 @@ def _pending_work(res: Resources) -> set[str]:
     res.sync_dimensions()
     print_mail(pull_mailbox(res))  # new mail becomes inbox files, which are work
     return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
-                                                                  or state.unfinished_periods(res))) if pending}
+                                                                  or state.unfinished_periods(res)),
+                                       ("finalize", state.finalizable(res))) if pending}
 
 
 @app.command()
@@ -236,7 +237,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
         res.close()
 
 
-def version_line(res: Resources, period: str):
+def version_line(res: Resources, period: str, label: str = ""):
     """The period's results: 草稿 / 征求意见中，截至 <date> / 已定稿 (SPEC §11)."""
     from zoneinfo import ZoneInfo
 
@@ -244,7 +245,14 @@ def version_line(res: Resources, period: str):
 
     version = wh_state.version_of(res, period)
     colour = {"review": "yellow", "final": "green"}.get(version.state, "dim")
-    return line("考评结果 / results: ", (version.label(ZoneInfo(res.settings.schedule.timezone)), colour))
+    return line(f"{label}考评结果 / results: ", (version.label(ZoneInfo(res.settings.schedule.timezone)), colour))
+
+
+def wh_versions(res: Resources) -> list[str]:
+    """Every period with a score run, in time order."""
+    from kaoping.flows import state as wh_state
+
+    return [v.period for v in wh_state.period_versions(res)]
 
 
 def gate_lines(gate) -> list:
@@ -324,11 +332,33 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
+    _demo_review(ws, lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     for path in ranking_workbooks(Path(ws)):
         console.print(line("排名表 / ranking workbook: ", (path, "bold")), highlight=False, soft_wrap=True)
     bulletins = sorted((Path(ws) / "out").glob("*/通报/*.docx"), key=lambda p: Period.parse(p.parent.parent.name))
     if bulletins:  # the latest period's 通报 (Word)
         console.print(line("通报 / bulletin: ", (bulletins[-1], "bold")), highlight=False, soft_wrap=True)
+
+
+def _demo_review(ws: str, nightly_run: Callable[[], object]) -> None:
+    """The demo office's 公示 → 定稿 (docs/demo.md): one adjustment of the last quarter and the
+    earlier periods finalised, a run; then the last quarter finalised, a run; each period's state."""
+    from kaoping.demo import office
+
+    res = _checked_resources(ws)
+    try:
+        office.adjust_last_quarter(res)
+        a = office.ADJUSTMENT
+        console.print(line(f"人工调整 / adjustment: {office.LAST_QUARTER} {a['unit']} {a['indicator']} = {a['value']}"
+                           f"（{a['reason']}；{a['author']}）"), highlight=False)
+        office.finalize_periods(res, keep_open=(office.LAST_QUARTER, office.OPEN_YEAR))
+        _with_progress(nightly_run)
+        office.finalize_periods(res, keep_open=(office.OPEN_YEAR,))
+        _with_progress(nightly_run)
+        for code in wh_versions(res):
+            console.print(version_line(res, code, label=f"{code} "), highlight=False)
+    finally:
+        res.close()
 
 
 def ranking_workbooks(workspace: Path) -> list[Path]:
