@@ -91,7 +91,8 @@ def change_log(old: Version, new: Version) -> pd.DataFrame:
     both = both[moved.to_numpy()]
     lines = _indicator_lines(old.details, new.details, old.adjustments, new.adjustments)
     order = {code: k for k, code in enumerate(new.rankings["unit_code"])}
-    both = both.assign(_order=[order.get(c, len(order)) for c in both["unit_code"]]).sort_values(["_order", "unit_code"])
+    both = both.assign(_order=[order.get(c, len(order)) for c in both["unit_code"]])
+    both = both.sort_values(["_order", "unit_code"])
     return pd.DataFrame({
         "unit_code": both["unit_code"].to_numpy(),
         "unit_name": both["unit_name_new"].fillna(both["unit_name_old"]).to_numpy(),

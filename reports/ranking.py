@@ -16,8 +16,8 @@ from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.ranking_sheets import (changes_sheet, details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
-from kaoping.reports.xlsx import (review_header, ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
-                          CodedColumn, Column, NumberColumn, block_width, column_blocks, column_styles,
+from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
+                          CodedColumn, review_header, Column, NumberColumn, block_width, column_blocks, column_styles,
                           column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
                           save_workbook, table_sheet, workbook_bytes)
 

@@ -36,7 +36,8 @@ def record_adjustments(res, requests: list[AdjustmentRequest]) -> list[int]:
     res.sync_dimensions()
     now = datetime.now(timezone.utc)
     with res.warehouse.write_lock() as session:
-        problems = list(dict.fromkeys(reason for r in requests if (reason := refusal(session, r.catalog_code, r.period))))
+        refusals = (refusal(session, r.catalog_code, r.period) for r in requests)
+        problems = list(dict.fromkeys(reason for reason in refusals if reason))
         if problems:
             raise AdjustmentError(problems)
         rows = []

@@ -95,6 +95,10 @@ def _print_summary(summary, workspace: str) -> int:
         console.print(f"已发布 / published {period}: 评分批次 / runs {', '.join(map(str, run_ids))}")
     if summary.skipped:
         console.print(line(("无已接收报送，未排名 / skipped (no accepted data)", "yellow"), f": {'、'.join(summary.skipped)}"))
+    if summary.finalized:
+        console.print(line(("征求意见期满，已定稿 / review window closed, final", "green"), f": {'、'.join(summary.finalized)}"))
+    if late := [p for p in summary.closed if p not in summary.finalized]:
+        console.print(line("已定稿，不再重新评分 / final, not rescored: " + "、".join(late)))
     from kaoping.commands.cycle import print_sent
 
     print_sent(summary.reminders, "催报 / reminders")

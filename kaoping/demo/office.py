@@ -29,7 +29,8 @@ def adjust_last_quarter(res: Resources) -> None:
 def finalize_periods(res: Resources, keep_open: tuple[str, ...]) -> list[str]:
     """Every period under review but those in `keep_open`, made final; the periods finalised."""
     with res.warehouse.write_lock() as session:
-        due = [p.period for p in versions.period_versions(session) if p.state == versions.REVIEW and p.period not in keep_open]
+        due = [p.period for p in versions.period_versions(session)
+               if p.state == versions.REVIEW and p.period not in keep_open]
         for period in due:
             versions.finalize(session, period, OFFICE)
     return due

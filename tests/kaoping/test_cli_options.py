@@ -26,7 +26,8 @@ def command_args(name: str, a_file: Path, period: str = "2025Q3") -> list[str]:
             "score": ["score", "-p", period], "publish": ["publish", "-p", period],
             "run": ["run"], "backfill": ["backfill", "--from", period, "--to", period], "serve": ["serve"],
             "remind": ["remind"], "finalize": ["finalize", "-p", period],
-            "adjust": ["adjust", "-p", period, "--unit", "U1", "--indicator", "A1", "--value", "1", "--reason", "r"]}[name]
+            "adjust": ["adjust", "-p", period, "--unit", "U1", "--indicator", "A1", "--value", "1",
+                       "--reason", "r"]}[name]
 
 
 WORKSPACE_COMMANDS = ["ingest", "validate", "template", "score", "publish", "run", "backfill", "status", "serve",
