@@ -6,7 +6,6 @@ from pathlib import Path
 from kaoping.config import DEFAULT_TOML
 
 DEMO_OFFICE, DEMO_DOC_PREFIX = "清河市平安建设领导小组办公室", "清平安办"  # the demo's issuing office (通报)
-DEMO_REVIEW_DAYS = 5  # the demo publishes 征求意见稿 first (SPEC §11)
 
 FOLDERS = ("catalog", "inbox", "out", "archive", "outbox")
 EMPTY_REGISTRIES = {
@@ -20,10 +19,12 @@ class WorkspaceExists(RuntimeError):
     """The target folder is not empty and --force was not given."""
 
 
-def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample: bool = False) -> Path:
+def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample: bool = False,
+                   review_days: int = 0) -> Path:
     """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions; with
     `sample` (what `kaoping init` does), the sample catalog and the units and departments it scores
-    (kaoping/starter/), unless the folder already has registries or a catalog.
+    (kaoping/starter/), unless the folder already has registries or a catalog; `review_days` goes
+    into its kaoping.toml (`kaoping demo` opens a review window, SPEC §11).
 
     An existing non-empty folder is refused unless `force`; even then no existing file is
     overwritten (only missing files are added).
@@ -44,12 +45,12 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample
 
         files.update(demo_files())
         files["kaoping.toml"] = DEFAULT_TOML.replace('name = ""   ', f'name = "{DEMO_OFFICE}"   ', 1).replace(
-            'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1).replace(
-            "review_days = 0 ", f"review_days = {DEMO_REVIEW_DAYS} ", 1)
+            'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1)
     elif sample and _without_scheme(folder):
         from kaoping.starter import starter_files
 
         files.update(starter_files())
+    files["kaoping.toml"] = files["kaoping.toml"].replace("review_days = 0 ", f"review_days = {review_days} ", 1)
     for name, content in files.items():
         _write_new(folder / name, content)
     if demo:

@@ -322,11 +322,13 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     Exits 0 once the run is done: the demo's messy submissions are meant to be rejected.
     """
+    from kaoping.demo import office
     from kaoping.workspace import WorkspaceExists, init_workspace
 
-    if not (directory / "kaoping.toml").exists():
+    created = not (directory / "kaoping.toml").exists()
+    if created:
         try:
-            init_workspace(directory, demo=True)
+            init_workspace(directory, demo=True, review_days=office.REVIEW_DAYS)
         except WorkspaceExists as exc:
             zh, en = str(exc).split(" / ", 1)
             fail(zh, en)
@@ -336,7 +338,8 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
-    _demo_review(ws, lambda: nightly(workspace=ws, database_url=cli.state.database_url))
+    if created:  # the office's steps once: a rerun finds the periods final already
+        _demo_review(ws, lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     for path in ranking_workbooks(Path(ws)):
         console.print(line("排名表 / ranking workbook: ", (path, "bold")), highlight=False, soft_wrap=True)
     bulletins = sorted((Path(ws) / "out").glob("*/通报/*.docx"), key=lambda p: Period.parse(p.parent.parent.name))

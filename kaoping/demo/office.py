@@ -12,6 +12,7 @@ from kaoping.sources.adjustments import resolve
 from kaoping.warehouse import versions
 from kaoping.warehouse.adjustments import record_adjustments
 
+REVIEW_DAYS = 5  # the `[publication] review_days` of the workspace `kaoping demo` creates
 LAST_QUARTER, OPEN_YEAR = "2025Q4", "2025"
 ADJUSTMENT = {"unit": "河东区", "indicator": "C06-01", "value": "96",
               "reason": "市委政法委来函：河东区综治中心达标率漏报，补报 96%", "author": "市平安办 王敏"}

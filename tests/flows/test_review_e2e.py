@@ -73,6 +73,8 @@ def test_a_period_goes_from_review_through_a_resubmission_to_final(reviewed):
     book = ranking_book(tiny, "2025Q1")
     assert book["排名总表"]["A1"].value.startswith("【征求意见稿】")
     assert book["排名总表"].oddHeader.center.text == "征求意见稿"
+    feedback = load_workbook(tiny.root / "out" / "2025Q1" / "反馈" / "U1_甲县.xlsx").active
+    assert feedback["A1"].value.startswith("【征求意见稿】") and feedback.oddHeader.center.text == "征求意见稿"
     assert "变更说明" not in book.sheetnames  # the first version has nothing to compare with
     assert not bulletin(tiny, "2025Q1").exists()
     assert "leaders/2025Q1/tiny-2025_2025Q1_考评排名.xlsx" in outbox(tiny)  # distributed to be commented on
