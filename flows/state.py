@@ -14,9 +14,8 @@ from kaoping.reports.completeness import awaited_departments, completeness, expe
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
-from kaoping.warehouse import versions
-from kaoping.warehouse.versions import (NIGHTLY, PeriodVersion, due_periods, finalize, is_closed,
-                                        period_version)
+from kaoping.warehouse.versions import NIGHTLY, PeriodVersion, due_periods, finalize, is_closed, period_version
+from kaoping.warehouse.versions import period_versions as all_period_versions
 
 REASONS_SHOWN = 3
 
@@ -134,7 +133,7 @@ def version_of(res: Resources, period: str) -> PeriodVersion:
 def period_versions(res: Resources) -> list[PeriodVersion]:
     """The state of every period with a score run, in time order (draft / review / final)."""
     with res.warehouse.reading() as session:
-        return versions.period_versions(session)
+        return all_period_versions(session)
 
 
 def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: bool = False) -> None:

@@ -47,7 +47,6 @@ class RunInfo:
     produced_by: dict
     parameters: dict
     version: str = FINAL  # draft, review (征求意见稿) or final (SPEC §11)
-    review_until: datetime | None = None
     number: int = 1  # which published version of the catalog × period this is (1: the first)
 
     @property
@@ -149,7 +148,7 @@ def rankings_csv_path(res: Resources, period: str) -> Path:
 def _run_info(session: Session, run) -> RunInfo:
     return RunInfo(run.id, run.status, run.input_sha256, run.created_at, run.published_at,
                    run.data_cutoff_at, dict(run.produced_by or {}), dict(run.parameters or {}),
-                   run_version(session, run), run.review_until, version_number(session, run))
+                   run_version(session, run), version_number(session, run))
 
 
 def _coded(values: np.ndarray, table: dict) -> np.ndarray:
