@@ -88,6 +88,29 @@ def outputs_markdown(period: str, paths: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def versions_markdown(versions: list, labels: dict[str, str], bulletins: dict[str, list[Path]]) -> str:
+    """Each period's state (草稿 / 征求意见中 / 已定稿, `labels`) and links to its 通报."""
+    lines = [texts.VERSIONS_TITLE, "", texts.VERSIONS_HEADER]
+    for v in versions:
+        links = "<br>".join(f"[{markdown(p.name)}]({p.resolve().as_uri()})" for p in bulletins.get(v.period, []))
+        lines.append(f"| {markdown(v.period)} | {markdown(labels[v.period])} | {links or texts.NO_BULLETIN} |")
+    return "\n".join(lines)
+
+
+def post_versions(res: Resources, versions: list) -> None:
+    """The markdown artifact of every period's state and its 通报 (SPEC §11)."""
+    from zoneinfo import ZoneInfo
+
+    from kaoping.reports.data import bulletin_path
+
+    tz = ZoneInfo(res.settings.schedule.timezone)
+    bulletins = {v.period: [path for c in res.catalogs_for(v.period)
+                            if (path := bulletin_path(res, c.code, v.period)).is_file()]
+                 for v in versions if v.state == "final"}
+    create_markdown_artifact(versions_markdown(versions, {v.period: v.label(tz) for v in versions}, bulletins),
+                             key="versions")
+
+
 def post_ranking(res: Resources, run_id: int) -> None:
     """A table artifact of the run's top and bottom units."""
     with res.warehouse.reading() as session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -34,6 +35,8 @@ class RunSummary:
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     reminders: list = field(default_factory=list)
     withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # period → departments awaited
+    finalized: list[str] = field(default_factory=list)  # periods made final (定稿) by this run
+    closed: list[str] = field(default_factory=list)  # finalised periods asked for again: not rescored
     failed: dict[str, list] = field(default_factory=dict)  # period → SendRecords that failed
 
     @property
@@ -92,18 +95,21 @@ def ingest_files(res: Resources) -> list:
 
 
 def score_in_order(res: Resources, periods: list[str], summary: RunSummary, publish: bool,
-                   after_publish: Callable[[str], None] = lambda period: None) -> None:
+                   after_publish: Callable[[str], None] = lambda period: None, now: datetime | None = None) -> None:
     """Each period scored with every catalog of its year, in time order; published before the next.
 
     A year that a catalog combines from quarters / months is scored after them whenever one is.
+    Finalised (定稿) periods are not rescored: they are listed in `summary.closed`.
     """
     ordered, logger = state.with_combined_years(res, periods), get_run_logger()
+    summary.closed = state.closed_periods(res, ordered)
+    ordered = [p for p in ordered if p not in summary.closed]
     progress.report("score-total", len(ordered))
     for period in ordered:
         run_ids = [r for c in res.catalogs_for(period) if (r := tasks.score(res, c.code, period)) is not None]
         for run_id in run_ids:
             if publish:
-                tasks.publish(res, run_id)
+                tasks.publish(res, run_id, now)
             artifacts.post_ranking(res, run_id)
             logger.info("期间 %s：评分批次 %d%s", period, run_id, "（已发布）" if publish else "")
         if run_ids:
@@ -207,17 +213,27 @@ def publish(workspace: str, periods: list[str], database_url: str | None = None)
 
 
 @flow(name="nightly")
-def nightly(workspace: str, database_url: str | None = None, periods: list[str] | None = None) -> RunSummary:
-    """Take in what is new, score the periods it touched (or those given) in time order, publish."""
+def nightly(workspace: str, database_url: str | None = None, periods: list[str] | None = None,
+            now: datetime | None = None) -> RunSummary:
+    """Take in what is new, make final the review versions whose window has closed (SPEC §11),
+    score the periods it touched (or those given) in time order, publish."""
     res, summary = open_resources(workspace, database_url), RunSummary()
     try:
         summary.outcomes = ingest_files(res)
+        summary.finalized = tasks.finalize_due(res, now)
+        unfinished = state.unfinished_periods(res)
         targets = list(periods) if periods else (touched_periods(summary.outcomes) + state.unscored_periods(res)
-                                                 + state.unfinished_periods(res))
+                                                 + unfinished)
         targets = state.with_later_published(res, targets)
         writer = OutputWriter(res)
-        score_in_order(res, targets, summary, publish=True, after_publish=writer.submit)
+        score_in_order(res, targets, summary, publish=True, after_publish=writer.submit, now=now)
+        for period in summary.closed:  # a finalised period is not rescored, but its files may be due
+            if period in unfinished:
+                writer.submit(period)
+        if late := [p for p in summary.closed if p in touched_periods(summary.outcomes)]:
+            get_run_logger().warning("以下期间已定稿，新收到的报送不再计分：%s", "、".join(late))
         writer.finish(summary)
+        artifacts.post_versions(res, state.period_versions(res))
         summary.reminders = tasks.send_reminders(res)
         return summary
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,9 @@ from sqlalchemy import func, select
 from kaoping.reports.completeness import awaited_departments, completeness, expected_departments
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
-from kaoping.warehouse.models import Adjustment, DimPeriod, ScoreRun, Submission, SubmissionProblem
+from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
+from kaoping.warehouse.versions import NIGHTLY, PeriodVersion, due_periods, finalize, is_closed, period_version
+from kaoping.warehouse.versions import period_versions as all_period_versions
 
 REASONS_SHOWN = 3
 
@@ -31,17 +34,19 @@ def latest_run_ids(res: Resources, period: str) -> list[int]:
 
 
 def with_later_published(res: Resources, periods: list[str]) -> list[str]:
-    """`periods` plus the later published periods of the same grain, in time order.
+    """`periods` plus the later published periods of the same grain that are not final, in time order.
 
     Rank changes and alerts of a period look at the rankings before it, so rescoring a period
     means rescoring the published ones after it (their runs stay the same when nothing changed).
+    A finalised (定稿) period keeps the rank changes it was finalised with.
     """
     if not periods:
         return []
     parsed = [Period.parse(p) for p in periods]
     with res.warehouse.reading() as session:
         published = session.scalars(select(DimPeriod.code).join(ScoreRun, ScoreRun.period == DimPeriod.code)
-                                    .where(ScoreRun.status == "published").distinct()).all()
+                                    .where(ScoreRun.status == "published",
+                                           ~ScoreRun.period.in_(select(RunFinalization.period))).distinct()).all()
     later = {code for code in published for p in parsed
              if Period.parse(code).grain == p.grain and Period.parse(code) > p}
     return sort_periods(sorted(set(periods) | later))
@@ -59,7 +64,7 @@ def with_combined_years(res: Resources, periods: list[str]) -> list[str]:
 
 def unscored_periods(res: Resources) -> list[str]:
     """Periods with an accepted file processed, or an adjustment (人工调整) recorded, after their
-    newest published run (or with none).
+    newest published run (or with none), unless they were finalised (定稿: never rescored).
 
     A nightly run scores these as well as the periods it touched, so a run that failed after
     intake is caught up by the next one, and recorded adjustments take effect.
@@ -72,7 +77,8 @@ def unscored_periods(res: Resources) -> list[str]:
     adjusted = (select(Adjustment.period).outerjoin(newest_run, newest_run.c.period == Adjustment.period)
                 .where((newest_run.c.at.is_(None)) | (Adjustment.created_at > newest_run.c.at)).distinct())
     with res.warehouse.reading() as session:
-        return sort_periods(sorted(set(session.scalars(stmt).all()) | set(session.scalars(adjusted).all())))
+        found = set(session.scalars(stmt).all()) | set(session.scalars(adjusted).all())
+        return sort_periods([p for p in found if not is_closed(session, p)])
 
 
 def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
@@ -90,8 +96,44 @@ def _done_marker(res: Resources, period: str) -> Path:
 
 
 def _published_state(res: Resources, period: str) -> dict:
-    """The period's newest published runs as JSON-comparable data."""
-    return {code: list(run) if run else None for code, run in published_run_ids(res, period).items()}
+    """The period's newest published runs and their version (review / final) as JSON-comparable data:
+    finalising a review version makes its files (征求意见稿 → 正式, the 通报) due again."""
+    runs = {code: list(run) if run else None for code, run in published_run_ids(res, period).items()}
+    with res.warehouse.reading() as session:
+        return {**runs, "version": period_version(session, period).state}
+
+
+def finalizable(res: Resources, now: datetime | None = None) -> list[str]:
+    """The periods whose review window has closed by `now`, still to be made final."""
+    with res.warehouse.reading() as session:
+        return due_periods(session, now)
+
+
+def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
+    """Finalise every period whose review window has closed by `now` (the nightly run's step)."""
+    with res.warehouse.write_lock() as session:
+        periods = due_periods(session, now)
+        for period in periods:
+            finalize(session, period, NIGHTLY, now)
+    return periods
+
+
+def closed_periods(res: Resources, periods: list[str]) -> list[str]:
+    """Those of `periods` that were finalised (定稿), in the given order."""
+    with res.warehouse.reading() as session:
+        return [p for p in periods if is_closed(session, p)]
+
+
+def version_of(res: Resources, period: str) -> PeriodVersion:
+    """The state of one period's results (draft / review / final)."""
+    with res.warehouse.reading() as session:
+        return period_version(session, period)
+
+
+def period_versions(res: Resources) -> list[PeriodVersion]:
+    """The state of every period with a score run, in time order (draft / review / final)."""
+    with res.warehouse.reading() as session:
+        return all_period_versions(session)
 
 
 def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: bool = False) -> None:

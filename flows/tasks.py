@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -99,12 +100,21 @@ def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | No
 
 
 @task(name="publish-run", task_run_name="publish-run-{run_id}", cache_policy=NO_CACHE)
-def publish(res: Resources, run_id: int) -> int:
-    """The run, published (publishing a published run changes nothing)."""
+def publish(res: Resources, run_id: int, now: datetime | None = None) -> int:
+    """The run, published (publishing a published run changes nothing); a review version while
+    `[publication] review_days` is set."""
     from kaoping.warehouse.runs import publish_run
 
-    publish_run(res, run_id)
+    publish_run(res, run_id, now)
     return run_id
+
+
+@task(name="finalize-due", cache_policy=NO_CACHE)
+def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
+    """The periods whose review window had closed by `now`, made final (定稿)."""
+    from kaoping.flows.state import finalize_due as finalize
+
+    return finalize(res, now)
 
 
 def unless_a_worker_died(task, task_run, state) -> bool:

@@ -115,6 +115,13 @@ class ReminderSettings(_Section):
     every_days: int = Field(default=3, gt=0)
 
 
+class PublicationSettings(_Section):
+    """公示: `review_days` > 0 publishes a newly scored period as a review version (征求意见稿) that is
+    made final that many days after its first publication (0: final at once)."""
+
+    review_days: int = Field(default=0, ge=0)
+
+
 class Settings(_Section):
     """Everything configurable, with the workspace folder it belongs to."""
 
@@ -128,6 +135,7 @@ class Settings(_Section):
     mailbox: MailboxSettings = MailboxSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     reminders: ReminderSettings = ReminderSettings()
+    publication: PublicationSettings = PublicationSettings()
 
     @property
     def database_url(self) -> str:
@@ -271,6 +279,9 @@ name = ""                   # 例 / e.g. 清河市平安建设领导小组办公
 prepared_by = ""            # 制表人 / prepared by (blank: a line to sign on)
 reviewed_by = ""            # 审核人 / reviewed by
 doc_number_prefix = ""      # 通报文号前缀 / 通报 number prefix, e.g. 清平安办 → 清平安办〔2026〕　号
+
+[publication]
+review_days = 0             # 公示（征求意见）天数，0 为发布即定稿 / review window in days; 0: final at once
 
 [smtp]
 # 留空则把文件复制到 outbox/<收件人>/ / empty: files are copied to outbox/<recipient>/

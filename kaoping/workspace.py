@@ -19,10 +19,12 @@ class WorkspaceExists(RuntimeError):
     """The target folder is not empty and --force was not given."""
 
 
-def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample: bool = False) -> Path:
+def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample: bool = False,
+                   review_days: int = 0) -> Path:
     """Create a workspace in `folder`; with `demo`, the demo city, catalogs and submissions; with
     `sample` (what `kaoping init` does), the sample catalog and the units and departments it scores
-    (kaoping/starter/), unless the folder already has registries or a catalog.
+    (kaoping/starter/), unless the folder already has registries or a catalog; `review_days` goes
+    into its kaoping.toml (`kaoping demo` opens a review window, SPEC §11).
 
     An existing non-empty folder is refused unless `force`; even then no existing file is
     overwritten (only missing files are added).
@@ -48,6 +50,7 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample
         from kaoping.starter import starter_files
 
         files.update(starter_files())
+    files["kaoping.toml"] = files["kaoping.toml"].replace("review_days = 0 ", f"review_days = {review_days} ", 1)
     for name, content in files.items():
         _write_new(folder / name, content)
     if demo:

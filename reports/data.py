@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from kaoping.config import OfficeSettings
 from kaoping.resources import Resources
 from kaoping.reports import texts
+from kaoping.reports.changes import Version
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
 from kaoping.timeliness import department_states
 from kaoping.warehouse import queries
 from kaoping.warehouse.adjustments import REPORT_COLUMNS, run_adjustments
+from kaoping.warehouse.versions import FINAL, REVIEW, previous_version, run_version, version_number
 from kaoping.warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -44,6 +46,12 @@ class RunInfo:
     data_cutoff_at: datetime | None
     produced_by: dict
     parameters: dict
+    version: str = FINAL  # draft, review (征求意见稿) or final (SPEC §11)
+    number: int = 1  # which published version of the catalog × period this is (1: the first)
+
+    @property
+    def is_review(self) -> bool:
+        return self.version == REVIEW
 
     @property
     def stamp(self) -> datetime:
@@ -69,6 +77,7 @@ class RunData:
     awaited: tuple[str, ...] = ()  # names of the departments the period still waits for (数据不完整)
     late_missing: tuple[str, ...] = ()  # names of the departments missing after the deadline (缺报)
     adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
+    previous: Version | None = None  # the version before this one, for 变更说明 (None: this is the first)
 
     @property
     def grouped(self) -> bool:
@@ -86,9 +95,20 @@ class RunData:
         return aware.astimezone(self.tz).replace(tzinfo=None, microsecond=0)
 
 
+def bulletin_due(version: str) -> bool:
+    """Whether a run yields the 通报: final versions only, not review versions (SPEC §11)."""
+    return version == FINAL
+
+
 def marked(data: RunData, title: str) -> str:
-    """`title` with the 数据不完整 mark in front while the period waits for departments, or the 缺报
-    mark once they are missing after the deadline (SPEC §10)."""
+    """`title` with the 征求意见稿 mark of a review version (SPEC §11), then the 数据不完整 mark while
+    the period waits for departments, or the 缺报 mark once they are missing after the deadline (SPEC §10)."""
+    if data.run.is_review:
+        return texts.REVIEW_MARK + _completeness_marked(data, title)
+    return _completeness_marked(data, title)
+
+
+def _completeness_marked(data: RunData, title: str) -> str:
     if data.awaited:
         return texts.INCOMPLETE_MARK.format(departments="、".join(data.awaited)) + title
     if data.late_missing:
@@ -125,9 +145,10 @@ def rankings_csv_path(res: Resources, period: str) -> Path:
     return res.settings.out_dir / period / "rankings.csv"
 
 
-def _run_info(run) -> RunInfo:
+def _run_info(session: Session, run) -> RunInfo:
     return RunInfo(run.id, run.status, run.input_sha256, run.created_at, run.published_at,
-                   run.data_cutoff_at, dict(run.produced_by or {}), dict(run.parameters or {}))
+                   run.data_cutoff_at, dict(run.produced_by or {}), dict(run.parameters or {}),
+                   run_version(session, run), version_number(session, run))
 
 
 def _coded(values: np.ndarray, table: dict) -> np.ndarray:
@@ -213,6 +234,15 @@ def score_details(session: Session, run_id: int, catalog_code: str) -> pd.DataFr
     return frame
 
 
+def _previous(session: Session, run, catalog_code: str) -> Version | None:
+    """The published version before `run`, as the change log reads it (None: `run` is the first)."""
+    before = previous_version(session, run)
+    if before is None:
+        return None
+    return Version(version_number(session, before), queries.ranking_rows(session, before.id),
+                   score_details(session, before.id, catalog_code), run_adjustments(session, before.id))
+
+
 def published_runs(res: Resources, period: str) -> list[RunData]:
     """The latest published run of every catalog of the period, with its frames (catalog order)."""
     from kaoping.reports.completeness import completeness
@@ -226,7 +256,7 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
             if run is None:
                 continue
             out.append(RunData(
-                catalog=catalog, period=p, run=_run_info(run), tz=tz, office=res.settings.office,
+                catalog=catalog, period=p, run=_run_info(session, run), tz=tz, office=res.settings.office,
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
                 details=score_details(session, run.id, catalog.code),
@@ -234,5 +264,5 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
                 history=queries.ranking_history(session, catalog.assessed_kind, p.code),
                 timeliness=department_states(res, p.code, now=run.published_at or run.created_at),
                 awaited=gate.awaited, late_missing=gate.late_missing,
-                adjustments=run_adjustments(session, run.id)))
+                adjustments=run_adjustments(session, run.id), previous=_previous(session, run, catalog.code)))
     return out

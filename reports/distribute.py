@@ -23,12 +23,13 @@ from kaoping.config import SmtpSettings
 from kaoping.faults import fault_point
 from kaoping.resources import Resources
 from kaoping.reports import texts
-from kaoping.reports.data import bulletin_path, feedback_path, ranking_path, rankings_csv_path
+from kaoping.reports.data import bulletin_due, bulletin_path, feedback_path, ranking_path, rankings_csv_path
 from kaoping.reports.files import write_atomic
 from kaoping.scoring.periods import Period
 from kaoping.sources.registry import LEADERS
 from kaoping.warehouse import queries
 from kaoping.warehouse.models import Distribution
+from kaoping.warehouse.versions import run_version
 
 
 
@@ -228,7 +229,7 @@ def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, li
                 continue
             workbook = ranking_path(res, catalog.code, period)
             rankings.append(workbook)
-            if run.status == "published":  # bulletin_due: the review window will make this final versions
+            if bulletin_due(run_version(session, run)):
                 bulletins.append(bulletin_path(res, catalog.code, period))
             for r in queries.ranking_rows(session, run.id).itertuples():
                 per_unit.setdefault(r.unit_code, []).extend(

@@ -12,7 +12,7 @@ from kaoping.reports.data import RunData
 from kaoping.reports.fastxlsx import Layout, Template
 from kaoping.reports.feedback import WIDTHS, FeedbackContext, feedback_layout
 from kaoping.reports.xlsx import (style_array, ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, BORDER, CENTER, HEADER, HEADER_FILL, LEFT,
-                          NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup,
+                          NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup, review_header,
                           set_widths, workbook_bytes)
 
 SECTION_FILL = PatternFill("solid", fgColor="EDEDED")
@@ -71,6 +71,8 @@ def openpyxl_render(layout: Layout, data: RunData) -> tuple[bytes, dict[str, int
         ws.row_dimensions[row].height = height
     set_widths(ws, WIDTHS)
     print_setup(ws, f"{layout.print_title_row}:{layout.print_title_row}", landscape=False)
+    if data.run.is_review:
+        review_header(ws)
     if layout.chart:
         _chart(ws, *layout.chart)
     styles = {key: wb._cell_styles.add(array) for key, array in arrays.items()}

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Callable
 
 from kaoping.resources import Resources
-from kaoping.reports.data import (RunData, bulletin_path, feedback_path, published_runs, ranking_path,
+from kaoping.reports.data import (RunData, bulletin_due, bulletin_path, feedback_path, published_runs, ranking_path,
                                  rankings_csv_path)
 from kaoping.reports.feedback import feedback_context
 from kaoping.reports.feedback_render import FeedbackWriter
@@ -14,12 +14,6 @@ from kaoping.reports.rankings_csv import rankings_csv_bytes
 from kaoping.reports.files import AtomicWrites, release_memory
 
 Progress = Callable[[str, int, int], None]
-
-
-def bulletin_due(data: RunData) -> bool:
-    """Whether a run yields the 通报: every published run for now; the review window (SPEC §11)
-    restricts this to final versions."""
-    return data.run.status == "published"
 
 
 def write_bulletin(res: Resources, data: RunData, writes: AtomicWrites) -> Path:
@@ -38,7 +32,7 @@ def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Pr
     writes.stream(path, lambda out: save_ranking(data, out))
     release_memory()  # before the feedback context is built on top
     paths = [path]
-    if bulletin_due(data):
+    if bulletin_due(data.run.version):
         paths.append(write_bulletin(res, data, writes))
     writer = FeedbackWriter(data, feedback_context(data))
     total = len(data.rankings)

@@ -14,10 +14,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, marked, scheme_name
-from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, office_line, stability_sheet,
+from kaoping.reports.ranking_sheets import (changes_sheet, details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
-                          CodedColumn, Column, NumberColumn, block_width, column_blocks, column_styles,
+                          CodedColumn, review_header, Column, NumberColumn, block_width, column_blocks, column_styles,
                           column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
                           save_workbook, table_sheet, workbook_bytes)
 
@@ -187,6 +187,11 @@ def _workbook(data: RunData) -> Workbook:
     if data.has_stability:
         stability_sheet(wb, data)
     notes_sheet(wb, data, detail_sheets)
+    if data.previous is not None:
+        changes_sheet(wb, data)
+    if data.run.is_review:
+        for ws in wb.worksheets:
+            review_header(ws)
     return wb
 
 

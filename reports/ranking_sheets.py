@@ -264,3 +264,25 @@ def adjustments_block(ws: Worksheet, data: RunData, row: int) -> None:
     put_header(ws, row + 1, list(texts.NOTES_ADJUSTMENT_HEADERS), [])
     for k, values in enumerate(rows, start=row + 2):
         put_row(ws, k, values, align=WRAP_LEFT)
+
+
+def changes_sheet(wb: Workbook, data: RunData) -> None:
+    """变更说明: each unit whose total, rank or grade changed since the previous version, old → new,
+    with the cause of each changed indicator (SPEC §11)."""
+    from kaoping.reports.changes import Version, change_log
+
+    old = data.previous
+    log = change_log(old, Version(data.run.number, data.rankings, data.details, data.adjustments))
+    rows = [[f"{r.unit_name}（{r.group}）" if data.grouped and r.group else r.unit_name,
+             r.total_old, r.total_new, r.rank_old, r.rank_new, r.grade_old or "", r.grade_new or "", r.causes]
+            for r in log.itertuples()]
+    headers = list(texts.CHANGES_HEADERS)
+    widths = [column_width([headers[0], *(r[0] for r in rows)], floor=10), 9, 9, 8, 8, 8, 8, 70]
+    title = texts.CHANGES_TITLE.format(label=data.period.label, name=scheme_name(data.catalog),
+                                       new=data.run.number, old=old.number)
+    ws = table_sheet(wb, texts.SHEET_CHANGES, title, subtitle(data), headers, rows, widths, freeze=f"B{FIRST_ROW}",
+                     aligns={k: CENTER for k in range(4, 8)} | {8: WRAP_LEFT})
+    for k, row in enumerate(rows, start=FIRST_ROW):
+        set_height(ws, k, _row_height(row, widths))
+    if not rows:
+        put(ws, FIRST_ROW, 1, texts.CHANGES_NONE.format(old=old.number), BODY, align=LEFT, border=False)

@@ -332,6 +332,12 @@ def print_setup(ws: Worksheet, header_rows: str, landscape: bool = True) -> None
     ws.oddFooter.center.size = 9
 
 
+def review_header(ws: Worksheet) -> None:
+    """征求意见稿 in the page header of a review version's sheet (SPEC §11)."""
+    ws.oddHeader.center.text = texts.REVIEW_HEADER
+    ws.oddHeader.center.size = 12
+
+
 PAGE_CHARS = 100  # printable width of A4 landscape in column-width units at 100 % (as LibreOffice prints)
 
 

@@ -17,6 +17,7 @@ from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
 from kaoping.sources.adjustments import AdjustmentError, AdjustmentRequest
 from kaoping.warehouse.dimensions import ensure_period
+from kaoping.warehouse.versions import closed_refusal
 from kaoping.warehouse.models import (Adjustment, DimIndicator, DimPeriod, DimUnit, FactScore, FactScoreAdjustment,
                                       FactValue)
 
@@ -25,12 +26,9 @@ REPORT_COLUMNS = ["adjustment_id", "unit_code", "unit_name", "indicator_code", "
 
 
 def refusal(session: Session, catalog_code: str, period: str) -> str | None:
-    """Why an adjustment of this catalog × period may not be recorded (None: it may).
-
-    The hook of the review window (SPEC §11): once a period's version is final, this returns the
-    one-line Chinese / English refusal. Until then every period may be adjusted.
-    """
-    return None
+    """Why an adjustment of this catalog × period may not be recorded (None: it may): the period was
+    finalised (定稿, SPEC §11)."""
+    return closed_refusal(session, period)
 
 
 def record_adjustments(res, requests: list[AdjustmentRequest]) -> list[int]:
@@ -38,7 +36,8 @@ def record_adjustments(res, requests: list[AdjustmentRequest]) -> list[int]:
     res.sync_dimensions()
     now = datetime.now(timezone.utc)
     with res.warehouse.write_lock() as session:
-        problems = [reason for r in requests if (reason := refusal(session, r.catalog_code, r.period))]
+        refusals = (refusal(session, r.catalog_code, r.period) for r in requests)
+        problems = list(dict.fromkeys(reason for reason in refusals if reason))
         if problems:
             raise AdjustmentError(problems)
         rows = []

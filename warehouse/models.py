@@ -231,6 +231,8 @@ class ScoreRun(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     data_cutoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     produced_by: Mapped[dict] = mapped_column(JSON, default=dict)  # host, user, version
+    # set when published inside a review window (征求意见稿, SPEC §11): the window's end; NULL: final at once
+    review_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     __table_args__ = (
         CheckConstraint(_in("status", RUN_STATUSES), name="status"),
         CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_at"),
@@ -324,6 +326,21 @@ class FactScoreAdjustment(Base):
     unit_code: Mapped[str] = mapped_column(ForeignKey("dim_unit.code"), primary_key=True)
     indicator_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     adjustment_id: Mapped[int] = mapped_column(ForeignKey("adjustment.id"))
+
+
+class RunFinalization(Base):
+    """One row per review version made final (定稿, SPEC §11): append-only, never changed or deleted.
+
+    A run published with `review_until` is a review version (征求意见稿) until it has a row here; the
+    period is then closed: no adjustment and no new scoring.
+    """
+
+    __tablename__ = "run_finalization"
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_run.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(ForeignKey("dim_period.code"))
+    finalized_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finalized_by: Mapped[str] = mapped_column(String(200))  # the login name, or `nightly` when the window closed
+    __table_args__ = (Index("ix_run_finalization_period", "period"),)
 
 
 DISTRIBUTION_KINDS = ("outputs", "receipt", "return", "reminder")

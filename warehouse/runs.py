@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from itertools import repeat
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from kaoping.scoring.values import history_codes
 from kaoping.warehouse.adjustments import scoring_adjustments
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.versions import PeriodClosed, is_closed, window_end
 from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                                      FactScoreAdjustment, FactValue, ScoreRun, Submission)
 
@@ -306,11 +308,16 @@ def latest_run(session: Session, catalog_code: str, period: str) -> ScoreRun | N
 
 
 def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool | None = None) -> int:
-    """Score one period under one catalog and store a draft run; the existing run when inputs are unchanged."""
+    """Score one period under one catalog and store a draft run; the existing run when inputs are unchanged.
+
+    Raises `PeriodClosed` when the period was finalised (定稿).
+    """
     res.sync_dimensions()
     p = Period.parse(period) if isinstance(period, str) else period
     parameters = run_parameters(res, sensitivity)
     with res.warehouse.write_lock() as session:
+        if is_closed(session, p.code):
+            raise PeriodClosed(p.code)
         ensure_period(session, p)
         inputs = read_inputs(session, res, catalog, p)
         digest = input_sha256(inputs, catalog, p, parameters)
@@ -325,14 +332,23 @@ def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool 
         return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at, adjusted)
 
 
-def publish_run(res, run_id: int) -> None:
-    """draft → published (published_at set); publishing a published run changes nothing."""
+def publish_run(res, run_id: int, now: datetime | None = None) -> None:
+    """draft → published (published_at set); publishing a published run changes nothing.
+
+    With `[publication] review_days` the run becomes a review version (征求意见稿) of the period's
+    review window, opened now unless one is open already.
+    """
+    now = now or datetime.now(timezone.utc)
     with res.warehouse.write_lock() as session:
         run = session.get(ScoreRun, run_id)
         if run is None:
             raise LookupError(f"评分批次 {run_id} 不存在 / score run {run_id} does not exist")
         if run.status == "draft":
-            run.status, run.published_at = "published", datetime.now(timezone.utc)
+            days = res.settings.publication.review_days
+            if days:
+                run.review_until = window_end(session, run.period, days, ZoneInfo(res.settings.schedule.timezone),
+                                              now)
+            run.status, run.published_at = "published", now
 
 
 def run_rankings(session: Session, run_id: int) -> pd.DataFrame:

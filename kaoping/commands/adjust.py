@@ -19,7 +19,8 @@ from kaoping.sources.adjustments import AdjustmentError, read_sheet, resolve
 HEADERS = ("期间", "单位", "指标", "调整数值", "原因", "调整人")
 
 
-def _author(by: Optional[str]) -> str:
+def login_name(by: Optional[str]) -> str:
+    """`by`, else the login name (who adjusted or finalised)."""
     if by:
         return by
     try:
@@ -61,10 +62,10 @@ def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
     res = resources()
     try:
         if file is not None:
-            requests = read_sheet(file, res.registry, res.catalogs_for, period, _author(by))
+            requests = read_sheet(file, res.registry, res.catalogs_for, period, login_name(by))
         else:
             requests = [resolve(res.registry, res.catalogs_for(period), period, unit, indicator, value, reason,
-                                _author(by), "kaoping adjust")]
+                                login_name(by), "kaoping adjust")]
         ids = record_adjustments(res, requests)
     except AdjustmentError as exc:
         res.close()

@@ -97,6 +97,10 @@ def _print_summary(summary, workspace: str) -> int:
         console.print(f"已发布 / published {period}: 评分批次 / runs {', '.join(map(str, run_ids))}")
     if summary.skipped:
         console.print(line(("无已接收报送，未排名 / skipped (no accepted data)", "yellow"), f": {'、'.join(summary.skipped)}"))
+    if summary.finalized:
+        console.print(line(("征求意见期满，已定稿 / review window closed, final", "green"), f": {'、'.join(summary.finalized)}"))
+    if late := [p for p in summary.closed if p not in summary.finalized]:
+        console.print(line("已定稿，不再重新评分 / final, not rescored: " + "、".join(late)))
     from kaoping.commands.cycle import print_sent
 
     print_sent(summary.reminders, "催报 / reminders")
@@ -153,7 +157,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
 
 def _pending_work(res: Resources) -> set[str]:
     """What a nightly run would do: take in new inbox `files`, score unscored or finish unfinished
-    `periods` (empty: nothing).
+    `periods`, `finalize` review versions whose window has closed (empty: nothing).
 
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
@@ -166,7 +170,8 @@ def _pending_work(res: Resources) -> set[str]:
     res.sync_dimensions()
     print_mail(pull_mailbox(res))  # new mail becomes inbox files, which are work
     return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
-                                                                  or state.unfinished_periods(res))) if pending}
+                                                                  or state.unfinished_periods(res)),
+                                       ("finalize", state.finalizable(res))) if pending}
 
 
 @app.command()
@@ -218,6 +223,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
         for code in periods:
             received = wh_state.submissions(res, code)
             console.print(status_table(code, received, names, console.width))
+            console.print(version_line(res, code), highlight=False)
             if not res.catalogs_for(code):
                 console.print(line((f"没有 {code[:4]} 年的考评细则，无法判断缺报 / no {code[:4]} catalog, "
                                     "so missing departments cannot be told", "yellow")))
@@ -235,6 +241,24 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
         print_cycle_status(res, periods, periods[0] if period else None)
     finally:
         res.close()
+
+
+def version_line(res: Resources, period: str, label: str = ""):
+    """The period's results: 草稿 / 征求意见中，截至 <date> / 已定稿 (SPEC §11)."""
+    from zoneinfo import ZoneInfo
+
+    from kaoping.flows import state as wh_state
+
+    version = wh_state.version_of(res, period)
+    colour = {"review": "yellow", "final": "green"}.get(version.state, "dim")
+    return line(f"{label}考评结果 / results: ", (version.label(ZoneInfo(res.settings.schedule.timezone)), colour))
+
+
+def wh_versions(res: Resources) -> list[str]:
+    """Every period with a score run, in time order."""
+    from kaoping.flows import state as wh_state
+
+    return [v.period for v in wh_state.period_versions(res)]
 
 
 def gate_lines(gate) -> list:
@@ -301,11 +325,13 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     Exits 0 once the run is done: the demo's messy submissions are meant to be rejected.
     """
+    from kaoping.demo import office
     from kaoping.workspace import WorkspaceExists, init_workspace
 
-    if not (directory / "kaoping.toml").exists():
+    created = not (directory / "kaoping.toml").exists()
+    if created:
         try:
-            init_workspace(directory, demo=True)
+            init_workspace(directory, demo=True, review_days=office.REVIEW_DAYS)
         except WorkspaceExists as exc:
             zh, en = str(exc).split(" / ", 1)
             fail(zh, en)
@@ -315,11 +341,34 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
+    if created:  # the office's steps once: a rerun finds the periods final already
+        _demo_review(ws, lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     for path in ranking_workbooks(Path(ws)):
         console.print(line("排名表 / ranking workbook: ", (path, "bold")), highlight=False, soft_wrap=True)
     bulletins = sorted((Path(ws) / "out").glob("*/通报/*.docx"), key=lambda p: Period.parse(p.parent.parent.name))
     if bulletins:  # the latest period's 通报 (Word)
         console.print(line("通报 / bulletin: ", (bulletins[-1], "bold")), highlight=False, soft_wrap=True)
+
+
+def _demo_review(ws: str, nightly_run: Callable[[], object]) -> None:
+    """The demo office's 公示 → 定稿 (docs/demo.md): one adjustment of the last quarter and the
+    earlier periods finalised, a run; then the last quarter finalised, a run; each period's state."""
+    from kaoping.demo import office
+
+    res = _checked_resources(ws)
+    try:
+        office.adjust_last_quarter(res)
+        a = office.ADJUSTMENT
+        console.print(line(f"人工调整 / adjustment: {office.LAST_QUARTER} {a['unit']} {a['indicator']} = {a['value']}"
+                           f"（{a['reason']}；{a['author']}）"), highlight=False)
+        office.finalize_periods(res, keep_open=(office.LAST_QUARTER, office.OPEN_YEAR))
+        _with_progress(nightly_run)
+        office.finalize_periods(res, keep_open=(office.OPEN_YEAR,))
+        _with_progress(nightly_run)
+        for code in wh_versions(res):
+            console.print(version_line(res, code, label=f"{code} "), highlight=False)
+    finally:
+        res.close()
 
 
 def ranking_workbooks(workspace: Path) -> list[Path]:

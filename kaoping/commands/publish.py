@@ -1,12 +1,15 @@
 """`kaoping publish --period P`: publish the latest draft runs, write the outputs, distribute them."""
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 from rich.progress import Progress
 
 from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
                          period_code, resources)
 from kaoping.display import line
+from kaoping.commands.adjust import login_name
 from kaoping.resources import Resources
 from kaoping.warehouse import queries
 
@@ -36,10 +39,6 @@ def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="P
     A period still waiting for a department's file before its deadline (数据不完整, SPEC §10) is
     written, marked, and not sent, unless `--incomplete`.
     """
-    from kaoping.reports.completeness import completeness
-    from kaoping.reports.distribute import distribute
-    from kaoping.reports.publish import write_outputs
-
     code = period_code(period)
     res = resources()
     if not res.catalogs_for(code):
@@ -47,6 +46,15 @@ def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="P
     res.sync_dimensions()
     for run_id in publish_drafts(res, code):
         console.print(f"已发布评分批次 {run_id} / published run {run_id}")
+    write_and_send(res, code, incomplete)
+
+
+def write_and_send(res: Resources, code: str, incomplete: bool) -> None:
+    """Write the period's outputs and distribute them (not while incomplete, unless `incomplete`); exits."""
+    from kaoping.reports.completeness import completeness
+    from kaoping.reports.distribute import distribute
+    from kaoping.reports.publish import write_outputs
+
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("生成反馈表 / feedback workbooks", total=None)
         paths = write_outputs(res, code, progress=lambda _c, k, n: bar.update(task, completed=k, total=n))
@@ -71,3 +79,28 @@ def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="P
                           highlight=False, soft_wrap=True)
     res.close()
     raise typer.Exit(EXIT_OK if report.ok else EXIT_REJECTED)
+
+
+@app.command()
+def finalize(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
+             by: Optional[str] = typer.Option(None, "--by", help="定稿人 / who (default: the login name)")) -> None:
+    """定稿：把最新的征求意见稿定为正式版本，生成并分发通报 / make the newest review version final (SPEC §11)."""
+    from kaoping.warehouse import versions
+
+    code = period_code(period)
+    res = resources()
+    if not res.catalogs_for(code):
+        no_catalog(code)
+    res.sync_dimensions()
+    with res.warehouse.write_lock() as session:
+        state = versions.period_version(session, code).state
+        done = versions.finalize(session, code, login_name(by)) if state == versions.REVIEW else []
+    if state == versions.DRAFT:
+        res.close()
+        fail(f"期间 {code} 没有已发布的征求意见稿，无可定稿", f"period {code} has no published review version to finalise")
+    if done:
+        console.print(f"期间 {code} 已定稿（评分批次 {'、'.join(map(str, done))}） / "
+                      f"period {code} is final (run {', '.join(map(str, done))})", highlight=False)
+    else:
+        console.print(f"期间 {code} 早已定稿 / period {code} was already final", highlight=False)
+    write_and_send(res, code, incomplete=False)

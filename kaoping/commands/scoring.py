@@ -7,10 +7,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, no_catalog, period_code, resources
+from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code,
+                         resources)
 from kaoping.display import cell, line
 from kaoping.scoring.rounding import round_half_up
 from kaoping.warehouse.runs import NoData, run_rankings, score_period
+from kaoping.warehouse.versions import PeriodClosed
 
 COLUMNS = {"排名": "right", "单位": "left", "总分": "right", "等次": "left", "否决": "center",
            "变化": "right", "预警": "left"}
@@ -61,6 +63,9 @@ def score(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", he
     for catalog in catalogs:
         try:
             run_id = score_period(res, catalog, code, sensitivity)
+        except PeriodClosed as exc:
+            res.close()
+            fail(*str(exc).split(" / ", 1))
         except NoData as exc:
             err_console.print(line((exc, "yellow")), highlight=False, soft_wrap=True)
             continue

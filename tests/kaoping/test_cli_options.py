@@ -25,13 +25,14 @@ def command_args(name: str, a_file: Path, period: str = "2025Q3") -> list[str]:
             "template": ["template", "-p", period, "--out", str(a_file.parent / "t")],
             "score": ["score", "-p", period], "publish": ["publish", "-p", period],
             "run": ["run"], "backfill": ["backfill", "--from", period, "--to", period], "serve": ["serve"],
-            "remind": ["remind"], "adjust": ["adjust", "-p", period, "--unit", "U1", "--indicator", "A1",
-                                             "--value", "1", "--reason", "复核更正"]}[name]
+            "remind": ["remind"], "finalize": ["finalize", "-p", period],
+            "adjust": ["adjust", "-p", period, "--unit", "U1", "--indicator", "A1", "--value", "1",
+                       "--reason", "r"]}[name]
 
 
 WORKSPACE_COMMANDS = ["ingest", "validate", "template", "score", "publish", "run", "backfill", "status", "serve",
-                      "remind", "adjust"]
-PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status", "remind", "adjust"]
+                      "remind", "adjust", "finalize"]
+PERIOD_COMMANDS = ["validate", "template", "score", "publish", "run", "status", "remind", "finalize", "adjust"]
 
 
 def test_every_command_is_covered():

@@ -386,7 +386,7 @@ def test_every_table_and_column_is_documented() -> None:
 def test_documented_queries_run_and_find_the_rows(wh) -> None:
     _scored_run(wh, "published")
     blocks = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     with wh.engine.connect() as conn:
         for sql in blocks:
             ours = sql.replace("demo-county-2025", "wh-test-2025").replace("2025Q3", "2025Q1").replace("QH03", "C01")

@@ -2,7 +2,7 @@
 examined again.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 `judged_with` is the SHA-256 of the registries, catalogs and intake limits a file was examined
 under (kaoping.resources.Resources.judged_with); a rejected file judged under other ones is
@@ -15,7 +15,7 @@ from alembic import op
 from kaoping.warehouse.models import UtcDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
