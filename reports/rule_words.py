@@ -67,6 +67,28 @@ def pool_text(ind: Indicator, catalog: Catalog) -> str:
     return ""
 
 
+def pools_text(catalog: Catalog) -> str | None:
+    """平安三率：命案发生、重大交通事故合计最多扣 5 分 for every 限扣 pool (None without pools)."""
+    names = {i.code: i.name for i in catalog.penalties}
+    pools = [texts.POOL_RULE.format(name=p.name, members="、".join(names[m] for m in p.members),
+                                    cap=number_text(p.cap)) for p in catalog.penalty_groups]
+    return texts.GRADE_RULES_JOIN.join(pools) or None
+
+
+def combine_text(catalog: Catalog) -> str | None:
+    """年度综合 = 季度平均 × 60% + 年终考核 × 40%, with how a missing quarter counts (None when not combined)."""
+    if not catalog.combine:
+        return None
+    parts = " + ".join(texts.COMBINE_RULE_PART.format(name=texts.COMBINED_PART_NAME[p.from_],
+                                                      weight=f"{number_text(p.weight * 100)}%")
+                       for p in catalog.combine)
+    missing = "".join(texts.COMBINE_MISSING[catalog.part_missing_period(p)].format(grain=texts.GRAIN[p.from_])
+                      for p in catalog.combine if p.from_ != "year")
+    meanings = texts.COMBINE_MEANINGS.format(meanings="，".join(texts.COMBINE_PART_MEANING[p.from_]
+                                                                for p in catalog.combine))
+    return texts.COMBINED.format(parts=parts) + meanings + missing
+
+
 def formula_text(ind: Indicator, catalog: Catalog) -> str | None:
     """A weighted sum or a benchmark formula in words (None for other formulas)."""
     f = ind.derived
