@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from kaoping.reports import texts
-from kaoping.reports.reasons import number_text, quantity_text
+from kaoping.reports.reasons import event_text, number_text, quantity_text
 from kaoping.scoring.catalog import Catalog, Indicator, InputReference
 
 
@@ -53,8 +53,8 @@ def effect_text(ind: Indicator, catalog: Catalog) -> str | None:
     if effect == "veto":
         return None
     if hasattr(effect, "max_grade"):
-        return texts.NOTE_MAX_GRADE.format(name=ind.name, better=_better_grades(catalog, effect.max_grade))
-    return texts.NOTE_DEMOTE.format(name=ind.name, n=effect.demote)
+        return texts.NOTE_MAX_GRADE.format(event=event_text(ind.name), better=_better_grades(catalog, effect.max_grade))
+    return texts.NOTE_DEMOTE.format(event=event_text(ind.name), n=effect.demote)
 
 
 def pool_text(ind: Indicator, catalog: Catalog) -> str:

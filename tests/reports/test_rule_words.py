@@ -64,3 +64,10 @@ def test_pools_and_the_combined_year_rule_in_words():
                                "年终考核为按年度数据考评的总分）；某季度无排名的单位，按其有排名的季度平均")
     plain = catalog_of([{"code": "C", "indicators": [BANDS]}])
     assert pools_text(plain) is None and combine_text(plain) is None
+
+
+def test_an_item_named_with_its_event_is_not_said_twice():
+    c = catalog_of([{"code": "C", "indicators": [BANDS]}],
+                   vetoes=[{"code": "V", "name": "发生较大安全事故", "effect": {"max_grade": "良好"}}])
+    assert method_note(c.indicator("V"), c) == "限制等次：发生较大安全事故，不得评为优秀"
+    assert loss_reason(c.indicator("V"), 1, None, None, "").startswith("限制等次：发生较大安全事故，")
