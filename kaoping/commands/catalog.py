@@ -48,7 +48,7 @@ def _document(file: Path) -> Document:
     if folder is None:  # nothing to name departments with: their codes are shown
         catalog = load_catalog(file)
         return Document(catalog, item_rows(catalog, lambda code: code))
-    state.workspace = folder
+    state.workspace = folder  # resources() opens it, and refuses a -w folder that is no workspace
     res = resources()
     registry = res.registry
     catalog = load_catalog(file, set(registry.departments["code"]), registry.groups())
