@@ -28,9 +28,10 @@ PRINT_ROOM = 0.85  # share of a column's width its wrapped text fills in print (
 
 @dataclass(frozen=True)
 class ItemRow:
-    """One indicator of the document; `cells` follow texts.CATALOG_HEADERS."""
+    """One indicator of the document; `cells()` follow texts.CATALOG_HEADERS."""
 
-    section: str  # 一级指标: its category with the category's points, or its kind's section name
+    section: str  # 一级指标: its category's name, or its kind's section name
+    section_points: float | None  # the category's points (None outside the categories)
     code: str
     name: str
     points: str
@@ -38,9 +39,11 @@ class ItemRow:
     rule: str
     due: str
 
-    @property
-    def cells(self) -> list[str]:
-        return [self.section, self.code, self.name, self.points, self.department, self.rule, self.due]
+    def cells(self, with_points: bool = True) -> list[str]:
+        """The row's cells; the 一级指标 cell carries the category's points unless `with_points` is False."""
+        section = (texts.CATEGORY_HEADER.format(name=self.section, points=self.section_points)
+                   if with_points and self.section_points is not None else self.section)
+        return [section, self.code, self.name, self.points, self.department, self.rule, self.due]
 
 
 def document_order(catalog: Catalog) -> list[Indicator]:
@@ -59,8 +62,8 @@ def item_rows(catalog: Catalog, department: Callable[[str], str],
         category = categories.get(ind.category_code)
         days = (due_days or {}).get(ind.source, catalog.deadline_days) if ind.source else None
         rows.append(ItemRow(
-            section=(texts.CATALOG_CATEGORY.format(name=category.name, points=number_text(category.points))
-                     if category else texts.CATALOG_SECTION[ind.kind]),
+            section=category.name if category else texts.CATALOG_SECTION[ind.kind],
+            section_points=category.points if category else None,
             code=ind.code, name=ind.name,
             points=number_text(ind.points) if ind.kind == "scored" else "",
             department=department(ind.source) if ind.source else texts.CATALOG_COMPUTED,
@@ -112,14 +115,14 @@ def _indicator_table(ws, rows: list[ItemRow], headers: list[str], widths: list[f
     put_header(ws, top, headers, widths)
     aligns = {1: CENTER, 2: CENTER, 4: CENTER, 7: CENTER}
     for k, row in enumerate(rows, start=top + 1):
-        cells = row.cells[:len(headers)]
+        cells = row.cells()[:len(headers)]
         put_row(ws, k, cells, align=WRAP_LEFT, aligns=aligns)
         set_height(ws, k, row_height(cells, [w * PRINT_ROOM for w in widths]))
 
 
 def _widths(rows: list[ItemRow], headers: list[str]) -> list[float]:
     caps = (14, 10, 24, 6, 18, 50, 12)
-    widths = [column_width([h, *(r.cells[i] for r in rows)], cap=caps[i]) for i, h in enumerate(headers)]
+    widths = [column_width([h, *(r.cells()[i] for r in rows)], cap=caps[i]) for i, h in enumerate(headers)]
     widths[0] = max(widths[0], column_width(texts.NOTES_RULES))
     widths[5] = max(widths[5], 40)
     return widths

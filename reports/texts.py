@@ -188,7 +188,6 @@ CATALOG_SUBTITLE = "细则代码 {code}　　考评对象 {kind}　　满分 {fu
 CATALOG_HEADERS = ("一级指标", "指标代码", "指标名称", "分值", "报送部门", "评分标准", "报送时限")
 CATALOG_SECTION = {"bonus": "加分项", "penalty": "扣分项", "veto": "否决及限等",
                    "input": "基础数据", "derived": "计算数据"}
-CATALOG_CATEGORY = "{name}（{points}分）"
 CATALOG_COMPUTED = "系统计算"
 CATALOG_DUE = "期末后 {days} 日内"
 CATALOG_POOLS, CATALOG_COMBINE, CATALOG_DEADLINE = "扣分限额", "年度计分", "报送时限"

@@ -61,7 +61,7 @@ def show(file: Path = typer.Argument(..., metavar="FILE", help=FILE_HELP)) -> No
     """显示考评细则 / print the catalog as a table."""
     doc = _document(file)
     headers = list(texts.CATALOG_HEADERS[:SHOWN_COLUMNS])
-    rows = [Row(r.cells[:SHOWN_COLUMNS], note=r.rule) for r in doc.rows]
+    rows = [Row(r.cells(with_points=False)[:SHOWN_COLUMNS], note=r.rule) for r in doc.rows]
     console.print(line((document_title(doc.catalog), "bold")), highlight=False)
     console.print(line((document_subtitle(doc.catalog), "dim")), highlight=False)
     console.print(record_table(headers, rows, console.width))

@@ -99,7 +99,7 @@ def test_export_writes_one_row_per_indicator_with_the_notes_sheet_words(ws, tmp_
     words = _words(path)
     assert [r[1] for r in body] == list(words)  # one row per indicator, in the document's order
     assert {r[1]: r[5] for r in body} == words
-    assert body[0][:5] == ["社会治安（40分）", "I1", "破案率", "20", "市公安局（GA）"]
+    assert body[0][:5] == ["社会治安\n(40分)", "I1", "破案率", "20", "市公安局（GA）"]
     assert all(r[6] == "期末后 10 日内" for r in body if r[4] != texts.CATALOG_COMPUTED)
     assert sheet.print_title_rows == f"${header + 1}:${header + 1}"
     assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) and sheet.page_setup.fitToWidth == 1
