@@ -2,6 +2,7 @@
 as a printable workbook (reports/catalog_document.py holds what both show)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,8 +35,9 @@ class Document:
 
 
 def _workspace_of(file: Path) -> Path | None:
-    """The workspace given by -w, else the nearest folder above FILE with kaoping.toml (None: outside any)."""
-    if state.workspace is not None:
+    """The workspace named by -w or KAOPING_WORKSPACE, else the nearest folder above FILE with
+    kaoping.toml (None: FILE is outside any workspace)."""
+    if state.workspace is not None or os.environ.get("KAOPING_WORKSPACE"):
         return workspace_path(state.workspace)
     return next((p for p in file.resolve().parents if (p / "kaoping.toml").is_file()), None)
 

@@ -132,6 +132,12 @@ def test_global_options_work_before_and_after_catalog_commands(placement, ws, ca
     assert not (tmp_path / "elsewhere.db").exists()  # the catalog commands never open the warehouse
 
 
+def test_the_workspace_variable_names_the_workspace_too(ws, catalog_file, capsys, monkeypatch, wide_console):
+    monkeypatch.setenv("KAOPING_WORKSPACE", str(ws))
+    code, out, err = kaoping(capsys, "catalog", "show", str(catalog_file))
+    assert code == 0 and "市委政法委（ZFW）" in out, err
+
+
 @pytest.mark.parametrize("command", ["show", "export"])
 def test_a_bad_catalog_lists_every_problem_and_exits_2(command, tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
