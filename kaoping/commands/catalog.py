@@ -77,5 +77,8 @@ def export(file: Path = typer.Argument(..., metavar="FILE", help=FILE_HELP),
     """导出可打印的考评细则（Excel）/ write the catalog as a printable workbook."""
     doc = _document(file)
     edited = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc)  # same file, same bytes
-    path = write_catalog_document(doc.catalog, doc.rows, out, edited)
+    try:
+        path = write_catalog_document(doc.catalog, doc.rows, out, edited)
+    except (FileExistsError, NotADirectoryError, PermissionError) as exc:  # --out is a file, or not ours to write
+        fail(f"无法写入输出目录 {out}：{exc.strerror}", f"cannot write to the output folder {out}: {exc.strerror}")
     console.print(line("已生成考评细则 / wrote: ", (path, "bold")), highlight=False)

@@ -168,6 +168,11 @@ def test_usage_mistakes_are_one_line_and_exit_2(args, zh, en, tmp_path, capsys, 
     assert code == 2 and zh in err and en in err and len(err.strip().splitlines()) == 1
 
 
+def test_an_output_folder_that_is_a_file_is_refused_in_one_line(catalog_file, capsys):
+    code, _, err = kaoping(capsys, "catalog", "export", str(catalog_file), "--out", str(catalog_file))
+    assert code == 2 and "无法写入输出目录" in err and "cannot write" in err and len(err.strip().splitlines()) == 1
+
+
 def test_a_workspace_option_that_is_no_workspace_is_refused(catalog_file, tmp_path, capsys):
     code, _, err = kaoping(capsys, "catalog", "show", str(catalog_file), "-w", str(tmp_path))
     assert code == 2 and "不是 kaoping 工作区" in err
