@@ -23,7 +23,7 @@ from kaoping.reports.xlsx import (BODY, CENTER, HEADER, HEADER_FILL, WRAP_LEFT, 
                                   workbook_bytes)
 from kaoping.scoring.catalog import Catalog, Indicator
 
-PRINT_ROOM = 0.85  # share of a column's width its wrapped text fills in print (office fonts run wider than Excel's units)
+PRINT_ROOM = 0.85  # share of a column width wrapped text fills in print (office fonts run wider than Excel units)
 
 
 @dataclass(frozen=True)
