@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaoping.reports import texts, xlsx
 from kaoping.reports.data import RunData, positions, relabelled, scheme_name
 from kaoping.reports.reasons import method_note
+from kaoping.scoring.catalog import Catalog
 from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
                           Column, NumberColumn, block_width, column_styles, column_table, column_width,
                           print_setup, put, put_header, put_row, put_title, round2, set_height, set_widths, table_sheet)
@@ -136,17 +137,19 @@ def assessed_kind_text(kind: str) -> str:
     return texts.ASSESSED_KIND.get(kind, kind)
 
 
-def grade_rules_text(data: RunData) -> str:
-    """The grade rules of the catalog in words, top-down, with the quota each max_share allows."""
-    cat, parts = data.catalog, []
-    n = len(data.rankings)
+def grade_rules_text(cat: Catalog, n: int | None) -> str:
+    """The grade rules of the catalog in words, top-down, with the quota each max_share allows
+    among `n` ranked units (None: the catalog on paper, the quota stated as a share)."""
+    parts = []
     for g in cat.grades:
         if g.min_score is None:
             parts.append(texts.GRADE_RULE_REST.format(name=g.name))
             continue
         rule = texts.GRADE_RULE.format(name=g.name, min_score=g.min_score)
-        if g.max_share is not None and data.grouped:
+        if g.max_share is not None and cat.rank_within == "group":
             rule = texts.GRADE_RULE_SHARE_GROUPED.format(rule=rule, share=g.max_share * 100)
+        elif g.max_share is not None and n is None:
+            rule = texts.GRADE_RULE_SHARE_ANY.format(rule=rule, share=g.max_share * 100)
         elif g.max_share is not None:
             rule = texts.GRADE_RULE_SHARE.format(rule=rule, share=g.max_share * 100, scope="", n=n,
                                                  quota=int(g.max_share * n + 1e-9))
@@ -162,14 +165,19 @@ def _tie_text(cat) -> str:
     return texts.TIE_BREAKERS.format(items=items) if items else texts.TIE_NONE
 
 
-def rule_fields(data: RunData) -> list[tuple[str, str]]:
-    """等次评定, 加分上限, 总分下限, 同分排序, 分组排名: the catalog's ranking rules in words."""
-    cat = data.catalog
+def catalog_rule_fields(cat: Catalog, n: int | None = None) -> list[tuple[str, str]]:
+    """等次评定, 加分上限, 总分下限, 同分排序, 分组排名: the catalog's ranking rules in words
+    (`n` as in grade_rules_text)."""
     bonus = (texts.BONUS_NONE if not cat.bonus else
              texts.BONUS_NO_CAP if cat.bonus_cap is None else texts.BONUS_CAP.format(cap=cat.bonus_cap))
-    values = (grade_rules_text(data), bonus, texts.FLOOR_NEGATIVE if cat.allow_negative else texts.FLOOR_ZERO,
-              _tie_text(cat), texts.RANK_GROUPED if data.grouped else texts.RANK_WHOLE)
+    values = (grade_rules_text(cat, n), bonus, texts.FLOOR_NEGATIVE if cat.allow_negative else texts.FLOOR_ZERO,
+              _tie_text(cat), texts.RANK_GROUPED if cat.rank_within == "group" else texts.RANK_WHOLE)
     return list(zip(texts.NOTES_RULES, values))
+
+
+def rule_fields(data: RunData) -> list[tuple[str, str]]:
+    """The catalog's ranking rules in words, with the grade quotas of this run's ranking."""
+    return catalog_rule_fields(data.catalog, len(data.rankings))
 
 
 def office_fields(data: RunData) -> list[tuple[str, str]]:
@@ -199,7 +207,7 @@ def _notes_fields(data: RunData, detail_sheets: list[str]) -> list[tuple[str, st
     return fields + office_fields(data)
 
 
-def _row_height(values: list, widths: list[float]) -> float:
+def row_height(values: list, widths: list[float]) -> float:
     """A row height that shows every wrapped value whole (office suites do not grow rows on opening)."""
     lines = max((xlsx.wrapped_lines(str(v), w) for v, w in zip(values, widths) if v not in (None, "")), default=1)
     return 14 * lines + 4
@@ -225,12 +233,12 @@ def notes_sheet(wb: Workbook, data: RunData, detail_sheets: list[str]) -> None:
         for col in range(2, len(headers) + 1):
             put(ws, k, col, value if col == 2 else None, BODY, align=WRAP_LEFT)
         ws.merge_cells(start_row=k, start_column=2, end_row=k, end_column=len(headers))
-        set_height(ws, k, _row_height([label, value], [widths[0], merged]))
+        set_height(ws, k, row_height([label, value], [widths[0], merged]))
     header_row = 3 + len(fields) + 1
     put_header(ws, header_row, headers, widths)
     for k, row in enumerate(rows, start=header_row + 1):
         put_row(ws, k, row, align=WRAP_LEFT)
-        set_height(ws, k, _row_height(row, widths))
+        set_height(ws, k, row_height(row, widths))
     set_widths(ws, widths)
     print_setup(ws, f"{header_row}:{header_row}", landscape=False)
     adjustments_block(ws, data, header_row + len(rows) + 2)

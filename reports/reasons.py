@@ -27,6 +27,11 @@ def quantity_text(value: float | None, unit: str) -> str:
     return f"{number_text(value)}{unit}" if unit in ("%", "‰") else f"{number_text(value)} {unit}"
 
 
+def event_text(name: str) -> str:
+    """`发生较大安全事故` from an item's name, whether or not the name already says 发生."""
+    return name if name.startswith("发生") else texts.EVENT.format(name=name)
+
+
 def points_lost(score: float | None, points: float | None) -> float | None:
     """Points the unit did not get on a scored indicator (None when it does not count)."""
     if score is None or points is None:
@@ -120,8 +125,8 @@ def _extra_reason(ind: Indicator, value: float | None, score: float | None) -> s
     if ind.kind == "veto":
         if ind.grade_effect != "veto":
             effect = ind.grade_effect
-            return (texts.REASON_DEMOTE.format(name=ind.name, n=effect.demote) if hasattr(effect, "demote")
-                    else texts.REASON_MAX_GRADE.format(name=ind.name, better=effect.max_grade + " 以上"))
+            return (texts.REASON_DEMOTE.format(event=event_text(ind.name), n=effect.demote) if hasattr(effect, "demote")
+                    else texts.REASON_MAX_GRADE.format(event=event_text(ind.name), better=effect.max_grade + " 以上"))
         return texts.REASON_VETO.format(value=q)
     template = texts.REASON_BONUS if ind.kind == "bonus" else texts.REASON_PENALTY
     return template.format(score=number_text(abs(score or 0)), value=q)

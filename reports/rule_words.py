@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from kaoping.reports import texts
-from kaoping.reports.reasons import number_text, quantity_text
+from kaoping.reports.reasons import event_text, number_text, quantity_text
 from kaoping.scoring.catalog import Catalog, Indicator, InputReference
 
 
@@ -53,8 +53,8 @@ def effect_text(ind: Indicator, catalog: Catalog) -> str | None:
     if effect == "veto":
         return None
     if hasattr(effect, "max_grade"):
-        return texts.NOTE_MAX_GRADE.format(name=ind.name, better=_better_grades(catalog, effect.max_grade))
-    return texts.NOTE_DEMOTE.format(name=ind.name, n=effect.demote)
+        return texts.NOTE_MAX_GRADE.format(event=event_text(ind.name), better=_better_grades(catalog, effect.max_grade))
+    return texts.NOTE_DEMOTE.format(event=event_text(ind.name), n=effect.demote)
 
 
 def pool_text(ind: Indicator, catalog: Catalog) -> str:
@@ -65,6 +65,28 @@ def pool_text(ind: Indicator, catalog: Catalog) -> str:
             others = "、".join(names[m] for m in pool.members if m != ind.code) or ind.name
             return texts.NOTE_POOL.format(others=others, cap=number_text(pool.cap), name=pool.name)
     return ""
+
+
+def pools_text(catalog: Catalog) -> str | None:
+    """平安三率：命案发生、重大交通事故合计最多扣 5 分 for every 限扣 pool (None without pools)."""
+    names = {i.code: i.name for i in catalog.penalties}
+    pools = [texts.POOL_RULE.format(name=p.name, members="、".join(names[m] for m in p.members),
+                                    cap=number_text(p.cap)) for p in catalog.penalty_groups]
+    return texts.GRADE_RULES_JOIN.join(pools) or None
+
+
+def combine_text(catalog: Catalog) -> str | None:
+    """年度综合 = 季度平均 × 60% + 年终考核 × 40%, with how a missing quarter counts (None when not combined)."""
+    if not catalog.combine:
+        return None
+    parts = " + ".join(texts.COMBINE_RULE_PART.format(name=texts.COMBINED_PART_NAME[p.from_],
+                                                      weight=f"{number_text(p.weight * 100)}%")
+                       for p in catalog.combine)
+    missing = "".join(texts.COMBINE_MISSING[catalog.part_missing_period(p)].format(grain=texts.GRAIN[p.from_])
+                      for p in catalog.combine if p.from_ != "year")
+    meanings = texts.COMBINE_MEANINGS.format(meanings="，".join(texts.COMBINE_PART_MEANING[p.from_]
+                                                                for p in catalog.combine))
+    return texts.COMBINED.format(parts=parts) + meanings + missing
 
 
 def formula_text(ind: Indicator, catalog: Catalog) -> str | None:

@@ -57,6 +57,7 @@ ASSESSED_KIND = {"county": "县（市、区）", "town": "乡镇（街道）", "
                  "department": "成员单位", "member": "成员单位", "district": "区", "city": "市"}
 GRADE_RULE = "{name}：总分 ≥ {min_score:g} 分"
 GRADE_RULE_SHARE = "{rule}，且名次在前 {share:g}%（{scope}共 {n} 个单位，最多 {quota} 个）"
+GRADE_RULE_SHARE_ANY = "{rule}，且名次在前 {share:g}%（最多 floor({share:g}% × 参评单位数) 个）"
 GRADE_RULE_SHARE_GROUPED = "{rule}，且名次在本组前 {share:g}%（每组最多 floor({share:g}% × 本组单位数) 个）"
 GRADE_RULE_REST = "{name}：其余单位"
 GRADE_RULE_VETO = "有一票否决事项的单位定为{grade}（名次仍按总分）"
@@ -153,8 +154,8 @@ NOTE_ITEM_CAP = "，本项最多 {cap} 分"
 NOTE_POOL = "；与{others}合计最多扣 {cap} 分（{name}）"
 NOTE_CATEGORY_DEDUCTION = "一级指标扣分：每 1 {unit}扣 {per} 分{cap}，扣至 0 分为止"
 NOTE_CATEGORY_CAP = "，本一级指标最多扣 {cap} 分"
-NOTE_MAX_GRADE = "限制等次：发生{name}，不得评为{better}"
-NOTE_DEMOTE = "降低等次：发生{name}，等次降低 {n} 个"
+NOTE_MAX_GRADE = "限制等次：{event}，不得评为{better}"
+NOTE_DEMOTE = "降低等次：{event}，等次降低 {n} 个"
 NOTE_SUM = "计算：{terms}"
 NOTE_BENCHMARK = "计算：{x} 与{reference}比较（{how}）"
 REFERENCE = {"peer_mean": "各单位平均值", "peer_median": "各单位中位数"}
@@ -165,12 +166,34 @@ NOTE_BY_GROUP = "；{group}：{rule}"
 REASON_BANDS = "分档：{top}，本单位 {value}，得 {score} 分"
 REASON_CURVE = "分段线性：本单位 {value}，得 {score} 分"
 REASON_DIRECT = "评分录入：得 {score} 分（满分 {points} 分）"
-REASON_MAX_GRADE = "限制等次：发生{name}，不得评为{better}"
-REASON_DEMOTE = "降低等次：发生{name}，等次降低 {n} 个"
+EVENT = "发生{name}"  # an item named 发生… keeps its own word
+REASON_MAX_GRADE = "限制等次：{event}，不得评为{better}"
+REASON_DEMOTE = "降低等次：{event}，等次降低 {n} 个"
 COMBINED = "年度综合 = {parts}"
 COMBINED_PART = "{name} {value} × {weight}"
 COMBINED_PART_NAME = {"quarter": "季度平均", "month": "月度平均", "year": "年终考核"}
+COMBINE_RULE_PART = "{name} × {weight}"
+COMBINE_PART_MEANING = {"quarter": "季度平均为本年度 4 个季度考评总分的平均", "month": "月度平均为本年度 12 个月考评总分的平均",
+                        "year": "年终考核为按年度数据考评的总分"}
+COMBINE_MEANINGS = "（{meanings}）"
+COMBINE_MISSING = {"zero": "；某{grain}无排名的单位，该{grain}计 0 分",
+                   "skip": "；某{grain}无排名的单位，按其有排名的{grain}平均"}
+GRAIN = {"quarter": "季度", "month": "月"}
+POOL_RULE = "{name}：{members}合计最多扣 {cap} 分"
 COMBINED_SKIPPED = "（{n} 个季度有排名，按其平均）"
+
+# the 考评细则 as a document (kaoping catalog show / export)
+SHEET_CATALOG = "考评细则"
+CATALOG_FILE = "{code}_考评细则.xlsx"
+CATALOG_TITLE = "{name}细则"
+CATALOG_SUBTITLE = "细则代码 {code}　　考评对象 {kind}　　满分 {full_marks} 分"
+CATALOG_HEADERS = ("一级指标", "指标代码", "指标名称", "分值", "报送部门", "评分标准", "报送时限")
+CATALOG_SECTION = {"bonus": "加分项", "penalty": "扣分项", "veto": "否决及限等",
+                   "input": "基础数据", "derived": "计算数据"}
+CATALOG_COMPUTED = "系统计算"
+CATALOG_DUE = "期末后 {days} 日内"
+CATALOG_POOLS, CATALOG_COMBINE, CATALOG_DEADLINE = "扣分限额", "年度计分", "报送时限"
+CATALOG_DEADLINE_RULE = "各部门于每个考评期间结束后 {days} 日内报送数据"
 
 # 问题清单 (the document a department receives for a rejected file)
 PROBLEMS_TITLE = "报送文件问题清单"

@@ -1,2 +1,2 @@
 """Importing this package registers every command on `kaoping.cli.app`."""
-from kaoping.commands import adjust, cycle, intake, orchestration, publish, scoring, workspace  # noqa: F401
+from kaoping.commands import adjust, catalog, cycle, intake, orchestration, publish, scoring, workspace  # noqa: F401

@@ -78,7 +78,9 @@ def test_both_catalogs_parse_with_every_source_a_known_department(catalogs):
 def test_the_2025_catalog_alone_uses_every_method_and_feature(catalogs):
     cat = catalogs[2025]
     scored = [i for c in cat.categories for i in c.indicators]
-    assert {i.method for i in scored} == {"threshold", "relative", "rank", "deduction"}
+    assert {i.method for i in scored} == {"threshold", "relative", "rank", "deduction", "bands"}
+    assert any(v.grade_effect != "veto" and v.grade_effect.max_grade == "良好" for v in cat.vetoes)  # 限制等次
+    assert cat.penalty_groups and cat.combined("year") and not catalogs[2024].combine  # 限扣, 年度综合
     assert any(i.method == "threshold" and i.direction == "higher_better" and i.floor for i in scored)
     assert any(i.method == "threshold" and i.direction == "lower_better" and i.ceiling for i in scored)
     assert any(i.method == "relative" and i.base for i in scored)

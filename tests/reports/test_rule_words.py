@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "scoring"))
 from rules_cases import catalog_of  # noqa: E402
 
 from kaoping.reports.reasons import loss_reason, method_note  # noqa: E402
-from kaoping.reports.rule_words import combined_text, effect_reasons  # noqa: E402
+from kaoping.reports.rule_words import combine_text, combined_text, effect_reasons, pools_text  # noqa: E402
 
 BANDS = {"code": "I", "name": "破案率", "unit": "%", "method": "bands", "points": 4,
          "bands": [{"min": 96, "score": 4}, {"min": 90, "score": 3}, {"max": 5, "min": 0, "score": 1}, {"score": 0}]}
@@ -55,3 +55,19 @@ def test_grade_effects_and_combined_year_in_words():
     assert effect_reasons(detail, c) == ["限制等次：发生较大安全事故，不得评为优秀", "降低等次：发生通报批评，等次降低 1 个"]
     assert combined_text(detail) == "年度综合 = 季度平均 87.21 × 60% + 年终考核 90.10 × 40%"
     assert combined_text(None) is None
+
+
+def test_pools_and_the_combined_year_rule_in_words():
+    c = cat(combine=[{"from": "quarter", "weight": 0.6, "missing_period": "skip"}, {"from": "year", "weight": 0.4}])
+    assert pools_text(c) == "信息报送：迟报、瞒报合计最多扣 5 分"
+    assert combine_text(c) == ("年度综合 = 季度平均 × 60% + 年终考核 × 40%（季度平均为本年度 4 个季度考评总分的平均，"
+                               "年终考核为按年度数据考评的总分）；某季度无排名的单位，按其有排名的季度平均")
+    plain = catalog_of([{"code": "C", "indicators": [BANDS]}])
+    assert pools_text(plain) is None and combine_text(plain) is None
+
+
+def test_an_item_named_with_its_event_is_not_said_twice():
+    c = catalog_of([{"code": "C", "indicators": [BANDS]}],
+                   vetoes=[{"code": "V", "name": "发生较大安全事故", "effect": {"max_grade": "良好"}}])
+    assert method_note(c.indicator("V"), c) == "限制等次：发生较大安全事故，不得评为优秀"
+    assert loss_reason(c.indicator("V"), 1, None, None, "").startswith("限制等次：发生较大安全事故，")

@@ -7,6 +7,53 @@ import yaml
 from kaoping.scoring.catalog import Catalog, parse_catalog
 from kaoping.scoring.combine import PartRuns
 
+# a catalog using every §4b family (the end-to-end run, the printable 细则)
+EVERY_FAMILY = """catalog:
+  code: rules-2025
+  name: 2025年度规则测试考评
+  year: 2025
+  assessed_kind: county
+  full_marks: 100
+  bonus_cap: 3
+  grades: [{name: 优秀, min_score: 90}, {name: 良好, min_score: 80}, {name: 合格, min_score: 60}, {name: 不合格}]
+  veto_grade: 不合格
+  combine: [{from: quarter, weight: 0.6}, {from: year, weight: 0.4}]
+categories:
+  - code: C01
+    name: 社会治安
+    points: 40
+    indicators:
+      - {code: I1, name: 破案率, unit: "%", source: GA, method: bands, points: 20,
+         bands: [{min: 96, score: 20}, {min: 90, score: 15}, {score: 5}]}
+      - {code: I2, name: 调解率, unit: "%", source: SF, method: curve, points: 20, curve: [[80, 0], [100, 20]],
+         by_group: {城区: {curve: [[90, 0], [100, 20]]}}}
+    deductions:
+      - {code: D1, name: 督导检查发现问题, unit: 个, source: ZFW, per: 2}
+    deduction_cap: 6
+  - code: C02
+    name: 基层基础
+    points: 60
+    indicators:
+      - {code: I3, name: 考核评分, source: ZFW, method: direct, points: 20}
+      - {code: I4, name: 刑案数与平均值比较, unit: "%", method: curve, points: 20, curve: [[-50, 20], [50, 0]],
+         derived: {vs: CR, reference: peer_mean, as: percent}}
+      - {code: I5, name: 信息报送, method: deduction, points: 20, per: 4, derived: {sum: {LATE: 0.5, HIDE: 1}}}
+bonus:
+  - {code: B1, name: 表彰, source: ZFW, bands: [{min: 2, amount: 2}, {min: 1, amount: 1}, {amount: 0}]}
+penalties:
+  - {code: P1, name: 扣分一, source: ZFW, per: 1, cap: 3}
+  - {code: P2, name: 扣分二, source: ZFW, per: 2}
+penalty_groups:
+  - {code: PG1, name: 平安三率, members: [P1, P2], cap: 4}
+vetoes:
+  - {code: V1, name: 否决一, source: ZFW}
+  - {code: V2, name: 限等事项, source: ZFW, effect: {max_grade: 良好}}
+  - {code: V3, name: 降等事项, source: ZFW, effect: {demote: 1}}
+inputs:
+  - {code: CR, name: 刑事案件数, source: GA}
+  - {code: LATE, name: 迟报次数, source: ZFW}
+  - {code: HIDE, name: 瞒报次数, source: ZFW}
+"""
 GRADES3 = [{"name": "优秀", "min_score": 90}, {"name": "良好", "min_score": 80}, {"name": "合格", "min_score": 60},
            {"name": "不合格"}]
 

@@ -46,7 +46,7 @@ def demo_result():
 
 def test_demo_catalog_uses_every_method_and_kind():
     frame = load_catalog(DATA / "demo-county-2025.yaml").indicator_frame()
-    assert set(frame["method"].dropna()) == {"threshold", "relative", "rank", "deduction"}
+    assert set(frame["method"].dropna()) == {"threshold", "relative", "rank", "deduction", "bands"}
     assert set(frame["kind"]) == {"scored", "bonus", "penalty", "veto", "input", "derived"}
     assert set(frame["missing"][frame["kind"] == "scored"]) == {"zero", "previous", "exclude"}
     assert frame["ratio_num"].notna().any() and frame["yoy_of"].notna().any()
