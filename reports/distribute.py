@@ -276,6 +276,11 @@ def _record(res: Resources, period: str, records: list[SendRecord]) -> None:
                                      status=r.status, attempts=r.attempts, error=r.error, sent_at=now))
 
 
+def office_name(res: Resources) -> str:
+    """The office that signs kaoping's mail: `[office] name`, else 平安办."""
+    return res.settings.office.name or texts.OFFICE_DEFAULT
+
+
 def _deliver(res: Resources, mailer: Mailer, period: str, delivery: Delivery) -> list[SendRecord]:
     """Send the files this address has not had yet; record and return every file's outcome."""
     base = dict(recipient=delivery.recipient, email=delivery.email, channel=mailer.channel)
@@ -293,7 +298,7 @@ def _deliver(res: Resources, mailer: Mailer, period: str, delivery: Delivery) ->
             attempts, status, error = mailer.send(
                 Delivery(delivery.recipient, delivery.name, delivery.email, tuple(todo), period),
                 texts.MAIL_SUBJECT.format(label=label),
-                texts.MAIL_BODY.format(name=delivery.name, label=label, files=names)), "sent", None
+                texts.MAIL_BODY.format(name=delivery.name, label=label, files=names, office=office_name(res))), "sent", None
         except SendError as exc:
             attempts, status, error = exc.attempts, "failed", str(exc)
         records += [SendRecord(**base, path=p, sha256=h, status=status, attempts=attempts, error=error)

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from kaoping.reports import texts
-from kaoping.reports.distribute import Mailer, MessageOutcome, mailer_for, message_sent, send_department_message
+from kaoping.reports.distribute import (Mailer, MessageOutcome, mailer_for, message_sent, office_name,
+                                        send_department_message)
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.mail import senders_of
@@ -77,7 +78,7 @@ def _receipt(res: Resources, session, sub: Submission, messages: list[str]) -> t
     if messages:
         body += texts.RECEIPT_WARNINGS.format(n=len(messages), items=_items(messages))
     subject = texts.RECEIPT_SUBJECT.format(department=department, label=label, file=sub.file_name)
-    return subject, body + texts.MAIL_FOOTER, ()
+    return subject, body + texts.MAIL_FOOTER.format(office=office_name(res)), ()
 
 
 def _return(res: Resources, sub: Submission, messages: list[str]) -> tuple[str, str, tuple[Path, ...]]:
@@ -93,7 +94,7 @@ def _return(res: Resources, sub: Submission, messages: list[str]) -> tuple[str, 
                                     file=sub.file_name, n=len(messages), items=_items(messages),
                                     report=report.name if attachments else "—", by=by)
     subject = texts.RETURN_SUBJECT.format(department=department, label=label, file=sub.file_name)
-    return subject, body + texts.MAIL_FOOTER, attachments
+    return subject, body + texts.MAIL_FOOTER.format(office=office_name(res)), attachments
 
 
 def _recipients(res: Resources, sub: Submission, senders: dict[str, str]) -> list[tuple[str, str]]:

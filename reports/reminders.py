@@ -14,7 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from kaoping.reports import texts
-from kaoping.reports.distribute import Mailer, MessageOutcome, mailer_for, message_sent, send_department_message
+from kaoping.reports.distribute import (Mailer, MessageOutcome, mailer_for, message_sent, office_name,
+                                        send_department_message)
 from kaoping.resources import Resources
 from kaoping.scoring.deadlines import reminder_due
 from kaoping.scoring.periods import Period, period_range, sort_periods
@@ -81,7 +82,7 @@ def _body(res: Resources, reminder: DueReminder, day: date, mailbox: str) -> str
     short = next(iter(res.registry.departments.set_index("code").loc[reminder.department, "aliases"]), name)
     example = f"{short}_{reminder.period}.xlsx"
     return body + texts.REMINDER_WHAT.format(n=len(indicators), items=items, address=mailbox, example=example) \
-        + texts.MAIL_FOOTER
+        + texts.MAIL_FOOTER.format(office=office_name(res))
 
 
 def send_reminders(res: Resources, mailer: Mailer | None = None, now: datetime | None = None,
@@ -92,7 +93,7 @@ def send_reminders(res: Resources, mailer: Mailer | None = None, now: datetime |
         return []
     mailer, day = mailer or mailer_for(res), today(res, now)
     mailbox = res.settings.mailbox.user if res.settings.mailbox.enabled and "@" in res.settings.mailbox.user \
-        else texts.REMINDER_ADDRESS_OUTBOX
+        else office_name(res)
     mailbox = texts.REMINDER_ADDRESS_MAIL.format(address=mailbox) if "@" in mailbox else mailbox
     outcomes = []
     for r in reminders:

@@ -135,7 +135,7 @@ UNKNOWN = "未记录"
 
 MAIL_SUBJECT = "{label}平安建设考评结果"
 MAIL_BODY = ("{name}：\n\n　　附件为{label}平安建设考评结果（{files}），请查收。"
-             "如对数据有异议，请与市平安办联系。\n\n（本邮件由 kaoping 考评系统自动发送，请勿直接回复）\n")
+             "如对数据有异议，请与{office}联系。\n\n{office}\n（本邮件由 kaoping 考评系统自动发送，请勿直接回复）\n")
 SEND_MISSING_FILE = "文件不存在，请先运行 kaoping publish：{path}"
 SEND_FAILED = "发送失败（第 {attempts} 次尝试）：{error}"
 
@@ -212,7 +212,8 @@ PROBLEMS_COPY_TITLE = "原表副本：{sheet}（红色为错误，黄色为提�
 
 # 回执、退回、催报 (SPEC §10): what a department reads
 UNKNOWN_SENDER = "报送单位"
-MAIL_FOOTER = "\n\n市委平安办\n（本邮件由 kaoping 考评系统自动发送。如有疑问，请与市平安办联系。）\n"
+OFFICE_DEFAULT = "平安办"  # who signs mail when kaoping.toml's [office] name is empty
+MAIL_FOOTER = "\n\n{office}\n（本邮件由 kaoping 考评系统自动发送。如有疑问，请与{office}联系。）\n"
 RECEIPT_SUBJECT = "【回执】{department}{label}报送数据已接收：{file}"
 RECEIPT_BODY = ("{department}：\n\n　　你单位于 {received} 报送的《{file}》已通过校验，数据已接收入库。\n\n"
                 "　　考评期间：{label}\n　　采用单位：{units} 个（{unit_names}）\n"
@@ -237,7 +238,6 @@ REMINDER_AFTER = ("{department}：\n\n　　{label}平安建设考评数据报�
                   "目前仍未收到你单位的报送，请尽快报送。\n")
 REMINDER_WHAT = ("\n　　需报送的指标共 {n} 项：\n{items}\n　　请将填好的表格（可用 kaoping 报送模板）作为附件发送至{address}，"
                  "文件名请注明单位和期间（如“{example}”）。\n")
-REMINDER_ADDRESS_OUTBOX = "市平安办"
 REMINDER_ADDRESS_MAIL = "邮箱 {address}"
 
 # the 通报 (Word bulletin, SPEC §11)

@@ -131,12 +131,15 @@ def test_a_mailbox_that_is_down_warns_and_the_folder_inbox_still_runs(cycle):
 
 def test_without_smtp_receipts_are_saved_whole_as_eml_in_the_outbox(cycle):
     toml = cycle.root / "kaoping.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").split("[smtp]")[0], encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8").split("[smtp]")[0] + '[office]\nname = "清河市平安办"\n',
+                    encoding="utf-8")
     cycle.send("2025Q3", [95, 90, 80, 70], department="司法局")
     _run(cycle)
     [eml] = (cycle.root / "outbox" / "SF").glob("*.eml")
     msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     assert str(msg["Subject"]).startswith("【回执】市司法局2025年第三季度")
+    body = msg.get_body(("plain",)).get_content()
+    assert "\n清河市平安办\n（本邮件由 kaoping 考评系统自动发送。如有疑问，请与清河市平安办联系。）" in body  # signed by [office]
 
 
 def test_reminders_go_out_before_the_deadline_the_day_after_then_every_three_days_once_each(cycle):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaoping.scoring.adjustments import adjusted_scores, apply_adjustments
@@ -25,6 +25,7 @@ inputs:
 UNITS, CODES = ["A", "B", "C"], ["I1", "CR", "POP"]
 
 
+@settings(deadline=None)  # the first example also imports pandas' and numpy's paths
 @given(sent=st.dictionaries(st.tuples(st.sampled_from(UNITS), st.sampled_from(CODES)),
                             st.floats(0, 100), max_size=9),
        adjusted=st.lists(st.tuples(st.sampled_from(UNITS), st.sampled_from(CODES), st.floats(0, 100)), max_size=6))
