@@ -291,6 +291,6 @@ def changes_sheet(wb: Workbook, data: RunData) -> None:
     ws = table_sheet(wb, texts.SHEET_CHANGES, title, subtitle(data), headers, rows, widths, freeze=f"B{FIRST_ROW}",
                      aligns={k: CENTER for k in range(4, 8)} | {8: WRAP_LEFT})
     for k, row in enumerate(rows, start=FIRST_ROW):
-        set_height(ws, k, _row_height(row, widths))
+        set_height(ws, k, row_height(row, widths))
     if not rows:
         put(ws, FIRST_ROW, 1, texts.CHANGES_NONE.format(old=old.number), BODY, align=LEFT, border=False)
