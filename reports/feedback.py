@@ -14,6 +14,7 @@ from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
+from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.fastxlsx import Layout
 from kaoping.reports.xlsx import round2, round2_array, wrapped_lines
 from kaoping.scoring.catalog import Catalog
@@ -239,6 +240,13 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
             (texts.SUMMARY_GRADE, r.grade), (texts.SUMMARY_RANK_CHANGE, rank_change_text(r.rank_change) or texts.NO_EARLIER),
             (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.standings[r.group])),
             (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed)))]
+    detail = getattr(r, "detail", None)
+    combined = combined_text(detail)
+    if combined:
+        rows.append((texts.SUMMARY_COMBINED, combined))
+    effects = grade_reasons(detail, data.catalog, r.grade)
+    if effects:
+        rows.append((texts.SUMMARY_EFFECTS, texts.GRADE_RULES_JOIN.join(effects)))
     if r.alerts:
         rows.append((texts.SUMMARY_ALERTS, r.alerts.replace(";", "、")))
     return rows
@@ -307,7 +315,7 @@ def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
     layout.heights.update({1: 32, 2: 18})
     summary = _summary(data, ctx, r)
     for k, (label, value) in enumerate(summary, start=3):
-        layout.add_row(k, [label, value], ["label", "alert" if label == texts.SUMMARY_ALERTS else "summary"])
+        layout.add_row(k, [label, value], ["label", "alert" if label in (texts.SUMMARY_ALERTS, texts.SUMMARY_EFFECTS) else "summary"])
     row = 3 + len(summary) + 1
     layout.add_row(row, [texts.SECTION_INDICATORS], ["section"])
     layout.heights[row] = 22

@@ -172,3 +172,16 @@ def effect_reasons(detail: str | None, catalog: Catalog) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def grade_reasons(detail: str | None, catalog: Catalog, grade: str) -> list[str]:
+    """effect_reasons of a unit whose grade they changed, led by the grade its score earned ([] otherwise)."""
+    earned = json.loads(detail).get("earned_grade") if isinstance(detail, str) else None
+    reasons = effect_reasons(detail, catalog) if earned and earned != grade else []
+    return [texts.GRADE_EARNED.format(earned=earned), *reasons] if reasons else []
+
+
+def unit_remarks(detail: str | None, catalog: Catalog, grade: str) -> list[str]:
+    """A ranked unit's rule words: its 年度综合 line, then the grade effects that changed its grade."""
+    combined = combined_text(detail)
+    return ([combined] if combined else []) + grade_reasons(detail, catalog, grade)

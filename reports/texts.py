@@ -178,6 +178,9 @@ COMBINE_MISSING = {"zero": "；某{grain}无排名的单位，该{grain}计 0 �
                    "skip": "；某{grain}无排名的单位，按其有排名的{grain}平均"}
 GRAIN = {"quarter": "季度", "month": "月"}
 POOL_RULE = "{name}：{members}合计最多扣 {cap} 分"
+REMARKS = "计分说明"  # 排名总表: the combined year and the grade effects that changed a unit's grade
+SUMMARY_COMBINED, SUMMARY_EFFECTS = "年度综合", "等次说明"
+GRADE_EARNED = "按得分为{earned}"
 COMBINED_SKIPPED = "（{n} 个季度有排名，按其平均）"
 
 # the 考评细则 as a document (kaoping catalog show / export)
