@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, marked, scheme_name
-from kaoping.reports.rule_words import unit_remarks
+from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.ranking_sheets import (details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
@@ -42,7 +42,8 @@ def _unit_columns(data: RunData, row) -> list:
 def remarks(data: RunData) -> list[str]:
     """Each ranked unit's 计分说明 (年度综合, grade effects that changed its grade), in ranking order."""
     details = data.rankings["detail"] if "detail" in data.rankings else [None] * len(data.rankings)
-    return [texts.GRADE_RULES_JOIN.join(unit_remarks(d, data.catalog, g))
+    # the 年度综合 line on a line of its own, then the grade words as one sentence
+    return ["\n".join(filter(None, [combined_text(d), texts.GRADE_RULES_JOIN.join(grade_reasons(d, data.catalog, g))]))
             for d, g in zip(details, data.rankings["grade"])]
 
 
@@ -123,7 +124,7 @@ def _ranking_sheet(wb, data: RunData) -> None:
     title = marked(data, texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog)))
     centred = {1: CENTER, **{k + 1: CENTER for k, h in enumerate(headers) if h in CENTRED}}
     if headers[-1] == texts.REMARKS:  # 计分说明 wraps in the room the page has left (one page wide stays legible)
-        widths[-1] = min(column_width([h for r in rows for h in r[-1].split(texts.GRADE_RULES_JOIN)], cap=60),
+        widths[-1] = min(column_width([h for r in rows for h in r[-1].split("\n")], cap=60),
                          max(REMARKS_MIN, PAGE_CHARS - sum(widths[:-1])))
         centred[len(headers)] = WRAP_LEFT
     ws = table_sheet(wb, texts.SHEET_RANKING, title, subtitle(data), headers, rows, widths,

@@ -10,7 +10,7 @@ from rules_cases import catalog_of  # noqa: E402
 
 from kaoping.reports.reasons import loss_reason, method_note  # noqa: E402
 from kaoping.reports.rule_words import (combine_text, combined_text, effect_reasons, grade_reasons,  # noqa: E402
-                                        pools_text, unit_remarks)
+                                        pools_text)
 
 BANDS = {"code": "I", "name": "破案率", "unit": "%", "method": "bands", "points": 4,
          "bands": [{"min": 96, "score": 4}, {"min": 90, "score": 3}, {"max": 5, "min": 0, "score": 1}, {"score": 0}]}
@@ -63,12 +63,13 @@ def test_grade_effects_are_said_where_they_changed_the_grade():
     capped = json.dumps({"earned_grade": "优秀", "effects": ["V"]})
     assert grade_reasons(capped, c, "良好") == ["按得分为优秀", "限制等次：发生较大安全事故，不得评为优秀"]
     assert grade_reasons(json.dumps({"earned_grade": "良好", "effects": ["V"]}), c, "良好") == []  # the cap did not bite
-    assert grade_reasons(None, c, "良好") == [] and unit_remarks(None, c, "良好") == []
-    year = json.dumps({"earned_grade": "优秀", "effects": ["V"],
-                       "parts": [{"part": "quarter", "weight": 0.6, "value": 26, "periods": 4, "skip": False},
-                                 {"part": "year", "weight": 0.4, "value": 31, "periods": 1, "skip": False}]})
-    assert unit_remarks(year, c, "良好") == ["年度综合 = 季度平均 26.00 × 60% + 年终考核 31.00 × 40%", "按得分为优秀",
-                                             "限制等次：发生较大安全事故，不得评为优秀"]
+    assert grade_reasons(None, c, "良好") == []
+    both = json.dumps({"earned_grade": "优秀", "effects": ["V", "W"]})  # capped to 良好, then demoted to 合格
+    assert grade_reasons(both, c, "合格") == ["按得分为优秀", "限制等次：发生较大安全事故，不得评为优秀",
+                                              "降低等次：发生通报批评，等次降低 1 个"]
+    # earned 合格: the cap did not bite, the demote did
+    assert grade_reasons(json.dumps({"earned_grade": "合格", "effects": ["V", "W"]}), c, "不合格") == [
+        "按得分为合格", "降低等次：发生通报批评，等次降低 1 个"]
 
 
 def test_pools_and_the_combined_year_rule_in_words():
