@@ -163,8 +163,8 @@ def gap_above_text(rank: int, total: float, standings: Standings) -> str:
     return texts.GAP_ABOVE.format(above=nearest[2], gap=round2(nearest[1] - round2(total)))
 
 
-def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) -> str:
-    """How far the unit is from the next higher grade's min_score."""
+def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool, limited: bool = False) -> str:
+    """How far the unit is from the next higher grade's min_score (`limited`: a grade effect held it back)."""
     if is_vetoed:
         return texts.GAP_VETOED.format(grade=grade)
     names = [g.name for g in catalog.grades]
@@ -175,7 +175,7 @@ def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) 
     target = higher[-1]
     gap = round2(target.min_score - round2(total))
     if gap <= 0:
-        return texts.GAP_GRADE_REACHED.format(grade=target.name, min_score=target.min_score)
+        return (texts.GAP_GRADE_LIMITED if limited else texts.GAP_GRADE_REACHED).format(grade=target.name, min_score=target.min_score)
     return texts.GAP_GRADE.format(grade=target.name, min_score=target.min_score, gap=gap)
 
 
@@ -236,15 +236,14 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
     rank = texts.OF_RANKED.format(rank=int(r.rank), n=n)
     if data.grouped:
         rank = f"{r.group} {rank}"
+    detail = getattr(r, "detail", None)
+    combined, effects = combined_text(detail), grade_reasons(detail, data.catalog, r.grade)
     rows = [(texts.SUMMARY_TOTAL, round2(r.total)), (texts.SUMMARY_RANK, rank),
             (texts.SUMMARY_GRADE, r.grade), (texts.SUMMARY_RANK_CHANGE, rank_change_text(r.rank_change) or texts.NO_EARLIER),
             (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.standings[r.group])),
-            (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed)))]
-    detail = getattr(r, "detail", None)
-    combined = combined_text(detail)
+            (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed), bool(effects)))]
     if combined:
         rows.append((texts.SUMMARY_COMBINED, combined))
-    effects = grade_reasons(detail, data.catalog, r.grade)
     if effects:
         rows.append((texts.SUMMARY_EFFECTS, texts.GRADE_RULES_JOIN.join(effects)))
     if r.alerts:

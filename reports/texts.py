@@ -97,6 +97,7 @@ TOP_GRADE = "已是最高等次"
 GAP_ABOVE = "落后上一名 {above} {gap:.2f} 分"
 GAP_GRADE = "距{grade}（{min_score:g}分）差 {gap:.2f} 分"
 GAP_GRADE_REACHED = "分数已达{grade}（{min_score:g}分），受等次名额比例限制"
+GAP_GRADE_LIMITED = "分数已达{grade}（{min_score:g}分），受等次限制（见等次说明）"
 GAP_VETOED = "因一票否决定为{grade}"
 OF_RANKED = "{rank}（共 {n} 个单位）"
 

@@ -126,6 +126,7 @@ def test_every_family_through_the_nightly_flow_and_the_combined_year(workspace):
     assert remarks["U3"].startswith("年度综合 = 季度平均 26.00 × 60% + 年终考核 31.00 × 40%")
     capped = "按得分为优秀；限制等次：发生限等事项，不得评为优秀"  # U1's Q2 cap holds for the year
     assert remarks["U1"].endswith(capped) and summaries["U1"][texts.SUMMARY_EFFECTS] == capped
+    assert summaries["U1"][texts.SUMMARY_GAP_GRADE] == "分数已达优秀（90分），受等次限制（见等次说明）"  # not the quota
     assert all(texts.SUMMARY_EFFECTS not in summaries[u] for u in ("U2", "U3", "U4"))  # no change; U4: the veto
 
     send(root, "ZFW", "2025Q2", {("限等事项", 0): 1, ("考核评分", 2): 19}, suffix="_更正")
