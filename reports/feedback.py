@@ -14,6 +14,7 @@ from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
+from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.fastxlsx import Layout
 from kaoping.reports.xlsx import round2, round2_array, wrapped_lines
 from kaoping.scoring.catalog import Catalog
@@ -162,8 +163,8 @@ def gap_above_text(rank: int, total: float, standings: Standings) -> str:
     return texts.GAP_ABOVE.format(above=nearest[2], gap=round2(nearest[1] - round2(total)))
 
 
-def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) -> str:
-    """How far the unit is from the next higher grade's min_score."""
+def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool, limited: bool = False) -> str:
+    """How far the unit is from the next higher grade's min_score (`limited`: a grade effect held it back)."""
     if is_vetoed:
         return texts.GAP_VETOED.format(grade=grade)
     names = [g.name for g in catalog.grades]
@@ -174,7 +175,7 @@ def grade_gap_text(catalog: Catalog, grade: str, total: float, is_vetoed: bool) 
     target = higher[-1]
     gap = round2(target.min_score - round2(total))
     if gap <= 0:
-        return texts.GAP_GRADE_REACHED.format(grade=target.name, min_score=target.min_score)
+        return (texts.GAP_GRADE_LIMITED if limited else texts.GAP_GRADE_REACHED).format(grade=target.name, min_score=target.min_score)
     return texts.GAP_GRADE.format(grade=target.name, min_score=target.min_score, gap=gap)
 
 
@@ -235,10 +236,16 @@ def _summary(data: RunData, ctx: FeedbackContext, r) -> list[tuple[str, str | fl
     rank = texts.OF_RANKED.format(rank=int(r.rank), n=n)
     if data.grouped:
         rank = f"{r.group} {rank}"
+    detail = getattr(r, "detail", None)
+    combined, effects = combined_text(detail), grade_reasons(detail, data.catalog, r.grade)
     rows = [(texts.SUMMARY_TOTAL, round2(r.total)), (texts.SUMMARY_RANK, rank),
             (texts.SUMMARY_GRADE, r.grade), (texts.SUMMARY_RANK_CHANGE, rank_change_text(r.rank_change) or texts.NO_EARLIER),
             (texts.SUMMARY_GAP_ABOVE, gap_above_text(int(r.rank), r.total, ctx.standings[r.group])),
-            (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed)))]
+            (texts.SUMMARY_GAP_GRADE, grade_gap_text(data.catalog, r.grade, r.total, bool(r.is_vetoed), bool(effects)))]
+    if combined:
+        rows.append((texts.SUMMARY_COMBINED, combined))
+    if effects:
+        rows.append((texts.SUMMARY_EFFECTS, texts.GRADE_RULES_JOIN.join(effects)))
     if r.alerts:
         rows.append((texts.SUMMARY_ALERTS, r.alerts.replace(";", "、")))
     return rows
@@ -307,7 +314,7 @@ def feedback_layout(data: RunData, ctx: FeedbackContext, r) -> Layout:
     layout.heights.update({1: 32, 2: 18})
     summary = _summary(data, ctx, r)
     for k, (label, value) in enumerate(summary, start=3):
-        layout.add_row(k, [label, value], ["label", "alert" if label == texts.SUMMARY_ALERTS else "summary"])
+        layout.add_row(k, [label, value], ["label", "alert" if label in (texts.SUMMARY_ALERTS, texts.SUMMARY_EFFECTS) else "summary"])
     row = 3 + len(summary) + 1
     layout.add_row(row, [texts.SECTION_INDICATORS], ["section"])
     layout.heights[row] = 22

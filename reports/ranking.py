@@ -14,13 +14,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, grids, marked, scheme_name
+from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.ranking_sheets import (changes_sheet, details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
                           CodedColumn, review_header, Column, NumberColumn, block_width, column_blocks, column_styles,
                           column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
-                          save_workbook, table_sheet, workbook_bytes)
+                          save_workbook, set_height, table_sheet, workbook_bytes, wrapped_lines, WRAP_LEFT)
 
+REMARKS_MIN = 30  # 计分说明's narrowest width: a 年度综合 line in at most two lines
 LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"
 CENTRED = (texts.GROUP, texts.GRADE, texts.VETO, texts.RANK_CHANGE, texts.ALERTS)
 
@@ -37,19 +39,28 @@ def _unit_columns(data: RunData, row) -> list:
     return [int(row.rank), row.unit_name] + ([row.group or ""] if data.grouped else [])
 
 
+def remarks(data: RunData) -> list[str]:
+    """Each ranked unit's 计分说明 (年度综合, grade effects that changed its grade), in ranking order."""
+    details = data.rankings["detail"] if "detail" in data.rankings else [None] * len(data.rankings)
+    # the 年度综合 line on a line of its own, then the grade words as one sentence
+    return ["\n".join(filter(None, [combined_text(d), texts.GRADE_RULES_JOIN.join(grade_reasons(d, data.catalog, g))]))
+            for d, g in zip(details, data.rankings["grade"])]
+
+
 def ranking_table(data: RunData) -> tuple[list[str], list[list]]:
-    """Headers and rows of 排名总表, in ranking order."""
+    """Headers and rows of 排名总表, in ranking order (计分说明 last, only where some unit has one)."""
     cats = data.catalog.categories
+    notes = remarks(data)
     headers = [texts.RANK, texts.UNIT] + ([texts.GROUP] if data.grouped else []) + [
         texts.TOTAL, texts.GRADE, *(texts.CATEGORY_HEADER.format(name=c.name, points=c.points) for c in cats),
-        texts.BONUS, texts.PENALTY, texts.VETO, texts.RANK_CHANGE, texts.ALERTS]
+        texts.BONUS, texts.PENALTY, texts.VETO, texts.RANK_CHANGE, texts.ALERTS] + ([texts.REMARKS] if any(notes) else [])
     scores = {(r.unit_code, r.category_code): r.score for r in data.categories.itertuples()}
     rows = []
-    for r in data.rankings.itertuples():
+    for r, note in zip(data.rankings.itertuples(), notes):
         rows.append(_unit_columns(data, r) + [
             round2(r.total), r.grade, *(round2(scores.get((r.unit_code, c.code))) for c in cats),
             round2(r.bonus), round2(r.penalty), texts.VETO_MARK if r.is_vetoed else "",
-            rank_change_text(r.rank_change), (r.alerts or "").replace(";", "、")])
+            rank_change_text(r.rank_change), (r.alerts or "").replace(";", "、")] + ([note] if any(notes) else []))
     return headers, rows
 
 
@@ -72,9 +83,9 @@ def _colour_scores(ws: Worksheet, data: RunData, last_row: int) -> None:
             mid_color=MID, end_type="num", end_value=points, end_color=HIGH))
 
 
-def _mark_vetoes_and_alerts(ws: Worksheet, rows: list[list], width: int, aligns: dict) -> None:
+def _mark_vetoes_and_alerts(ws: Worksheet, rows: list[list], headers: list[str], aligns: dict) -> None:
     """Vetoed units' rows shaded, their veto mark and every alert in bold red."""
-    veto_col, alert_col = width - 2, width
+    veto_col, alert_col = headers.index(texts.VETO) + 1, headers.index(texts.ALERTS) + 1
     for offset, row in enumerate(rows):
         r = FIRST_ROW + offset
         if row[veto_col - 1]:
@@ -112,12 +123,21 @@ def _ranking_sheet(wb, data: RunData) -> None:
     widths = [column_width([*h.split("\n"), *(r[i] for r in rows)], floor=8) for i, h in enumerate(headers)]
     title = marked(data, texts.RANKING_TITLE.format(label=data.period.label, name=scheme_name(data.catalog)))
     centred = {1: CENTER, **{k + 1: CENTER for k, h in enumerate(headers) if h in CENTRED}}
+    if headers[-1] == texts.REMARKS:  # 计分说明 wraps in the room the page has left (one page wide stays legible)
+        widths[-1] = min(column_width([h for r in rows for h in r[-1].split("\n")], cap=60),
+                         max(REMARKS_MIN, PAGE_CHARS - sum(widths[:-1])))
+        centred[len(headers)] = WRAP_LEFT
     ws = table_sheet(wb, texts.SHEET_RANKING, title, subtitle(data), headers, rows, widths,
                      freeze=f"C{FIRST_ROW}", aligns=centred)
+    if headers[-1] == texts.REMARKS:
+        for offset, row in enumerate(rows):
+            lines = wrapped_lines(row[-1], widths[-1]) if row[-1] else 1
+            if lines > 1:  # office suites do not grow rows on opening
+                set_height(ws, FIRST_ROW + offset, 14 * lines + 4)
     put(ws, FIRST_ROW + len(rows), 1, office_line(data), BODY, align=LEFT, border=False)
     if rows:
         _colour_scores(ws, data, FIRST_ROW + len(rows) - 1)
-        _mark_vetoes_and_alerts(ws, rows, len(headers), centred)
+        _mark_vetoes_and_alerts(ws, rows, headers, centred)
         _totals_chart(ws, data, len(rows), widths)
 
 

@@ -172,3 +172,22 @@ def effect_reasons(detail: str | None, catalog: Catalog) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def _changed_grade(ind: Indicator, catalog: Catalog, earned: str) -> bool:
+    """Whether a max_grade / demote item moved a unit off the grade its score earned."""
+    names = [g.name for g in catalog.grades]
+    effect, at = ind.grade_effect, names.index(earned)
+    return at < names.index(effect.max_grade) if hasattr(effect, "max_grade") else at < len(names) - 1
+
+
+def grade_reasons(detail: str | None, catalog: Catalog, grade: str) -> list[str]:
+    """The effect_reasons that changed a unit's grade, led by the grade its score earned ([] when none did)."""
+    entry = json.loads(detail) if isinstance(detail, str) else {}
+    earned, codes = entry.get("earned_grade"), entry.get("effects", [])
+    items = [catalog.indicator(code) for code in codes]
+    if not earned or earned == grade or any(i.grade_effect == "veto" for i in items):
+        return []  # nothing changed, or the veto decided the grade (its own column says so)
+    reasons = [effect_text(i, catalog) for i in items if _changed_grade(i, catalog, earned)]
+    return [texts.GRADE_EARNED.format(earned=earned), *reasons] if reasons else []
+

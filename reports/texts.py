@@ -99,6 +99,7 @@ TOP_GRADE = "已是最高等次"
 GAP_ABOVE = "落后上一名 {above} {gap:.2f} 分"
 GAP_GRADE = "距{grade}（{min_score:g}分）差 {gap:.2f} 分"
 GAP_GRADE_REACHED = "分数已达{grade}（{min_score:g}分），受等次名额比例限制"
+GAP_GRADE_LIMITED = "分数已达{grade}（{min_score:g}分），受等次限制（见等次说明）"
 GAP_VETOED = "因一票否决定为{grade}"
 OF_RANKED = "{rank}（共 {n} 个单位）"
 
@@ -180,6 +181,9 @@ COMBINE_MISSING = {"zero": "；某{grain}无排名的单位，该{grain}计 0 �
                    "skip": "；某{grain}无排名的单位，按其有排名的{grain}平均"}
 GRAIN = {"quarter": "季度", "month": "月"}
 POOL_RULE = "{name}：{members}合计最多扣 {cap} 分"
+REMARKS = "计分说明"  # 排名总表: the combined year and the grade effects that changed a unit's grade
+SUMMARY_COMBINED, SUMMARY_EFFECTS = "年度综合", "等次说明"
+GRADE_EARNED = "按得分为{earned}"
 COMBINED_SKIPPED = "（{n} 个季度有排名，按其平均）"
 
 # the 考评细则 as a document (kaoping catalog show / export)

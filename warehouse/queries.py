@@ -37,7 +37,7 @@ def ranking_rows(session: Session, run_id: int) -> pd.DataFrame:
                    FactRanking.bonus, FactRanking.penalty, FactRanking.total, FactRanking.rank,
                    FactRanking.grade, FactRanking.is_vetoed, FactRanking.rank_change,
                    FactRanking.alerts, FactRanking.median_rank, FactRanking.rank_p05,
-                   FactRanking.rank_p95)
+                   FactRanking.rank_p95, FactRanking.detail)
             .join(DimUnit, DimUnit.code == FactRanking.unit_code)
             .where(FactRanking.run_id == run_id))
     frame = _frame(session, stmt)

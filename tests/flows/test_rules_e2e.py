@@ -6,10 +6,14 @@ import csv
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from kaoping.flows.pipeline import nightly
+from kaoping.reports import texts
+from kaoping.reports.data import feedback_path
+from kaoping.reports.rule_words import combined_text
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.models import FactRanking, FactScore, ScoreRun
 from tests.scoring.rules_cases import EVERY_FAMILY as CATALOG
@@ -62,6 +66,21 @@ def rankings(res, period: str) -> dict[str, tuple]:
             for u, rank, total, grade, vetoed, penalty, detail in rows}
 
 
+def written_words(res, root: Path) -> tuple[dict[str, str], dict[str, dict]]:
+    """The 2025 ranking workbook's 计分说明 and each unit's feedback summary (label → value), by unit code."""
+    codes = {name: code for code, name, _ in UNITS}
+    [path] = (root / "out" / "2025").rglob("*考评排名.xlsx")
+    ws = openpyxl.load_workbook(path)[texts.SHEET_RANKING]
+    header = [c.value for c in ws[3]]
+    remarks = {codes[row[header.index(texts.UNIT)]]: row[header.index(texts.REMARKS)] or ""
+               for row in ws.iter_rows(min_row=4, values_only=True) if row[header.index(texts.UNIT)] in codes}
+    summaries = {}
+    for code, name, _ in UNITS:
+        sheet = openpyxl.load_workbook(feedback_path(res, "2025", code, name)).active
+        summaries[code] = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, max_row=14, max_col=2, values_only=True) if r[0]}
+    return remarks, summaries
+
+
 def test_every_family_through_the_nightly_flow_and_the_combined_year(workspace):
     from kaoping.resources import Resources
 
@@ -101,6 +120,14 @@ def test_every_family_through_the_nightly_flow_and_the_combined_year(workspace):
     assert [(r["unit_code"], r["total"], r["grade"], r["is_vetoed"]) for r in rows] == [
         ("U1", "90.00", "良好", "false"), ("U4", "70.00", "不合格", "true"), ("U2", "52.00", "不合格", "false"),
         ("U3", "28.00", "不合格", "false")]
+    remarks, summaries = written_words(res, root)
+    for unit, row in year.items():  # the words carry the numbers fact_ranking stored
+        assert combined_text(row[5]) in remarks[unit] and combined_text(row[5]) == summaries[unit][texts.SUMMARY_COMBINED]
+    assert remarks["U3"].startswith("年度综合 = 季度平均 26.00 × 60% + 年终考核 31.00 × 40%")
+    capped = "按得分为优秀；限制等次：发生限等事项，不得评为优秀"  # U1's Q2 cap holds for the year
+    assert remarks["U1"].endswith(capped) and summaries["U1"][texts.SUMMARY_EFFECTS] == capped
+    assert summaries["U1"][texts.SUMMARY_GAP_GRADE] == "分数已达优秀（90分），受等次限制（见等次说明）"  # not the quota
+    assert all(texts.SUMMARY_EFFECTS not in summaries[u] for u in ("U2", "U3", "U4"))  # no change; U4: the veto
 
     send(root, "ZFW", "2025Q2", {("限等事项", 0): 1, ("考核评分", 2): 19}, suffix="_更正")
     again = nightly(workspace=str(root), database_url=url)

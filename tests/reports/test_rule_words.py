@@ -9,7 +9,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "scoring"))
 from rules_cases import catalog_of  # noqa: E402
 
 from kaoping.reports.reasons import loss_reason, method_note  # noqa: E402
-from kaoping.reports.rule_words import combine_text, combined_text, effect_reasons, pools_text  # noqa: E402
+from kaoping.reports.rule_words import (combine_text, combined_text, effect_reasons, grade_reasons,  # noqa: E402
+                                        pools_text)
 
 BANDS = {"code": "I", "name": "破案率", "unit": "%", "method": "bands", "points": 4,
          "bands": [{"min": 96, "score": 4}, {"min": 90, "score": 3}, {"max": 5, "min": 0, "score": 1}, {"score": 0}]}
@@ -55,6 +56,20 @@ def test_grade_effects_and_combined_year_in_words():
     assert effect_reasons(detail, c) == ["限制等次：发生较大安全事故，不得评为优秀", "降低等次：发生通报批评，等次降低 1 个"]
     assert combined_text(detail) == "年度综合 = 季度平均 87.21 × 60% + 年终考核 90.10 × 40%"
     assert combined_text(None) is None
+
+
+def test_grade_effects_are_said_where_they_changed_the_grade():
+    c = cat()
+    capped = json.dumps({"earned_grade": "优秀", "effects": ["V"]})
+    assert grade_reasons(capped, c, "良好") == ["按得分为优秀", "限制等次：发生较大安全事故，不得评为优秀"]
+    assert grade_reasons(json.dumps({"earned_grade": "良好", "effects": ["V"]}), c, "良好") == []  # the cap did not bite
+    assert grade_reasons(None, c, "良好") == []
+    both = json.dumps({"earned_grade": "优秀", "effects": ["V", "W"]})  # capped to 良好, then demoted to 合格
+    assert grade_reasons(both, c, "合格") == ["按得分为优秀", "限制等次：发生较大安全事故，不得评为优秀",
+                                              "降低等次：发生通报批评，等次降低 1 个"]
+    # earned 合格: the cap did not bite, the demote did
+    assert grade_reasons(json.dumps({"earned_grade": "合格", "effects": ["V", "W"]}), c, "不合格") == [
+        "按得分为合格", "降低等次：发生通报批评，等次降低 1 个"]
 
 
 def test_pools_and_the_combined_year_rule_in_words():
