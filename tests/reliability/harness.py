@@ -198,13 +198,41 @@ def first_sheet_values(path: Path) -> list[tuple]:
         book.close()
 
 
+def document_text(path: Path) -> list[str]:
+    """A Word document's paragraphs and table cells (run id and publication time masked): its bytes
+    carry the time it was written."""
+    from docx import Document
+
+    doc = Document(str(path))
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return [_without_run_stamp(text) for text in [p.text for p in doc.paragraphs] + cells]
+
+
+def message_text(path: Path) -> tuple[str, str]:
+    """A saved message's subject and body (its Date, Message-ID and file-name stamp differ per run)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    return str(msg["Subject"]), msg.get_body(("plain",)).get_content()
+
+
 def outputs_state(ws: Path) -> dict[str, object]:
-    """The output and outbox files by relative path; workbooks by their first sheet's values."""
+    """The output and outbox files by relative path; workbooks by their first sheet's values, Word
+    documents by their text, saved messages (named `<time>_<subject>.eml`) by subject and body."""
     state: dict[str, object] = {}
     for base in ("out", "outbox"):
         for path in visible_files(ws / base):
             key = f"{base}/{path.relative_to(ws / base).as_posix()}"
-            state[key] = first_sheet_values(path) if path.suffix == ".xlsx" else path.read_bytes()
+            if path.suffix == ".eml":
+                key = re.sub(r"/\d{8}T\d+Z_([^/]*)$", r"/\1", key)
+                state.setdefault(key, []).append(message_text(path))
+            elif path.suffix == ".xlsx":
+                state[key] = first_sheet_values(path)
+            elif path.suffix == ".docx":
+                state[key] = document_text(path)
+            else:
+                state[key] = path.read_bytes()
     return state
 
 
