@@ -35,7 +35,7 @@ class _RunFailures:
 
 
 def quiet_failures() -> None:
-    """Run failures off Prefect's console handlers (call once Prefect is imported)."""
+    """Run failures and the exit's event-queue notes off the console (call once Prefect is imported)."""
     import logging
 
     from prefect.logging.handlers import PrefectConsoleHandler
@@ -43,3 +43,7 @@ def quiet_failures() -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler) and _RunFailures not in handler.filters:
             handler.addFilter(_RunFailures)
+    # at exit Prefect drains its event queue to the API and says "Still processing items" every
+    # 4 s until it is empty: a progress note on a busy machine, not a problem, and it broke the
+    # one-line promise of an error exit; the events still reach the API
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
