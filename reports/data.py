@@ -257,7 +257,8 @@ def sent_inputs(session: Session, catalog: Catalog, period: Period, as_of: datet
             .outerjoin(DimDepartment, DimDepartment.code == Submission.department_code)
             .where(FactValue.period.in_(input_periods(catalog, period)), FactValue.indicator_code.in_(codes),
                    Submission.received_at <= as_of,
-                   (Submission.status == "accepted") | ((Submission.status == "superseded") & (later.received_at > as_of))))
+                   (Submission.status == "accepted")
+                   | ((Submission.status == "superseded") & (later.received_at > as_of))))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=[*VALUE_COLUMNS, "own", "id"])
     order = np.lexsort((frame["id"].to_numpy(), frame["own"].to_numpy(dtype=bool)))
     return frame.take(order)[VALUE_COLUMNS].reset_index(drop=True)
@@ -290,7 +291,8 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
                 catalog=catalog, period=p, run=_run_info(session, run), tz=tz, office=res.settings.office,
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
-                details=details, inputs=input_rows(details, catalog, sent_inputs(session, catalog, p, run.created_at), p),
+                details=details,
+                inputs=input_rows(details, catalog, sent_inputs(session, catalog, p, run.created_at), p),
                 submissions=queries.submission_rows(session, catalog.code, p.code),
                 history=queries.ranking_history(session, catalog.assessed_kind, p.code),
                 timeliness=department_states(res, p.code, now=run.published_at or run.created_at),

@@ -205,8 +205,9 @@ def _notes_fields(data: RunData, detail_sheets: list[str]) -> list[tuple[str, st
     fields = list(zip(texts.NOTES_FIELDS, values))
     fields[4:4] = rule_fields(data)
     if len(detail_sheets) > 1:  # Excel's row limit split 指标明细
+        rows = len(data.details) + (0 if data.inputs is None else len(data.inputs))  # 计算依据 rows too
         fields.append((texts.SHEET_DETAILS, texts.DETAILS_SPLIT.format(
-            rows=len(data.details) + (0 if data.inputs is None else len(data.inputs)), sheets="、".join(detail_sheets), n=len(detail_sheets))))
+            rows=rows, sheets="、".join(detail_sheets), n=len(detail_sheets))))
     return fields + office_fields(data)
 
 

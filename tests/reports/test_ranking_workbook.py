@@ -273,13 +273,17 @@ def test_details_show_the_inputs_under_a_ratio_with_their_cells(tmp_path, db_url
     assert ws.page_setup.fitToWidth == 1
 
 
-def test_details_without_formulas_are_unchanged(published):
+def test_details_without_formulas_are_unchanged(published, monkeypatch):
+    from kaoping.reports import ranking_sheets
     from kaoping.reports.data import published_runs
     from kaoping.reports.inputs import with_inputs
     data = published_runs(published.res, "2025Q3")[0]
     assert data.inputs is not None and len(data.inputs) == 0
     frame, order = with_inputs(data.details, data.inputs, np.arange(len(data.details)))
     assert frame is data.details and list(order) == list(range(len(data.details)))
-    ws = openpyxl.load_workbook(_ranking(published))["指标明细"]
-    assert ws.max_row == 3 + len(data.details)
-    assert not any(str(ws.cell(r, 4).value).startswith("└") for r in range(4, ws.max_row + 1))
+    def sheet() -> list[list]:
+        return [[c.value for c in r] for r in openpyxl.load_workbook(_ranking(published))["指标明细"].rows]
+    now = sheet()
+    monkeypatch.setattr(ranking_sheets, "with_inputs", lambda details, inputs, order: (details, order))
+    assert now == sheet()  # the sheet as it was written before 计算依据
+    assert len(now) == 3 + len(data.details)
