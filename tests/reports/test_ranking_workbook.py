@@ -287,3 +287,32 @@ def test_details_without_formulas_are_unchanged(published, monkeypatch):
     monkeypatch.setattr(ranking_sheets, "with_inputs", lambda details, inputs, order: (details, order))
     assert now == sheet()  # the sheet as it was written before 计算依据
     assert len(now) == 3 + len(data.details)
+
+
+def test_inputs_come_from_the_files_accepted_when_the_run_was_made(tmp_path, db_url):
+    """A 公安局 correction received after the run supersedes its file: the sheet still shows what the
+    run read (A01's CR 12 from 公安局_2025Q3.xlsx), not the correction's 99."""
+    from datetime import timezone
+
+    from kaoping.warehouse.models import FactValue, Submission
+    built = build_ratio_published(tmp_path / "ws", db_url)
+    try:
+        with built.res.warehouse.session() as session:
+            old = session.query(Submission).filter_by(department_code="GA", period="2025Q3").one()
+            later = datetime(2025, 10, 20, tzinfo=timezone.utc)
+            new = Submission(sha256="f" * 64, file_name="公安局_更正.xlsx", inbox_path="inbox/GA/更正.xlsx",
+                             department_code="GA", period="2025Q3", catalog_code="t-county-2025",
+                             status="rejected", received_at=later, processed_at=later, value_count=1)
+            session.add(new)  # one accepted file per department and period: in as rejected, then swapped
+            session.flush()
+            old.status, old.superseded_by = "superseded", new.id
+            session.flush()
+            new.status = "accepted"
+            session.add(FactValue(submission_id=new.id, unit_code="A01", catalog_code="t-county-2025",
+                                  indicator_code="CR", period="2025Q3", value=99.0, raw_text="99",
+                                  sheet="数据", cell="H4"))
+        rows = [[c.value for c in r] for r in openpyxl.load_workbook(_ranking(built))["指标明细"].iter_rows(min_row=4)]
+    finally:
+        built.res.close()
+    cr = next(r for r in rows if r[0] == "A01" and r[2] == "CR")
+    assert (cr[6], cr[12]) == (12, "公安局_2025Q3.xlsx")
