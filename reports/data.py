@@ -78,6 +78,7 @@ class RunData:
     late_missing: tuple[str, ...] = ()  # names of the departments missing after the deadline (缺报)
     adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     previous: Version | None = None  # the version before this one, for 变更说明 (None: this is the first)
+    inputs: pd.DataFrame | None = None  # 计算依据: reports.inputs.input_rows of `details` (None: none)
 
     @property
     def grouped(self) -> bool:
@@ -234,6 +235,35 @@ def score_details(session: Session, run_id: int, catalog_code: str) -> pd.DataFr
     return frame
 
 
+def sent_inputs(session: Session, catalog: Catalog, period: Period, as_of: datetime) -> pd.DataFrame:
+    """The fact_value rows the run's formulas read (reports.inputs.VALUE_COLUMNS): of the codes its
+    formulas read and the periods they look at, from the submissions accepted when the run was made
+    (received by then, and not yet superseded by a file received by then); of duplicates, the last
+    in the engine's order (other catalogs' rows first, then by id). One query."""
+    from sqlalchemy.orm import aliased
+
+    from kaoping.reports.inputs import VALUE_COLUMNS, input_periods, leaf_table
+
+    codes = sorted(set(leaf_table(catalog)["code"]))
+    if not codes:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    later = aliased(Submission)
+    stmt = (select(FactValue.period, FactValue.unit_code, FactValue.indicator_code, FactValue.value,
+                   FactValue.raw_text, FactValue.sheet, FactValue.cell, Submission.file_name,
+                   func.coalesce(DimDepartment.name, Submission.department_code).label("department"),
+                   (FactValue.catalog_code == catalog.code).label("own"), FactValue.id)
+            .join(Submission, Submission.id == FactValue.submission_id)
+            .outerjoin(later, later.id == Submission.superseded_by)
+            .outerjoin(DimDepartment, DimDepartment.code == Submission.department_code)
+            .where(FactValue.period.in_(input_periods(catalog, period)), FactValue.indicator_code.in_(codes),
+                   Submission.received_at <= as_of,
+                   (Submission.status == "accepted")
+                   | ((Submission.status == "superseded") & (later.received_at > as_of))))
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=[*VALUE_COLUMNS, "own", "id"])
+    order = np.lexsort((frame["id"].to_numpy(), frame["own"].to_numpy(dtype=bool)))
+    return frame.take(order)[VALUE_COLUMNS].reset_index(drop=True)
+
+
 def _previous(session: Session, run, catalog_code: str) -> Version | None:
     """The published version before `run`, as the change log reads it (None: `run` is the first)."""
     before = previous_version(session, run)
@@ -246,6 +276,7 @@ def _previous(session: Session, run, catalog_code: str) -> Version | None:
 def published_runs(res: Resources, period: str) -> list[RunData]:
     """The latest published run of every catalog of the period, with its frames (catalog order)."""
     from kaoping.reports.completeness import completeness
+    from kaoping.reports.inputs import input_rows
 
     p = Period.parse(period)
     tz = ZoneInfo(res.settings.schedule.timezone)
@@ -255,11 +286,13 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
             run = queries.latest_run(session, catalog.code, p.code, status="published")
             if run is None:
                 continue
+            details = score_details(session, run.id, catalog.code)
             out.append(RunData(
                 catalog=catalog, period=p, run=_run_info(session, run), tz=tz, office=res.settings.office,
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
-                details=score_details(session, run.id, catalog.code),
+                details=details,
+                inputs=input_rows(details, catalog, sent_inputs(session, catalog, p, run.created_at), p),
                 submissions=queries.submission_rows(session, catalog.code, p.code),
                 history=queries.ranking_history(session, catalog.assessed_kind, p.code),
                 timeliness=department_states(res, p.code, now=run.published_at or run.created_at),

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts, xlsx
+from kaoping.reports.inputs import with_inputs
 from kaoping.reports.data import RunData, positions, relabelled, scheme_name
 from kaoping.reports.reasons import method_note
 from kaoping.scoring.catalog import Catalog
@@ -41,9 +42,10 @@ def detail_order(data: RunData) -> np.ndarray:
     return np.lexsort((last(indicators), last(units)))
 
 
-def detail_columns(ws: Worksheet, data: RunData) -> list[Column]:
-    """The columns of 指标明细 (texts.DETAIL_HEADERS), one row per details row."""
-    d, names = data.details, dict(zip(data.rankings["unit_code"], data.rankings["unit_name"]))
+def detail_columns(ws: Worksheet, data: RunData, d: pd.DataFrame | None = None) -> list[Column]:
+    """The columns of 指标明细 (texts.DETAIL_HEADERS), one row per row of `d` (default: the details)."""
+    d = data.details if d is None else d
+    names = dict(zip(data.rankings["unit_code"], data.rankings["unit_name"]))
     aligns = {10: CENTER, 11: CENTER, 15: CENTER}  # 标记, 取值期间, 单元格 among the numbers
     styles = [column_styles(ws, col, formats={7: "General"}, aligns=aligns)
               for col in range(1, len(texts.DETAIL_HEADERS) + 1)]
@@ -66,10 +68,11 @@ def detail_sheet_names(rows: int) -> list[str]:
 
 def details_sheet(wb: Workbook, data: RunData) -> list[str]:
     """指标明细, split over several sheets beyond Excel's row limit; returns their names."""
-    order, headers = detail_order(data), list(texts.DETAIL_HEADERS)
+    rows, order = with_inputs(data.details, data.inputs, detail_order(data))  # 计算依据 under computed ones
+    headers = list(texts.DETAIL_HEADERS)
     names, per_sheet = detail_sheet_names(len(order)), xlsx.MAX_ROWS - FIRST_ROW + 1
     sheets = [wb.create_sheet(name) for name in names]
-    columns = detail_columns(sheets[0], data)
+    columns = detail_columns(sheets[0], data, rows)
     caps = {3: 30, 12: 60}  # 指标名称; 报送文件 whole, never cut
     widths = [block_width(h, c, cap=caps.get(i, 16)) for i, (h, c) in enumerate(zip(headers, columns))]
     for k, ws in enumerate(sheets):
@@ -202,8 +205,9 @@ def _notes_fields(data: RunData, detail_sheets: list[str]) -> list[tuple[str, st
     fields = list(zip(texts.NOTES_FIELDS, values))
     fields[4:4] = rule_fields(data)
     if len(detail_sheets) > 1:  # Excel's row limit split 指标明细
+        rows = len(data.details) + (0 if data.inputs is None else len(data.inputs))  # 计算依据 rows too
         fields.append((texts.SHEET_DETAILS, texts.DETAILS_SPLIT.format(
-            rows=len(data.details), sheets="、".join(detail_sheets), n=len(detail_sheets))))
+            rows=rows, sheets="、".join(detail_sheets), n=len(detail_sheets))))
     return fields + office_fields(data)
 
 

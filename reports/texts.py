@@ -319,3 +319,8 @@ CHANGE_RESUBMITTED = "{department}重新报送《{new}》，取代《{old}》"
 CHANGE_NO_FILE = "无"
 CHANGE_PEERS = "随其他单位数据变化"
 CHANGE_RANK_ONLY = "本单位数据未变，因其他单位得分变化而名次变动"
+
+# 指标明细: the sent values under a computed indicator (计算依据)
+INPUT_NAME = "└ {name}"
+INPUT_FLAG = "计算依据"
+INPUT_FLAG_MISSING = "计算依据;未报送"

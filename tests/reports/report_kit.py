@@ -211,3 +211,35 @@ def build_published(root: Path, db_url: str, publish_q3: bool = True, stability:
     if publish_q3:
         publish(res, q3)
     return Published(res, q3, q2)
+
+
+# C02-01 computed: 每万人刑事案件数 = CR ÷ POP × 10000 (CR from 公安局, POP from 统计局); unit → (CR, POP)
+RATIO_CATALOG = CATALOG.replace(
+    """      - {code: C02-01, name: 群众安全感, unit: "%", source: TJ, method: relative,
+         direction: higher_better, points: 60}""",
+    """      - {code: C02-01, name: 每万人刑事案件数, unit: 件/万人, method: relative,
+         direction: lower_better, points: 60, derived: {ratio: [CR, POP], scale: 10000}}""") + """\
+inputs:
+  - {code: CR, name: 刑事案件数, unit: 件, source: GA, integer: true}
+  - {code: POP, name: 常住人口, unit: 人, source: TJ, integer: true}
+"""
+RATIO_INPUTS = {"A01": (12, 60000), "A02": (30, 50000), "A03": (None, 40000), "A04": (20, 80000)}
+
+
+def build_ratio_published(root: Path, db_url: str) -> Published:
+    """The workspace of build_published under RATIO_CATALOG: C02-01 worked out from CR and POP,
+    which the 公安局 and 统计局 files of 2025Q3 sent (A03's CR missing)."""
+    built = build_published(root, db_url, publish_q3=False, catalog=RATIO_CATALOG)
+    with built.res.warehouse.session() as session:
+        subs = {s.department_code: s.id for s in session.query(Submission).filter(
+            Submission.period == "2025Q3", Submission.status == "accepted")}
+        session.query(FactScore).filter(FactScore.indicator_code == "C02-01").update({"fact_value_id": None})
+        session.query(FactValue).filter(FactValue.indicator_code == "C02-01").delete()
+        for row, (unit, pair) in enumerate(RATIO_INPUTS.items(), start=4):
+            for code, dept, col, value in zip(("CR", "POP"), ("GA", "TJ"), "HI", pair):
+                if value is not None:
+                    session.add(FactValue(submission_id=subs[dept], unit_code=unit, catalog_code="t-county-2025",
+                                          indicator_code=code, period="2025Q3", value=float(value),
+                                          raw_text=str(value), sheet="数据", cell=f"{col}{row}"))
+    publish(built.res, built.run_id)
+    return built

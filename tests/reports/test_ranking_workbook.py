@@ -8,10 +8,11 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-from report_kit import CATALOG, INJECTED_FILE, build_published
+from report_kit import CATALOG, INJECTED_FILE, build_published, build_ratio_published
 
 from kaoping.reports import texts, xlsx
 from kaoping.reports.publish import write_outputs
@@ -230,3 +231,88 @@ def test_submissions_sheet_shows_each_departments_timeliness_and_the_on_time_rat
     settled = [s for _, s in states.values()]
     rate = sum(s == "按时" for s in settled) / len(settled)
     assert rows[title][0] == f"报送时限（按时报送率 {rate:.0%}）"
+
+
+def _stored_inputs(res) -> dict[tuple[str, str], tuple]:
+    """(unit, code) → (value, file, sheet, cell) as fact_value holds them."""
+    from kaoping.warehouse.models import FactValue, Submission
+    with res.warehouse.reading() as session:
+        rows = session.query(FactValue, Submission).join(Submission, Submission.id == FactValue.submission_id) \
+            .filter(FactValue.indicator_code.in_(["CR", "POP"])).all()
+    return {(v.unit_code, v.indicator_code): (v.value, s.file_name, v.sheet, v.cell) for v, s in rows}
+
+
+def test_details_show_the_inputs_under_a_ratio_with_their_cells(tmp_path, db_url):
+    built = build_ratio_published(tmp_path / "ws", db_url)
+    try:
+        stored = _stored_inputs(built.res)
+        ws = openpyxl.load_workbook(_ranking(built))["指标明细"]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    finally:
+        built.res.close()
+    assert len(stored) == 7  # A03 sent no CR
+    for k, row in enumerate(rows):
+        if row[2] != "C02-01":
+            continue
+        unit = row[0]
+        under = rows[k + 1:k + 3]
+        assert [r[2] for r in under] == ["CR", "POP"]
+        assert [r[3] for r in under] == ["└ 刑事案件数", "└ 常住人口"]
+        for r in under:
+            assert r[0] == unit and r[7] is None and r[8] is None and r[10] == "2025Q3"
+            if (unit, r[2]) in stored:
+                value, file_name, sheet, cell = stored[(unit, r[2])]
+                assert (r[6], r[12], r[13], r[14]) == (value, file_name, sheet, cell)
+                assert r[9] == "计算依据" and r[11] == {"CR": "公安局", "POP": "统计局"}[r[2]]
+            else:
+                assert r[6] is None and r[14] is None and r[9] == "计算依据、未报送"
+    assert sum(r[2] == "C02-01" for r in rows) == 4
+    a01 = next(k for k, r in enumerate(rows) if r[0] == "A01" and r[2] == "C02-01")
+    assert rows[a01 + 1][6] == 12 and rows[a01 + 1][12] == "公安局_2025Q3.xlsx" and rows[a01 + 1][14] == "H4"
+    assert rows[a01 + 2][6] == 60000 and rows[a01 + 2][12] == "统计局_2025Q3.xlsx" and rows[a01 + 2][14] == "I4"
+    assert ws.page_setup.fitToWidth == 1
+
+
+def test_details_without_formulas_are_unchanged(published, monkeypatch):
+    from kaoping.reports import ranking_sheets
+    from kaoping.reports.data import published_runs
+    from kaoping.reports.inputs import with_inputs
+    data = published_runs(published.res, "2025Q3")[0]
+    assert data.inputs is not None and len(data.inputs) == 0
+    frame, order = with_inputs(data.details, data.inputs, np.arange(len(data.details)))
+    assert frame is data.details and list(order) == list(range(len(data.details)))
+    def sheet() -> list[list]:
+        return [[c.value for c in r] for r in openpyxl.load_workbook(_ranking(published))["指标明细"].rows]
+    now = sheet()
+    monkeypatch.setattr(ranking_sheets, "with_inputs", lambda details, inputs, order: (details, order))
+    assert now == sheet()  # the sheet as it was written before 计算依据
+    assert len(now) == 3 + len(data.details)
+
+
+def test_inputs_come_from_the_files_accepted_when_the_run_was_made(tmp_path, db_url):
+    """A 公安局 correction received after the run supersedes its file: the sheet still shows what the
+    run read (A01's CR 12 from 公安局_2025Q3.xlsx), not the correction's 99."""
+    from datetime import timezone
+
+    from kaoping.warehouse.models import FactValue, Submission
+    built = build_ratio_published(tmp_path / "ws", db_url)
+    try:
+        with built.res.warehouse.session() as session:
+            old = session.query(Submission).filter_by(department_code="GA", period="2025Q3").one()
+            later = datetime(2025, 10, 20, tzinfo=timezone.utc)
+            new = Submission(sha256="f" * 64, file_name="公安局_更正.xlsx", inbox_path="inbox/GA/更正.xlsx",
+                             department_code="GA", period="2025Q3", catalog_code="t-county-2025",
+                             status="rejected", received_at=later, processed_at=later, value_count=1)
+            session.add(new)  # one accepted file per department and period: in as rejected, then swapped
+            session.flush()
+            old.status, old.superseded_by = "superseded", new.id
+            session.flush()
+            new.status = "accepted"
+            session.add(FactValue(submission_id=new.id, unit_code="A01", catalog_code="t-county-2025",
+                                  indicator_code="CR", period="2025Q3", value=99.0, raw_text="99",
+                                  sheet="数据", cell="H4"))
+        rows = [[c.value for c in r] for r in openpyxl.load_workbook(_ranking(built))["指标明细"].iter_rows(min_row=4)]
+    finally:
+        built.res.close()
+    cr = next(r for r in rows if r[0] == "A01" and r[2] == "CR")
+    assert (cr[6], cr[12]) == (12, "公安局_2025Q3.xlsx")
