@@ -73,8 +73,9 @@ class AtomicWrites:
     half-written; a file whose bytes are unchanged is left untouched. Use as a context manager:
     leaving it commits the last batch, or on an error removes the temp files not yet renamed."""
 
-    def __init__(self) -> None:
+    def __init__(self, point: str = "publish") -> None:
         self.pending: list[tuple[str, Path]] = []
+        self.point = point  # the fault point of its renames (docs/reliability.md)
 
     def __enter__(self) -> AtomicWrites:
         return self
@@ -122,7 +123,7 @@ class AtomicWrites:
         folders = {path.parent for _, path in self.pending}
         while self.pending:
             tmp, path = self.pending[0]
-            fault_point("publish")
+            fault_point(self.point)
             os.replace(tmp, path)
             del self.pending[0]
         _sync_dirs(folders)
@@ -135,6 +136,10 @@ class AtomicWrites:
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` via a temp file + sync + rename; False (untouched) when equal."""
-    with AtomicWrites() as writes:
+    """Write `data` to `path` via a temp file + sync + rename; False (untouched) when equal.
+
+    Single files (outbox copies and messages, mail attachments, the catalog document) pass the
+    fault point `write`, not `publish`: a fault meant for the period's outputs must not fire on
+    the 回执 that intake saves first."""
+    with AtomicWrites("write") as writes:
         return writes.write(path, data)

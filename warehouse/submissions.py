@@ -26,7 +26,7 @@ def settled_sha256(session: Session, hashes: list[str], judged_with: str | None,
     limits) that are not in `recheck` (asked to be examined again). `judged_with=None`: only the
     loaded files (any rejected one may be examined again)."""
     return {sha for sha, (status, judged) in _judgements(session, hashes).items()
-            if status != "rejected" or (judged == judged_with and sha not in recheck)}
+            if status != "rejected" or (judged_with is not None and judged == judged_with and sha not in recheck)}
 
 
 def submission_status(session: Session, sha256: str) -> str | None:

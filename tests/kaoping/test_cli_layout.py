@@ -55,7 +55,7 @@ def test_status_fits_80_columns_with_department_names(registry):
     received = pd.DataFrame({
         "department_code": ["GA", "GA"], "file_name": ["公安局_2025Q3.xlsx", FILE],
         "received_at": [datetime(2025, 10, 3, 9, 15), datetime(2025, 10, 5, 17, 2)],
-        "status": ["superseded", "rejected"],
+        "status": ["superseded", "rejected"], "rechecked_at": [None, None],
         "reasons": [[], [f"文件「{FILE}」工作表「表1」单元格 C9：单位「白石」 不是数值，填报值「待统计」，应为 数值。"]]})
     names = registry.departments.set_index("code")["name"].to_dict()
     lines = render(status_table("2025Q3", received, names, 80))
