@@ -179,7 +179,8 @@ def test_kill_between_smtp_send_and_recording_resends_at_most_the_message_in_fli
     assert all(n == 2 for n in duplicates.values())
     assert h.sent_twice(db_url) == []
     rows = h.distribution_rows(db_url)
-    assert {(e, name, sha) for _, e, name, sha, st in rows if st == "sent"} == set(sink.received)
+    outputs = {k for k in sink.received if not k[1].endswith("_问题清单.xlsx")}  # intake's 退回 carry their 问题清单
+    assert {(e, name, sha) for _, e, name, sha, st in rows if st == "sent"} == outputs
 
 
 @pytest.mark.postgres
