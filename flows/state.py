@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 
-from kaoping.reports.completeness import awaited_departments, completeness, expected_departments
+from kaoping.reports.completeness import awaited_departments, completeness
+from kaoping.timeliness import expected_departments
 from kaoping.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
@@ -209,7 +210,7 @@ def periods_with_submissions(res: Resources) -> list[str]:
 def missing_departments(res: Resources, period: str, received: pd.DataFrame) -> list[str]:
     """Departments expected for the period with no accepted file."""
     accepted = set(received.loc[received["status"] == "accepted", "department_code"])
-    return awaited_departments(expected_departments(res, period), accepted)
+    return awaited_departments(set(expected_departments(res, period)), accepted)
 
 
 def empty_indicators(res: Resources, period: str) -> list[tuple[str, str]]:

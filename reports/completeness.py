@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from kaoping.resources import Resources
-from kaoping.timeliness import period_deadline_passed
+from kaoping.timeliness import expected_departments, period_deadline_passed
 from kaoping.warehouse.models import Submission
 
 
@@ -47,11 +47,6 @@ def awaited_departments(expected: set[str], accepted: set[str]) -> list[str]:
     return sorted(expected - accepted)
 
 
-def expected_departments(res: Resources, period: str) -> set[str]:
-    """The departments that source an indicator of a catalog of the period's year."""
-    return {ind.source for catalog in res.catalogs_for(period) for ind in catalog.collected()}
-
-
 def accepted_departments(res: Resources, period: str) -> set[str]:
     """The departments with an accepted file for the period."""
     with res.warehouse.reading() as session:
@@ -61,7 +56,7 @@ def accepted_departments(res: Resources, period: str) -> set[str]:
 
 def completeness(res: Resources, period: str) -> Completeness:
     """Whether the period's outputs may be distributed, and whom it waits for."""
-    missing = awaited_departments(expected_departments(res, period), accepted_departments(res, period))
+    missing = awaited_departments(set(expected_departments(res, period)), accepted_departments(res, period))
     names = res.registry.departments.set_index("code")["name"].to_dict()
     passed = bool(missing) and period_deadline_passed(res, period)
     return Completeness(period, tuple(missing), tuple(names.get(code, code) for code in missing), passed)

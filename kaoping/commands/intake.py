@@ -1,6 +1,7 @@
 """Commands of the intake stage: `kaoping ingest`, `kaoping validate`, `kaoping template`."""
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 from pathlib import Path
 from typing import List, Optional
@@ -91,8 +92,6 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
 def _recheck_hashes(res, files: list[Path]) -> frozenset[str]:
     """The SHA-256 of each `--recheck` file, or exit 2 naming one that cannot be examined again
     (not a file, not in the inbox, never received, or accepted)."""
-    import hashlib
-
     from kaoping.warehouse.submissions import submission_status
 
     hashes = set()
@@ -100,7 +99,8 @@ def _recheck_hashes(res, files: list[Path]) -> frozenset[str]:
     for f in files:
         if not f.is_file() or not f.resolve().is_relative_to(inbox):
             fail(f"不是收件箱中的文件：{f}", f"not a file in the inbox: {f}")
-        sha = hashlib.sha256(f.read_bytes()).hexdigest()
+        with f.open("rb") as fh:
+            sha = hashlib.file_digest(fh, "sha256").hexdigest()  # the key submissions are stored under
         with res.warehouse.reading() as session:
             status = submission_status(session, sha)
         if status in ("accepted", "superseded"):
