@@ -14,8 +14,8 @@ PG_ADMIN_URL = os.environ.get("KAOPING_TEST_PG_URL", "postgresql+psycopg://postg
 def kaoping_commands() -> tuple[set[str], str]:
     """(names of the registered CLI commands, why none are available when importing fails)."""
     try:
-        from kaoping import commands  # noqa: F401  (registers the commands)
-        from kaoping.cli import app
+        from kaoping.cli import commands  # noqa: F401  (registers the commands)
+        from kaoping.cli.app import app
     except Exception as exc:  # another engineer's module may be mid-edit: report, do not crash
         return set(), f"{type(exc).__name__}: {exc}"
     names = {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands}

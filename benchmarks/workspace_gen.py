@@ -10,7 +10,7 @@ from pathlib import Path
 from benchmarks.sheets import clean_sheet, file_plan, messy_sheet, write_sheet
 from benchmarks.workload import (Workload, catalog_text, department_frame, department_table, unit_table,
                                  workload_catalog)
-from kaoping.workspace import init_workspace
+from kaoping.cli.init import init_workspace
 
 MARKER = ".bench-workload.json"
 REPLACEMENT_DIR = "bench-replacement"

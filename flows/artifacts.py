@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from kaoping.display import clean, markdown
+from kaoping.core.display import clean, markdown
 from kaoping.flows import texts
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.warehouse.models import ScoreRun
 from kaoping.warehouse.queries import ranking_rows
 
@@ -51,7 +51,7 @@ def _reasons(outcome) -> str:
 
 def timeliness_lines(res: Resources, period: str) -> list[str]:
     """报送时限 of the period: the on-time rate, then each department's state."""
-    from kaoping.timeliness import department_states, on_time_rate
+    from kaoping.stages.timeliness import department_states, on_time_rate
 
     states = department_states(res, period)
     rate = on_time_rate(states)
@@ -101,11 +101,11 @@ def post_versions(res: Resources, versions: list) -> None:
     """The markdown artifact of every period's state and its 通报 (SPEC §11)."""
     from zoneinfo import ZoneInfo
 
-    from kaoping.reports.data import bulletin_path
+    from kaoping.core.layout import bulletin_path
 
     tz = ZoneInfo(res.settings.schedule.timezone)
     bulletins = {v.period: [path for c in res.catalogs_for(v.period)
-                            if (path := bulletin_path(res, c.code, v.period)).is_file()]
+                            if (path := bulletin_path(res.settings.out_dir, c.code, v.period)).is_file()]
                  for v in versions if v.state == "final"}
     create_markdown_artifact(versions_markdown(versions, {v.period: v.label(tz) for v in versions}, bulletins),
                              key="versions")

@@ -18,7 +18,7 @@ from prefect.flows import EntrypointType
 from prefect.schedules import Cron
 
 from kaoping.flows import pipeline
-from kaoping.config import Settings
+from kaoping.core.config import Settings
 
 DEPLOYMENTS = {"nightly": "kaoping-nightly", "backfill": "kaoping-backfill", "period": "kaoping-period"}
 

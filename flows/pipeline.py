@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 
 from kaoping.flows import artifacts, fanout, progress, state, tasks
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import Period, period_range, sort_periods
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 
+from kaoping.core.layout import done_marker
 from kaoping.reports.completeness import awaited_departments, completeness
-from kaoping.timeliness import expected_departments
-from kaoping.resources import Resources
+from kaoping.stages.timeliness import expected_departments
+from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
 from kaoping.warehouse.versions import NIGHTLY, PeriodVersion, due_periods, finalize, is_closed, period_version
@@ -92,10 +93,6 @@ def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
             for catalog in res.catalogs_for(period)}
 
 
-def _done_marker(res: Resources, period: str) -> Path:
-    return res.settings.state_dir / "outputs-done" / f"{period}.json"
-
-
 def _published_state(res: Resources, period: str) -> dict:
     """The period's newest published runs and their version (review / final) as JSON-comparable data:
     finalising a review version makes its files (征求意见稿 → 正式, the 通报) due again."""
@@ -140,7 +137,7 @@ def period_versions(res: Resources) -> list[PeriodVersion]:
 def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: bool = False) -> None:
     """Record that the files of the period's current published runs (`paths`) were all written and
     sent, or (`withheld`) written and kept back by the completeness gate."""
-    marker = _done_marker(res, period)
+    marker = done_marker(res.settings.state_dir, period)
     marker.parent.mkdir(parents=True, exist_ok=True)
     tmp = marker.with_name(f".{marker.name}.tmp")
     files = sorted(str(Path(p).relative_to(res.settings.out_dir)) for p in paths)
@@ -153,7 +150,7 @@ def mark_outputs_done(res: Resources, period: str, paths: list[Path], withheld: 
 def _is_done(res: Resources, period: str) -> bool:
     """The marker matches the current published runs, every file it lists is still there, and
     outputs the gate kept back are still to be kept back."""
-    marker = _done_marker(res, period)
+    marker = done_marker(res.settings.state_dir, period)
     try:
         done = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -15,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 
 # Warehouse writes are serialised by the warehouse's own write lock (PostgreSQL advisory lock,
 # SQLite BEGIN IMMEDIATE), not by a Prefect tag concurrency limit: every tagged task run asks the
@@ -75,7 +75,7 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
                   done: Callable[[object], None] = lambda outcome: None) -> list:
     """A chunk of files validated together (one GX run), then each loaded or rejected in its own
     transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
-    from kaoping import workers
+    from kaoping.stages import workers
     from kaoping.sources.intake import process_files as process
 
     outcomes = []
@@ -119,7 +119,7 @@ def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
 
 def unless_a_worker_died(task, task_run, state) -> bool:
     """Retry I/O failures, not a killed worker: what killed it (memory, an operator) would again."""
-    from kaoping.workers import WorkerDied
+    from kaoping.stages.workers import WorkerDied
 
     try:
         state.result()
@@ -138,7 +138,7 @@ def unless_a_worker_died(task, task_run, state) -> bool:
 def write_outputs(res: Resources, period: str) -> list[Path]:
     """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
     worker process so that the flow goes on scoring meanwhile."""
-    from kaoping import workers
+    from kaoping.stages import workers
 
     return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
 

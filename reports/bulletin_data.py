@@ -16,13 +16,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from kaoping.config import OfficeSettings
+from kaoping.core.config import OfficeSettings
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, scheme_name
 from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.xlsx import round2
 from kaoping.scoring import labels
-from kaoping.timeliness import STATE_ZH
+from kaoping.stages.timeliness import STATE_ZH
 
 BOTTOM = 3  # units named in the weakest-category section, per ranking
 TIMELINESS_COLUMNS = ("department", "state", "days_late")
@@ -273,7 +273,7 @@ def _expected_departments(data: RunData) -> list[str]:
 
 
 def timeliness_frame(states: list) -> pd.DataFrame | None:
-    """The 报送时限 states (kaoping.timeliness.DepartmentState) as `reporting` reads them; None when
+    """The 报送时限 states (kaoping.stages.timeliness.DepartmentState) as `reporting` reads them; None when
     no department has a deadline (the 通报 then names the departments with no accepted file)."""
     rows = [(s.name, STATE_ZH[s.state.state], s.state.days_late) for s in states if s.state is not None]
     return pd.DataFrame(rows, columns=list(TIMELINESS_COLUMNS)) if rows else None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from kaoping.reports import texts
-from kaoping.reports.data import safe_file_part
+from kaoping.core.layout import safe_file_part
 from kaoping.reports.files import write_atomic
 from kaoping.reports.ranking_sheets import assessed_kind_text, catalog_rule_fields, row_height
 from kaoping.reports.reasons import method_note, number_text

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from kaoping.resources import Resources
-from kaoping.timeliness import expected_departments, period_deadline_passed
+from kaoping.stages.resources import Resources
+from kaoping.stages.timeliness import expected_departments, period_deadline_passed
 from kaoping.warehouse.models import Submission
 
 

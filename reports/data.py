@@ -12,19 +12,18 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kaoping.config import OfficeSettings
-from kaoping.resources import Resources
+from kaoping.core.config import OfficeSettings
+from kaoping.stages.resources import Resources
 from kaoping.reports import texts
 from kaoping.reports.changes import Version
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
-from kaoping.timeliness import department_states
+from kaoping.stages.timeliness import department_states
 from kaoping.warehouse import queries
 from kaoping.warehouse.adjustments import REPORT_COLUMNS, run_adjustments
 from kaoping.warehouse.versions import FINAL, REVIEW, previous_version, run_version, version_number
 from kaoping.warehouse.models import DimDepartment, DimIndicator, FactScore, FactValue, Submission
 
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # the columns of RunData.details read from the warehouse, numbers as float (NaN = NULL), every other
 # one categorical; indicator_name, unit, file_name and department are derived from them
 DETAIL_COLUMNS = (FactScore.unit_code, FactScore.indicator_code, FactScore.value_used, FactScore.score,
@@ -120,30 +119,6 @@ def _completeness_marked(data: RunData, title: str) -> str:
 def scheme_name(catalog: Catalog) -> str:
     """The catalog's name without its leading year (`2025年度县…考评` → `县…考评`)."""
     return re.sub(r"^\s*\d{4}\s*年度?\s*", "", catalog.name) or catalog.name
-
-
-def safe_file_part(text: str) -> str:
-    """Text usable in a file name on Windows and POSIX."""
-    return _UNSAFE_NAME.sub("_", str(text)).strip(" .") or "_"
-
-
-def ranking_path(res: Resources, catalog_code: str, period: str) -> Path:
-    name = texts.RANKING_FILE.format(catalog=safe_file_part(catalog_code), period=period)
-    return res.settings.out_dir / period / texts.RANKING_DIR / name
-
-
-def bulletin_path(res: Resources, catalog_code: str, period: str) -> Path:
-    name = texts.BULLETIN_FILE.format(catalog=safe_file_part(catalog_code), period=period)
-    return res.settings.out_dir / period / texts.BULLETIN_DIR / name
-
-
-def feedback_path(res: Resources, period: str, unit_code: str, unit_name: str) -> Path:
-    name = f"{safe_file_part(unit_code)}_{safe_file_part(unit_name)}.xlsx"
-    return res.settings.out_dir / period / texts.FEEDBACK_DIR / name
-
-
-def rankings_csv_path(res: Resources, period: str) -> Path:
-    return res.settings.out_dir / period / "rankings.csv"
 
 
 def _run_info(session: Session, run) -> RunInfo:

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from kaoping.config import SmtpSettings
-from kaoping.faults import fault_point
-from kaoping.resources import Resources
+from kaoping.core.config import SmtpSettings
+from kaoping.core.faults import fault_point
+from kaoping.stages.resources import Resources
 from kaoping.reports import texts
-from kaoping.reports.data import bulletin_due, bulletin_path, feedback_path, ranking_path, rankings_csv_path
+from kaoping.core.layout import bulletin_path, feedback_path, ranking_path, rankings_csv_path
+from kaoping.reports.data import bulletin_due
 from kaoping.reports.files import write_atomic
 from kaoping.scoring.periods import Period
 from kaoping.sources.registry import LEADERS
@@ -227,13 +228,13 @@ def _period_files(res: Resources, period: str) -> tuple[list[Path], dict[str, li
             run = queries.latest_run(session, catalog.code, period, status="published")
             if run is None:
                 continue
-            workbook = ranking_path(res, catalog.code, period)
+            workbook = ranking_path(res.settings.out_dir, catalog.code, period)
             rankings.append(workbook)
             if bulletin_due(run_version(session, run)):
-                bulletins.append(bulletin_path(res, catalog.code, period))
+                bulletins.append(bulletin_path(res.settings.out_dir, catalog.code, period))
             for r in queries.ranking_rows(session, run.id).itertuples():
                 per_unit.setdefault(r.unit_code, []).extend(
-                    [feedback_path(res, period, r.unit_code, r.unit_name), workbook])
+                    [feedback_path(res.settings.out_dir, period, r.unit_code, r.unit_name), workbook])
     return rankings + bulletins, per_unit
 
 
@@ -246,7 +247,7 @@ def planned_deliveries(res: Resources, period: str, by_email: bool) -> list[Deli
     out: dict[tuple[str, str], Delivery] = {}
     for r in res.registry.recipients.itertuples(index=False):
         if r.recipient == LEADERS:
-            files = (*rankings, rankings_csv_path(res, period))
+            files = (*rankings, rankings_csv_path(res.settings.out_dir, period))
         elif r.recipient in per_unit:
             files = tuple(per_unit[r.recipient])
         else:

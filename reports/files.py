@@ -7,8 +7,8 @@ import filecmp
 import os
 from pathlib import Path
 
-from kaoping.tempfiles import temp_beside
-from kaoping.faults import fault_point
+from kaoping.core.tempfiles import temp_beside
+from kaoping.core.faults import fault_point
 
 BATCH_FILES = 256  # files written per sync in AtomicWrites
 

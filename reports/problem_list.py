@@ -18,12 +18,11 @@ from openpyxl.utils import get_column_letter
 from kaoping.reports import texts
 from kaoping.reports.sender_widths import sender_widths
 from kaoping.reports.xlsx import display_width, wrapped_lines
-from kaoping.tempfiles import temp_beside
+from kaoping.core.tempfiles import temp_beside
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
 
 _FORMULA_START = ("=", "+", "-", "@")
-_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 _SHEET_UNSAFE = re.compile(r"[\x00-\x1f\\/?*\[\]:]")  # what Excel refuses in a sheet title
 _RED, _AMBER = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="FFEB9C")
 _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -34,35 +33,14 @@ WIDTHS = (16, 10, 7, 12, 18, 10, 14, 52)
 TITLE_ROW, FACTS_ROW, VERDICT_ROW, STEPS_ROW, HEADER_ROW = 1, 2, 3, 4, 6
 FIRST_ROW = HEADER_ROW + 1
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-NAME_BYTES = 150  # a component's UTF-8 bytes, with room for the suffix within NAME_MAX (255 bytes)
 MAX_LISTED = 5000  # problems listed in the 问题清单 sheet (all of them are in submission_problem)
 MAX_NOTES = 1000  # cells of the sheet copy that get a comment (each is a drawing object in Excel)
 MAX_COPIED = 200_000  # cells of the sender's sheet copied (in row order)
 
 
-def safe_name(text: str) -> str:
-    """A path component that stays inside its folder (no separators, no leading dots) and within the
-    file system's name length: a longer name is cut at a character boundary and keeps a short hash
-    of the whole, so two long names that differ only at their ends stay two files."""
-    name = _UNSAFE.sub("_", text).lstrip(". ") or "_"
-    encoded = name.encode("utf-8", "surrogateescape")
-    if len(encoded) <= NAME_BYTES:
-        return name
-    tag = hashlib.sha256(encoded).hexdigest()[:8]
-    cut = encoded[:NAME_BYTES - len(tag) - 1].decode("utf-8", "ignore")
-    return f"{cut}~{tag}"
-
-
 def sheet_title(text: str) -> str:
     """A sheet title Excel accepts for any sheet or file name (a CSV's sheet is its file stem)."""
     return _SHEET_UNSAFE.sub("_", text)[:31].strip("'") or "_"
-
-
-def problem_list_path(out_dir: Path, period: str | None, department: str | None, file_name: str) -> Path:
-    """out/<period or 未知期间>/问题清单/<department or 未知部门>/<file stem>_问题清单.xlsx."""
-    folder = out_dir / safe_name(period or M.UNKNOWN_PERIOD_DIR) / M.PROBLEM_LIST_DIR / \
-        safe_name(department or M.UNKNOWN_DEPARTMENT_DIR)
-    return folder / f"{safe_name(Path(file_name).stem)}{M.PROBLEM_LIST_SUFFIX}"
 
 
 def put(ws, row: int, col: int, value: object):

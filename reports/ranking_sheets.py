@@ -95,7 +95,7 @@ def _timeliness_rows(data: RunData) -> list[list]:
 def submissions_sheet(wb: Workbook, data: RunData) -> None:
     """Every file received (with its own lateness), then each department's 报送时限 state and the
     period's on-time rate (SPEC §10)."""
-    from kaoping.timeliness import on_time_rate
+    from kaoping.stages.timeliness import on_time_rate
 
     rows = [[s.department_name or s.department_code or "", s.file_name, data.local(s.received_at),
              texts.SUBMISSION_STATUS.get(s.status, s.status), int(s.error_count), int(s.warning_count),

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from kaoping.reports import texts
 from kaoping.reports.distribute import (Mailer, MessageOutcome, mailer_for, message_sent, office_name,
                                         send_department_message)
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.scoring.deadlines import reminder_due
 from kaoping.scoring.periods import Period, period_range, sort_periods
-from kaoping.timeliness import deadline_of, expected_departments, first_accepted, today
+from kaoping.stages.timeliness import deadline_of, expected_departments, first_accepted, today
 from kaoping.warehouse.models import DimPeriod
 
 ITEMS_SHOWN = 30

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 CREATOR = "kaoping"
 
-RANKING_DIR = "排名"
-FEEDBACK_DIR = "反馈"
-RANKING_FILE = "{catalog}_{period}_考评排名.xlsx"
 
 SHEET_RANKING = "排名总表"
 SHEET_SCORES = "分项得分"
@@ -245,8 +242,6 @@ REMINDER_WHAT = ("\n　　需报送的指标共 {n} 项：\n{items}\n　　请�
 REMINDER_ADDRESS_MAIL = "邮箱 {address}"
 
 # the 通报 (Word bulletin, SPEC §11)
-BULLETIN_DIR = "通报"
-BULLETIN_FILE = "{catalog}_{period}_通报.docx"
 BULLETIN_OFFICE_DEFAULT = "平安建设领导小组办公室"
 BULLETIN_TITLE = "关于{label}{scheme}情况的通报"
 BULLETIN_DOC_NUMBER = "{prefix}〔{year}〕　　号"

@@ -2,7 +2,7 @@
 
 This module is the one place that declares what a catalog holds. Parsing checks it fully;
 every problem is collected and reported together, in Chinese and English, naming the file
-and the code concerned. Reading files is done at the edge (`kaoping.catalogs`).
+and the code concerned. Reading files is done at the edge (`kaoping.sources.catalogs`).
 """
 from __future__ import annotations
 

@@ -70,7 +70,14 @@ def band_values(v: np.ndarray, bands, field: str = "score") -> np.ndarray:
 def curve_values(v: np.ndarray, knots) -> np.ndarray:
     """分段线性: linear between knots, flat beyond both ends; NaN without a value."""
     xs, ys = (np.array([k[i] for k in knots], dtype=float) for i in (0, 1))
-    return np.where(np.isnan(v), np.nan, np.interp(np.nan_to_num(v), xs, ys))
+    x = np.nan_to_num(v)
+    out = np.interp(x, xs, ys)
+    overflowed = ~np.isfinite(out)  # knots so close that the slope overflows: interpolate by fraction
+    if overflowed.any():
+        xo = np.clip(x[overflowed], xs[0], xs[-1])
+        i = np.clip(np.searchsorted(xs, xo, side="right") - 1, 0, len(xs) - 2)
+        out[overflowed] = ys[i] + (xo - xs[i]) / (xs[i + 1] - xs[i]) * (ys[i + 1] - ys[i])
+    return np.where(np.isnan(v), np.nan, out)
 
 
 def _per_column(v: np.ndarray, p: pd.DataFrame, one) -> np.ndarray:

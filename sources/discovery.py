@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kaoping.sources.context import readable
-from kaoping.tempfiles import current_umask
+from kaoping.core.tempfiles import current_umask
 from kaoping.sources.problems import Problem, make_problem
 
 CHUNK = 1 << 20

@@ -11,7 +11,8 @@ from typing import Callable, Iterator
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from kaoping.reports.problem_list import problem_list_path, write_problem_list
+from kaoping.core.layout import problem_list_path
+from kaoping.reports.problem_list import write_problem_list
 from kaoping.scoring.periods import sort_periods
 from kaoping.sources import discovery
 from kaoping.sources.context import readable
@@ -152,7 +153,7 @@ def examine_file(res, path: Path, validator: Validator, department: str | None =
 
 def _lateness(res, exam: Examination, inbox_file: InboxFile) -> dict:
     """The file's own 报送时限 state (on_time | late and days late), when a deadline applies."""
-    from kaoping.timeliness import file_timeliness
+    from kaoping.stages.timeliness import file_timeliness
 
     state = file_timeliness(res, exam.department, exam.period, inbox_file.received_at) if exam.accepted else None
     return {"timeliness": state.state if state else None, "days_late": state.days_late if state else None}

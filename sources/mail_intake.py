@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from kaoping.faults import fault_point
+from kaoping.core.faults import fault_point
 from kaoping.reports.files import write_atomic
 from kaoping.sources import messages as M
 from kaoping.sources.attachments import Limits, spreadsheets

@@ -10,7 +10,7 @@ import ssl
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from kaoping.config import MailboxSettings
+from kaoping.core.config import MailboxSettings
 
 
 class MailboxDown(RuntimeError):

@@ -60,10 +60,6 @@ EXPECTED = {
     "period": "如 2025Q3、2025年第三季度、2025年9月、2025年度",
 }
 
-UNKNOWN_PERIOD_DIR = "未知期间"
-UNKNOWN_DEPARTMENT_DIR = "未知部门"
-PROBLEM_LIST_DIR = "问题清单"
-PROBLEM_LIST_SUFFIX = "_问题清单.xlsx"
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = ("文件", "工作表", "单元格", "单位", "指标", "填报值", "应为", "问题说明")
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from defusedxml.ElementTree import iterparse
 
-from kaoping.config import IntakeSettings
+from kaoping.core.config import IntakeSettings
 from kaoping.sources.problems import FileRefused
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -20,7 +20,7 @@ import pandas as pd
 from defusedxml.ElementTree import iterparse
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from kaoping.config import IntakeSettings
+from kaoping.core.config import IntakeSettings
 from kaoping.sources.context import readable
 from kaoping.sources.problems import FileRefused, make_problem
 

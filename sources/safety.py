@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msoffcrypto
 
-from kaoping.config import IntakeSettings
+from kaoping.core.config import IntakeSettings
 from kaoping.sources.context import readable
 from kaoping.sources.problems import FileRefused, make_problem
 

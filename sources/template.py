@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kaoping.tempfiles import temp_beside
+from kaoping.core.tempfiles import temp_beside
 from kaoping.scoring.catalog import Catalog, Indicator
 from kaoping.scoring.periods import Period
 from kaoping.sources import messages as M

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Boolean, Integer, Table, func, select
 from sqlalchemy.orm import Session
 
-from kaoping.faults import fault_point
+from kaoping.core.faults import fault_point
 from kaoping.scoring.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
 from kaoping.scoring.adjustments import adjusted_scores, apply_adjustments
 from kaoping.scoring.catalog import Catalog

@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from kaoping.faults import fault_point
+from kaoping.core.faults import fault_point
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.engine import bulk_insert

@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from kaoping.demo.generator import Defect, GeneratedCorpus, GeneratedFile, generate_submissions
+from kaoping.demo.files import Defect, GeneratedCorpus, GeneratedFile
+from kaoping.demo.generator import generate_submissions
 from kaoping.demo.values import Profile
 
 DEMO_SEED = 2025
@@ -50,7 +51,7 @@ UNSENT_DIR = "demo-unsent"
 def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedCorpus:
     """The demo departments' files under `workspace/inbox/`, generated from the workspace's own
     registry and catalogs; one department late and one missing for 2025Q4 (SPEC §10)."""
-    from kaoping.catalogs import load_catalogs
+    from kaoping.sources.catalogs import load_catalogs
     from kaoping.sources.registry import Registry
 
     workspace = Path(workspace)

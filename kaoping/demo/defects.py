@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from kaoping.demo import texts
 from kaoping.demo.cells import is_missing
 from kaoping.demo.layouts import Layout, Slot
+from kaoping.demo.files import Defect, FileWriter
 from kaoping.demo.sheets import cell_ref
-
-if TYPE_CHECKING:
-    from kaoping.demo.generator import Defect, _Writer
 
 REJECTION_RULES = ("unknown_unit", "out_of_range", "non_numeric")
 RESUBMISSION = "resubmission"
@@ -43,13 +40,12 @@ def choose_defects(slots: list[Slot], clean: list[int], rng: random.Random) -> d
 
 def _defect(rule: str, layout: Layout, row: int, col: int, unit: str | None, ind: str | None,
             value: object, indicator_name: str = "") -> Defect:
-    from kaoping.demo.generator import Defect
 
     message = texts.DEFECT_REASONS[rule].format(value=value, indicator=indicator_name)
     return Defect(rule, layout.sheet.title, cell_ref(row, col), unit, ind, value, message)
 
 
-def broken_layout(writer: _Writer, slot: Slot, rule: str, rng: random.Random) -> tuple[Layout, Defect]:
+def broken_layout(writer: FileWriter, slot: Slot, rule: str, rng: random.Random) -> tuple[Layout, Defect]:
     """A clean wide layout of `slot` with one defect that must get the file rejected."""
     layout = writer.layout(slot, frozenset())
     rows = layout.sheet.rows
@@ -82,7 +78,7 @@ def _first_version(slot: Slot, rng: random.Random) -> Slot:
     return replace(slot, values=wrong)
 
 
-def write_with_defect(writer: _Writer, slot: Slot, rule: str, rng: random.Random) -> None:
+def write_with_defect(writer: FileWriter, slot: Slot, rule: str, rng: random.Random) -> None:
     """A rejected first file and its correct resend, or a superseded first version and its correction."""
     if rule == RESUBMISSION:
         writer.write(_first_version(slot, rng), frozenset(), status="superseded")

@@ -7,7 +7,7 @@ Each step is what an analyst would type: `kaoping adjust` of one value of the la
 """
 from __future__ import annotations
 
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.sources.adjustments import resolve
 from kaoping.warehouse import versions
 from kaoping.warehouse.adjustments import record_adjustments

@@ -81,7 +81,7 @@ class TinyWorkspace:
     """A four-county workspace with catalogs for 2024 and 2025; files are CSVs dropped in inbox/."""
 
     def __init__(self, root: Path, database_url: str):
-        from kaoping.workspace import init_workspace
+        from kaoping.cli.init import init_workspace
 
         self.root, self.database_url = init_workspace(root), database_url
         (root / "units.csv").write_text("code,name,kind,parent,group,aliases,valid_from,valid_to\n" + "".join(
@@ -106,7 +106,7 @@ class TinyWorkspace:
             self.send(period, quarter_values(period))
 
     def resources(self):
-        from kaoping.resources import Resources
+        from kaoping.stages.resources import Resources
 
         return Resources.open(self.root, self.database_url)
 

@@ -194,7 +194,7 @@ def test_a_department_that_sends_is_reminded_no_more(cycle):
 def _cli(capsys, *args: str) -> tuple[int, str]:
     import sys
 
-    from kaoping.cli import main
+    from kaoping.cli.main import main
 
     capsys.readouterr()
     sys.argv = ["kaoping", *args]
@@ -204,7 +204,7 @@ def _cli(capsys, *args: str) -> tuple[int, str]:
 
 
 def test_remind_and_status_on_the_command_line(cycle, mail_account, capsys, monkeypatch):
-    from kaoping.cli import console
+    from kaoping.cli.app import console
 
     monkeypatch.setattr(console, "width", 80)
     mail_account.append(department_mail("stranger@example.com", "陌生人的数据", [("公安局_2025Q3.csv", b"x")]))

@@ -222,7 +222,7 @@ def test_ctrl_c_stops_kaoping_serve_quietly(prefect_api, tmp_path):
     and the exit code of a stop signal (128 + 2)."""
     import signal
 
-    from kaoping.workspace import init_workspace
+    from kaoping.cli.init import init_workspace
 
     ws = init_workspace(tmp_path / "ws", sample=True)
     toml = ws / "kaoping.toml"

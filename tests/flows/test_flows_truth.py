@@ -163,8 +163,8 @@ def test_outputs_and_outbox_copies_are_readable_by_colleagues(tiny):
 def _status(tiny, *args: str) -> str:
     from typer.testing import CliRunner
 
-    from kaoping import commands  # noqa: F401  (registers the commands)
-    from kaoping.cli import app, console
+    from kaoping.cli import commands  # noqa: F401  (registers the commands)
+    from kaoping.cli.app import app, console
 
     console.width = 300
     result = CliRunner().invoke(app, ["-w", str(tiny.root), "--db", tiny.database_url, "status", *args])
@@ -213,8 +213,8 @@ def test_a_rejected_file_is_examined_again_once_the_registry_is_fixed(tiny):
 def test_ingest_recheck_examines_a_rejected_file_again_and_refuses_an_accepted_one(tiny):
     from typer.testing import CliRunner
 
-    from kaoping import commands  # noqa: F401  (registers the commands)
-    from kaoping.cli import app
+    from kaoping.cli import commands  # noqa: F401  (registers the commands)
+    from kaoping.cli.app import app
 
     bad = tiny.send("2024Q3", [95, 90, "abc", 70])
     good = tiny.send("2024Q3", SF_VALUES, department="司法局")

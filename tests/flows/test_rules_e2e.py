@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from kaoping.flows.pipeline import nightly
 from kaoping.reports import texts
-from kaoping.reports.data import feedback_path
+from kaoping.core.layout import feedback_path
 from kaoping.reports.rule_words import combined_text
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.models import FactRanking, FactScore, ScoreRun
@@ -41,7 +41,7 @@ def send(root: Path, department: str, period: str, changes: dict | None = None, 
 
 @pytest.fixture
 def workspace(tmp_path: Path, db_url: str):
-    from kaoping.workspace import init_workspace
+    from kaoping.cli.init import init_workspace
 
     root = init_workspace(tmp_path / "ws")
     (root / "units.csv").write_text("code,name,kind,parent,group,aliases,valid_from,valid_to\n" + "".join(
@@ -76,13 +76,13 @@ def written_words(res, root: Path) -> tuple[dict[str, str], dict[str, dict]]:
                for row in ws.iter_rows(min_row=4, values_only=True) if row[header.index(texts.UNIT)] in codes}
     summaries = {}
     for code, name, _ in UNITS:
-        sheet = openpyxl.load_workbook(feedback_path(res, "2025", code, name)).active
+        sheet = openpyxl.load_workbook(feedback_path(res.settings.out_dir, "2025", code, name)).active
         summaries[code] = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, max_row=14, max_col=2, values_only=True) if r[0]}
     return remarks, summaries
 
 
 def test_every_family_through_the_nightly_flow_and_the_combined_year(workspace):
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     root, url = workspace
     for q in (1, 2, 3, 4):

@@ -8,7 +8,7 @@ import pytest
 
 def kaoping(capsys, *args: str) -> tuple[int, str, str]:
     """Exit code, stdout and stderr of `kaoping ARGS` run in this process."""
-    from kaoping.cli import main
+    from kaoping.cli.main import main
 
     capsys.readouterr()
     sys.argv = ["kaoping", *args]

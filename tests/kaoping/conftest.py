@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.config import DEFAULT_TOML
+from kaoping.core.config import DEFAULT_TOML
 from tests.sources.intake_kit import make_workspace
 
 
@@ -20,7 +20,7 @@ def validator():
 @pytest.fixture
 def wide_console(monkeypatch):
     """Tables on one line per row whatever the terminal, so cells can be compared whole."""
-    from kaoping.cli import console, err_console
+    from kaoping.cli.app import console, err_console
 
     for c in (console, err_console):
         monkeypatch.setattr(c, "width", 2000)

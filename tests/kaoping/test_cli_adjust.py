@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from kaoping import commands  # noqa: F401  (registers the commands)
-from kaoping.cli import app
+from kaoping.cli import commands  # noqa: F401  (registers the commands)
+from kaoping.cli.app import app
 from kaoping.reports.publish import write_outputs
 from kaoping.warehouse.models import Adjustment
 from kaoping.warehouse.runs import publish_run, score_period

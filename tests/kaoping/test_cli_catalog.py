@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.catalogs import load_catalogs
+from kaoping.sources.catalogs import load_catalogs
 from kaoping.sources.registry import Registry
-from kaoping.workspace import init_workspace
+from kaoping.cli.init import init_workspace
 from tests.kaoping.test_cli_options import kaoping
 
 YEAR = date.today().year
@@ -41,7 +41,7 @@ def test_the_sample_catalog_is_valid_for_the_sample_registry(tmp_path):
 
 
 def test_the_sample_workspace_ingests_scores_and_ranks(tmp_path, capsys, monkeypatch):
-    from kaoping import cli
+    from kaoping.cli import app as cli
 
     monkeypatch.setattr(cli.console, "width", 200)
     ws = init_workspace(tmp_path / "ws", sample=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kaoping.catalogs import load_catalog
+from kaoping.sources.catalogs import load_catalog
 from kaoping.reports import texts
 from kaoping.reports.catalog_document import document_order
 from kaoping.reports.reasons import method_note
-from kaoping.workspace import init_workspace
+from kaoping.cli.init import init_workspace
 from tests.kaoping.cli_kit import kaoping
 from tests.kaoping.test_cli_catalog import BAD_CATALOG
 from tests.scoring.rules_cases import EVERY_FAMILY
@@ -75,7 +75,7 @@ def test_show_outside_a_workspace_names_departments_by_code_and_says_nothing_abo
 
 
 def test_show_fits_an_80_column_terminal(ws, capsys, monkeypatch):
-    from kaoping import cli
+    from kaoping.cli import app as cli
 
     monkeypatch.setattr(cli.console, "width", 80)
     code, out, _ = kaoping(capsys, "catalog", "show", str(ws / "catalog" / "rules-2025.yaml"))

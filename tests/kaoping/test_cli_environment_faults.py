@@ -57,7 +57,7 @@ def scored(tiny_ws: Path, capsys) -> Path:
 def test_out_of_memory_while_scoring_is_one_line_and_stores_no_run(scored, capsys, monkeypatch):
     from kaoping.scoring import engine
     from kaoping.warehouse.models import ScoreRun
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     def no_memory(*_args, **_kw):
         raise MemoryError("Unable to allocate 52.2 GiB for an array")

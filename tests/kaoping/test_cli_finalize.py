@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kaoping import commands  # noqa: F401  (registers the commands)
-from kaoping.cli import app
+from kaoping.cli import commands  # noqa: F401  (registers the commands)
+from kaoping.cli.app import app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
 from report_kit import build_published  # noqa: E402

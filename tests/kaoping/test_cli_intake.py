@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kaoping.commands.intake import WARNINGS_SHOWN, shown_problems
+from kaoping.cli.commands.intake import WARNINGS_SHOWN, shown_problems
 from kaoping.sources.messages import ERROR
 from kaoping.sources.problems import make_problem
 

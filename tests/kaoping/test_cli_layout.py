@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from kaoping.commands.intake import problem_tables
-from kaoping.commands.orchestration import status_table
+from kaoping.cli.commands.intake import problem_tables
+from kaoping.cli.commands.orchestration import status_table
 from kaoping.sources.problems import make_problem
 from kaoping.sources.registry import Registry
 

@@ -42,7 +42,7 @@ def kaoping(capsys, *args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def demo_q4(tmp_path_factory) -> Path:
     """The demo workspace with only the submissions for 2025Q4 left in its inbox."""
-    from kaoping.workspace import init_workspace
+    from kaoping.cli.init import init_workspace
 
     ws = init_workspace(tmp_path_factory.mktemp("demo") / "ws", demo=True)
     for path in (ws / "inbox").rglob("*"):
@@ -52,7 +52,7 @@ def demo_q4(tmp_path_factory) -> Path:
 
 
 def test_demo_then_nothing_new_then_rejection_and_status(demo_q4, capsys, monkeypatch):
-    from kaoping.cli import console
+    from kaoping.cli.app import console
 
     monkeypatch.setattr(console, "width", 400)  # tables and paths on one line each, whatever the terminal
     code, out, _ = kaoping(capsys, "demo", str(demo_q4))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kaoping.display import clean
+from kaoping.core.display import clean
 from kaoping.sources.messages import problem_reason
 from tests.kaoping.cli_kit import kaoping
 from tests.sources.intake_kit import write_csv, write_xlsx
@@ -62,7 +62,7 @@ NAME_CHARS = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_cha
        name=st.text(NAME_CHARS, max_size=40).filter(lambda n: len(n.encode()) < 150))
 def test_any_text_in_cells_sheet_names_and_file_names_is_shown_literally(tiny_ws, capsys, monkeypatch, validator,
                                                                            value, sheet, name):
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
     from kaoping.sources import intake
 
     monkeypatch.setattr(intake, "Validator", lambda: validator)  # one GX context for every example

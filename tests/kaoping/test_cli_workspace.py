@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.config import load_settings
-from kaoping.workspace import WorkspaceExists, init_workspace
+from kaoping.core.config import load_settings
+from kaoping.cli.init import WorkspaceExists, init_workspace
 from kaoping.sources.registry import Registry
 
 KAOPING = str(Path(sys.executable).with_name("kaoping"))

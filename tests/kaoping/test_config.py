@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.config import DEFAULT_TOML, ConfigError, load_settings
+from kaoping.core.config import DEFAULT_TOML, ConfigError, load_settings
 
 ENV_VARS = ("KAOPING_DATABASE_URL", "KAOPING_WORKSPACE", "KAOPING_SMTP_HOST", "KAOPING_SMTP_PORT",
             "KAOPING_SMTP_USER", "KAOPING_SMTP_PASSWORD", "KAOPING_SMTP_SENDER")
 
-# A tiny CLI around kaoping.cli.main: one command that loads the settings, one that exits with a code.
+# A tiny CLI around kaoping.cli.main.main: one command that loads the settings, one that exits with a code.
 PROBE = """\
 import sys
 import typer
-from kaoping import cli
+from kaoping.cli import app as cli
+from kaoping.cli.main import main
 
 @cli.app.command("probe")
 def probe() -> None:
@@ -27,7 +28,7 @@ def probe() -> None:
 def quit_with(code: int) -> None:
     raise typer.Exit(code)
 
-cli.main()
+main()
 """
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from kaoping import commands  # noqa: F401  (registers the commands)
-from kaoping.cli import main
+from kaoping.cli import commands  # noqa: F401  (registers the commands)
+from kaoping.cli.main import main
 
 
 def _workspace(tmp_path: Path) -> Path:
-    from kaoping.workspace import init_workspace
+    from kaoping.cli.init import init_workspace
 
     return init_workspace(tmp_path / "ws", demo=True)
 

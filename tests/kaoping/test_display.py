@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.table import Table
 
-from kaoping.display import cell, clean, line, markdown
+from kaoping.core.display import cell, clean, line, markdown
 
 HOSTILE = ["[/red]", "[bold red]x[/]", "公安局_2025Q3[reverse].csv", "[link=file:///etc/passwd]点我[/link]",
            ":thumbs_up: :smile:", "a\\", "\\[red]", "\\\\[/]", "[@click=app.quit]x[/]", "[#ff0000 on red]",

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from kaoping.system_errors import system_fault_line
+from kaoping.core.system_errors import system_fault_line
 
 
 def _wrapped(inner: BaseException) -> BaseException:

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from kaoping.reports.files import write_atomic
-from kaoping.tempfiles import temp_beside
+from kaoping.core.tempfiles import temp_beside
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from kaoping import workers
+from kaoping.stages import workers
 
 
 def test_a_dead_worker_raises_and_the_next_call_gets_a_new_pool():
@@ -22,7 +22,7 @@ def test_a_dead_worker_raises_and_the_next_call_gets_a_new_pool():
 
 
 def test_workers_exit_when_the_parent_is_killed():
-    code = "from kaoping import workers; import os, time; print(workers.run(os.getpid), flush=True); time.sleep(60)"
+    code = "from kaoping.stages import workers; import os, time; print(workers.run(os.getpid), flush=True); time.sleep(60)"
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                               cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     worker = int(parent.stdout.readline())

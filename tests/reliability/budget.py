@@ -18,7 +18,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 args = json.loads(sys.argv[1])
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.sources.intake import Validator, examine_file, ingest
 res = Resources.open(args["workspace"], args["db"])
 res.sync_dimensions()

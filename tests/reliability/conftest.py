@@ -18,7 +18,7 @@ def validator():
 def res(tmp_path: Path):
     """Resources of a small intake workspace (hostile_files.make_workspace) on SQLite."""
     import hostile_files as hf
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     resources = Resources.open(hf.make_workspace(tmp_path / "ws"), f"sqlite:///{tmp_path / 'wh.db'}")
     yield resources

@@ -28,8 +28,8 @@ RUN_STAMP = re.compile(r"评分批次 \d+|发布 \d{4}-\d\d-\d\d \d\d:\d\d")
 def build_workspace(folder: Path) -> Path:
     """The demo city with one quarter of submissions (accepted, messy, superseded and rejected files)."""
     from kaoping.demo import DEMO_PROFILES, demo_files, generate_submissions
-    from kaoping.workspace import init_workspace
-    from kaoping.catalogs import load_catalogs
+    from kaoping.cli.init import init_workspace
+    from kaoping.sources.catalogs import load_catalogs
     from kaoping.sources.registry import Registry
 
     init_workspace(folder)

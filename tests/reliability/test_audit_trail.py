@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import hostile_files as hf
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.sources.intake import discover, process_file
 from kaoping.warehouse.runs import publish_run, score_period
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from kaoping import faults
-from kaoping.faults import Fault, fault_point, parsed_faults
+from kaoping.core import faults
+from kaoping.core.faults import Fault, fault_point, parsed_faults
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def test_enospc_fires_on_the_nth_pass_only(monkeypatch):
 
 
 def test_kill_ends_the_process_with_sigkill():
-    code = "from kaoping.faults import fault_point\nfault_point('a')\nprint('survived', flush=True)\nfault_point('a')\nprint('no')"
+    code = "from kaoping.core.faults import fault_point\nfault_point('a')\nprint('survived', flush=True)\nfault_point('a')\nprint('no')"
     done = subprocess.run([sys.executable, "-c", code], env={"KAOPING_FAULT": "a@2"}, capture_output=True, text=True)
     assert done.returncode == -signal.SIGKILL and done.stdout == "survived\n"
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 import hostile_files as hf
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.sources.intake import examine_file
 
 FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import hostile_files as hf
-from kaoping.config import IntakeSettings
-from kaoping.resources import Resources
+from kaoping.core.config import IntakeSettings
+from kaoping.stages.resources import Resources
 from kaoping.sources.intake import examine_file
 
 LIMITS = "max_file_mb = 1\nmax_rows = 100\nmax_uncompressed_mb = 2\nmax_zip_ratio = 50\n"

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 import hostile_files as hf
 from hostile_files import inbox_path
 import worker_helpers
-from kaoping import workers
-from kaoping.resources import Resources
+from kaoping.stages import workers
+from kaoping.stages.resources import Resources
 from kaoping.sources import discovery
 from kaoping.sources.intake import discover, examine_file, ingest, process_files, scan
 
@@ -119,7 +119,7 @@ def test_the_settle_interval_is_configurable(tmp_path, monkeypatch):
     resources = Resources.open(hf.make_workspace(tmp_path / "ws", "settle_s = 12.5"), f"sqlite:///{tmp_path / 'w.db'}")
     assert resources.settings.intake.settle_s == 12.5
     resources.close()
-    from kaoping.config import IntakeSettings
+    from kaoping.core.config import IntakeSettings
     assert 1 <= IntakeSettings().settle_s <= 60
 
 
@@ -192,7 +192,7 @@ def test_a_name_too_long_for_the_file_system_gets_a_shortened_problem_list(res, 
 
 
 def test_two_long_names_that_differ_at_the_end_keep_two_problem_lists():
-    from kaoping.reports.problem_list import safe_name
+    from kaoping.core.layout import safe_name
 
     a, b = safe_name("甲" * 120 + "一"), safe_name("甲" * 120 + "二")
     assert a != b and max(len(a.encode()), len(b.encode())) <= 150
@@ -455,7 +455,7 @@ def test_problem_lists_are_capped_with_the_total_stated(tmp_path, monkeypatch):
 
 
 def test_console_problem_lists_are_capped_for_errors_too():
-    from kaoping.commands.intake import ERRORS_SHOWN, shown_problems
+    from kaoping.cli.commands.intake import ERRORS_SHOWN, shown_problems
     from kaoping.sources.problems import make_problem
 
     errors = [make_problem("unit_unknown", "f.csv", "f", f"A{i}") for i in range(ERRORS_SHOWN * 3)]

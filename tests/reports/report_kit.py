@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.models import (FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
                               Submission)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from kaoping.config import OfficeSettings
+from kaoping.core.config import OfficeSettings
 from kaoping.reports import bulletin_charts, texts
 from kaoping.reports.bulletin import bulletin_docx
 from kaoping.reports.bulletin_data import bulletin_content, timeliness_frame
@@ -98,7 +98,7 @@ def test_the_cycle_states_become_the_reporting_frame():
     from datetime import date
 
     from kaoping.scoring.deadlines import Timeliness
-    from kaoping.timeliness import DepartmentState
+    from kaoping.stages.timeliness import DepartmentState
 
     states = [DepartmentState("GA", "公安局", date(2025, 10, 10), None, Timeliness("late", 3)),
               DepartmentState("SF", "司法局", date(2025, 10, 10), None, Timeliness("missing", 5)),

@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from kaoping.reports.bulletin import FONTS_CONF
-from kaoping.reports.data import bulletin_path, published_runs
+from kaoping.core.layout import bulletin_path
+from kaoping.reports.data import published_runs
 from kaoping.reports.publish import write_outputs
 from kaoping.reports.ranking import ranking_table
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import sort_periods
 from kaoping.sources.intake import ingest
 from kaoping.warehouse.runs import publish_run, score_period
-from kaoping.workspace import DEMO_OFFICE, init_workspace
+from kaoping.cli.init import DEMO_OFFICE, init_workspace
 
 pytestmark = pytest.mark.slow
 LAST = "2025Q4"
@@ -53,7 +54,7 @@ def _pdf(docx: Path, folder: Path) -> Path:
 def test_the_demo_bulletin_renders_in_libreoffice_with_the_rankings_numbers(demo, tmp_path):
     write_outputs(demo, LAST)
     data = published_runs(demo, LAST)[0]
-    docx = bulletin_path(demo, data.catalog.code, LAST)
+    docx = bulletin_path(demo.settings.out_dir, data.catalog.code, LAST)
     pdf = _pdf(docx, tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from kaoping.config import SmtpSettings
+from kaoping.core.config import SmtpSettings
 from kaoping.reports.distribute import SmtpMailer, distribute
 from kaoping.reports.publish import write_outputs
 from kaoping.warehouse.models import Distribution
@@ -107,8 +107,8 @@ def test_permanent_rejection_is_not_retried(published, smtp_server):
 
 
 def test_publish_command_exits_1_when_sending_fails(published, smtp_server):
-    from kaoping import commands  # noqa: F401  (registers the commands)
-    from kaoping.cli import app
+    from kaoping.cli import commands  # noqa: F401  (registers the commands)
+    from kaoping.cli.app import app
 
     _, port = smtp_server(["550 5.7.1 rejected"] * 20)
     res = published.res

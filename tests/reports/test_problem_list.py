@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from kaoping.reports.problem_list import FIRST_ROW, HEADER_ROW, problem_list_path, write_problem_list
+from kaoping.core.layout import problem_list_path
+from kaoping.reports.problem_list import FIRST_ROW, HEADER_ROW, write_problem_list
 from kaoping.sources.problems import make_problem
 
 

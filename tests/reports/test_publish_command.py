@@ -4,8 +4,8 @@ from __future__ import annotations
 from report_kit import EXPECTED_CSV, build_published
 from typer.testing import CliRunner
 
-from kaoping import commands  # noqa: F401  (registers the commands)
-from kaoping.cli import app
+from kaoping.cli import commands  # noqa: F401  (registers the commands)
+from kaoping.cli.app import app
 from kaoping.warehouse import queries
 from kaoping.warehouse.runs import score_period
 

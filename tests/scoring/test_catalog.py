@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kaoping.catalogs import load_catalog, load_catalogs
+from kaoping.sources.catalogs import load_catalog, load_catalogs
 from kaoping.scoring.catalog import CatalogError, catalogs_for_year
 
 DEPARTMENTS = {"GA", "SF", "WX", "TJ", "ZFW", "YJ"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kaoping.catalogs import load_catalog
+from kaoping.sources.catalogs import load_catalog
 from kaoping.scoring.engine import ScoreOptions, score_period
 from kaoping.sources.registry import load_units
 

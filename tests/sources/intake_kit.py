@@ -39,7 +39,7 @@ GOOD_ROWS = [["东城县", 95.5, 12], ["西城区", 88, 3], ["南湖县(市)", 1
 
 def make_workspace(root: Path, db_url: str, catalog: str = CATALOG_YAML):
     """A workspace folder with registries and the catalog; returns its Resources."""
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     for name in ("catalog", "inbox", "out", "archive"):
         (root / name).mkdir(parents=True, exist_ok=True)

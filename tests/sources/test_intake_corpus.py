@@ -369,7 +369,7 @@ def test_entity_expansion_in_shared_strings_is_refused(res, validator):
 
 def test_sheet_over_the_row_limit_is_refused(res, validator):
     (res.workspace / "kaoping.toml").write_text("[intake]\nmax_rows = 1000\n", encoding="utf-8")
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     limited = Resources.open(res.workspace, res.settings.database_url)
     rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c><c r="B{r}"><v>{r}</v></c></row>'
@@ -382,7 +382,7 @@ def test_sheet_over_the_row_limit_is_refused(res, validator):
 
 def test_oversized_file_is_refused(res, validator):
     (res.workspace / "kaoping.toml").write_text("[intake]\nmax_file_mb = 0.001\n", encoding="utf-8")
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
 
     limited = Resources.open(res.workspace, res.settings.database_url)
     path = write_csv(inbox(res, "公安局_2025Q3.csv"), [HEADER, *GOOD_ROWS] * 20)

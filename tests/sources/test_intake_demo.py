@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from kaoping.resources import Resources
-from kaoping.workspace import init_workspace
+from kaoping.stages.resources import Resources
+from kaoping.cli.init import init_workspace
 from kaoping.sources.intake import examine_file
 
 UNPARSED = {"unreadable", "unsupported_type", "no_header", "department_unknown", "department_conflict",

@@ -128,8 +128,8 @@ def test_flow_style_discover_then_process_file_and_dotted_file_name(res_db):
 def _cli(res, *args):
     from typer.testing import CliRunner
 
-    import kaoping.commands  # noqa: F401
-    from kaoping.cli import app
+    import kaoping.cli.commands  # noqa: F401
+    from kaoping.cli.app import app
 
     return CliRunner().invoke(app, ["-w", str(res.workspace), "--db", res.settings.database_url, *args])
 

@@ -11,7 +11,7 @@ import pytest
 from intake_kit import GOOD_ROWS, HEADER, make_workspace, write_xlsx
 from sqlalchemy import select
 
-from kaoping.config import MailboxSettings
+from kaoping.core.config import MailboxSettings
 from kaoping.sources.mail_intake import pull_mailbox
 from kaoping.sources.mailbox import ImapMailbox
 from kaoping.warehouse.models import MailAttachment, MailMessage

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import Period
 from kaoping.warehouse import runs
 from kaoping.warehouse.dimensions import ensure_period
@@ -200,8 +200,8 @@ def test_published_run_is_immutable(res):
 def test_score_command_prints_the_ranking_and_reports_no_data(sqlite_res, sqlite_url):
     from typer.testing import CliRunner
 
-    from kaoping import commands  # noqa: F401  (registers the commands)
-    from kaoping.cli import app
+    from kaoping.cli import commands  # noqa: F401  (registers the commands)
+    from kaoping.cli.app import app
 
     submit(sqlite_res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
     base = ["-w", str(sqlite_res.workspace), "--db", sqlite_url, "score", "--period"]

@@ -5,7 +5,7 @@ Revision ID: 0010
 Revises: 0009
 
 `judged_with` is the SHA-256 of the registries, catalogs and intake limits a file was examined
-under (kaoping.resources.Resources.judged_with); a rejected file judged under other ones is
+under (kaoping.stages.resources.Resources.judged_with); a rejected file judged under other ones is
 examined again. Rows older than this revision have none and are examined again once. A file
 answered by a 退回 and, examined again, by a 回执 is sent both: `uq_distribution_sent` gains `kind`.
 """

@@ -152,7 +152,7 @@ def _prepared_file(workspace: str, database_url: str, inbox_file):
     again when their files change),
     within the per-file memory budget (`[intake] max_file_memory_mb` more address space than the
     worker holds before it: beyond, allocations fail and the file is refused for memory)."""
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
     from kaoping.sources.intake import prepared_file
 
     key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
@@ -206,7 +206,7 @@ def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:
     the last files written are always those of the newest published runs.
     """
     from kaoping.flows.state import published_run_ids
-    from kaoping.resources import Resources
+    from kaoping.stages.resources import Resources
     from kaoping.reports.publish import write_outputs as write
 
     res = Resources.open(workspace, database_url)

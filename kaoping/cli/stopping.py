@@ -51,7 +51,7 @@ def restore(previous: dict) -> None:
 
 def release() -> None:
     """End the worker processes and any ephemeral Prefect API server this process started."""
-    from kaoping import workers
+    from kaoping.stages import workers
 
     workers.terminate()
     server = getattr(sys.modules.get("prefect.server.api.server"), "SubprocessASGIServer", None)

@@ -6,11 +6,11 @@ from typing import Optional
 import typer
 from rich.progress import Progress
 
-from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
+from kaoping.cli.app import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
                          period_code, resources)
-from kaoping.display import line
-from kaoping.commands.adjust import login_name
-from kaoping.resources import Resources
+from kaoping.core.display import line
+from kaoping.cli.commands.adjust import login_name
+from kaoping.stages.resources import Resources
 from kaoping.warehouse import queries
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import select
 
-from kaoping.resources import Resources
+from kaoping.stages.resources import Resources
 from kaoping.scoring.deadlines import ON_TIME, Timeliness, deadline_date, deadline_passed, timeliness
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.models import Submission

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import typer
 
-from kaoping.cli import EXIT_USAGE, app, console, fail
-from kaoping.display import line
-from kaoping.workspace import WorkspaceExists, init_workspace
+from kaoping.cli.app import EXIT_USAGE, app, console, fail
+from kaoping.core.display import line
+from kaoping.cli.init import WorkspaceExists, init_workspace
 
 
 @app.command()

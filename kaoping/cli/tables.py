@@ -14,7 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from kaoping.display import cell, clean
+from kaoping.core.display import cell, clean
 
 GAP = 2
 NOTE_INDENT = 4

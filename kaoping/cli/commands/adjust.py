@@ -12,8 +12,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from kaoping.cli import EXIT_OK, PERIOD_HELP, app, console, err_console, fail, period_code, resources
-from kaoping.display import cell, line
+from kaoping.cli.app import EXIT_OK, PERIOD_HELP, app, console, err_console, fail, period_code, resources
+from kaoping.core.display import cell, line
 from kaoping.sources.adjustments import AdjustmentError, read_sheet, resolve
 
 HEADERS = ("期间", "单位", "指标", "调整数值", "原因", "调整人")

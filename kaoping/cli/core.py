@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
 from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from kaoping.display import line
+from kaoping.core.display import line
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 WORKSPACE_HELP = "工作区目录（默认：当前目录）/ workspace folder (default: .)"

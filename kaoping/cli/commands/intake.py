@@ -9,9 +9,9 @@ from typing import List, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code, resources
-from kaoping.commands.layout import Row, named, record_table
-from kaoping.display import line
+from kaoping.cli.app import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code, resources
+from kaoping.cli.tables import Row, named, record_table
+from kaoping.core.display import line
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
 
@@ -58,7 +58,7 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
     A rejected file is examined again by itself once the registries, catalogs or intake limits
     it was judged against have changed; `--recheck` asks for it now.
     """
-    from kaoping import workers
+    from kaoping.stages import workers
     from kaoping.sources.intake import ingest as run_ingest
 
     res = resources()
@@ -71,7 +71,7 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
         task = bar.add_task(M.CLI_INGESTING, total=None)
         report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total),
                             prepare=read_ahead, recheck=again)
-    from kaoping.commands.cycle import print_mail, print_sent
+    from kaoping.cli.commands.cycle import print_mail, print_sent
     from kaoping.reports.receipts import send_receipts
 
     print_mail(report.mail)

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from kaoping.cli import EXIT_OK, PERIOD_HELP, app, console, period_code
-from kaoping.display import cell, line
-from kaoping.resources import Resources
+from kaoping.cli.app import EXIT_OK, PERIOD_HELP, app, checked_resources, console, period_code
+from kaoping.core.display import cell, line
+from kaoping.stages.resources import Resources
 
 STATE_COLOURS = {"按时": "green", "缺报": "red", "未到期": "dim"}
 
@@ -47,7 +47,7 @@ def send_cycle_messages(res: Resources) -> None:
 
 def timeliness_table(res: Resources, period: str) -> Table:
     """Each department × the period: name (code), deadline, first accepted file, state; fits 80 columns."""
-    from kaoping.timeliness import department_states, local_date, on_time_rate
+    from kaoping.stages.timeliness import department_states, local_date, on_time_rate
 
     states = department_states(res, period)
     rate = on_time_rate(states)
@@ -82,7 +82,7 @@ def mail_left_table(res: Resources) -> Table | None:
 
 def reminders_table(res: Resources, period: str | None) -> Table | None:
     """Reminders sent (period, department, when, channel)."""
-    from kaoping.timeliness import local_date
+    from kaoping.stages.timeliness import local_date
     from kaoping.warehouse.models import Distribution
 
     stmt = select(Distribution).where(Distribution.kind == "reminder", Distribution.status == "sent")
@@ -115,11 +115,10 @@ def print_cycle_status(res: Resources, periods: list[str], period: str | None) -
 def remind(period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)
            ) -> None:
     """发送到期的催报 / send the reminders that are due."""
-    from kaoping.commands.orchestration import _checked_resources, _workspace
     from kaoping.reports.reminders import send_reminders
 
     code = period_code(period) if period else None
-    res = _checked_resources(_workspace())
+    res = checked_resources()
     try:
         res.sync_dimensions()
         outcomes = send_reminders(res, period=code, now=datetime.now().astimezone())

@@ -15,11 +15,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from kaoping import flows  # Prefect's offline defaults, set before Prefect is imported
-from kaoping import cli
-from kaoping.cli import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code
-from kaoping.commands.layout import Row, named, record_table
-from kaoping.display import clean, line
-from kaoping.resources import Resources
+from kaoping.cli import app as cli
+from kaoping.cli.app import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code
+from kaoping.cli.tables import Row, named, record_table
+from kaoping.core.display import clean, line
+from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import Period, sort_periods
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
@@ -33,13 +33,6 @@ NO_CATALOG = ("工作区 catalog/ 中没有考评细则（*.yaml），无法评�
 def _workspace() -> str:
     """The workspace folder as an absolute path, or exit 2 when it is not a kaoping workspace."""
     return str(cli.workspace_folder())
-
-
-def _checked_resources(workspace: str) -> Resources:
-    """The workspace's resources, loaded up front so configuration errors stop before any flow runs."""
-    res = Resources.open(workspace, cli.state.database_url)
-    _ = res.registry, res.catalogs, res.warehouse
-    return res
 
 
 def _periods(codes: list[str], res: Resources) -> list[str]:
@@ -101,7 +94,7 @@ def _print_summary(summary, workspace: str) -> int:
         console.print(line(("征求意见期满，已定稿 / review window closed, final", "green"), f": {'、'.join(summary.finalized)}"))
     if late := [p for p in summary.closed if p not in summary.finalized]:
         console.print(line("已定稿，不再重新评分 / final, not rescored: " + "、".join(late)))
-    from kaoping.commands.cycle import print_sent
+    from kaoping.cli.commands.cycle import print_sent
 
     print_sent(summary.reminders, "催报 / reminders")
     if not summary.outcomes and not summary.runs:
@@ -129,7 +122,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
         period_code(code)
     ws = _workspace()
     flows.quiet_console()
-    res = _checked_resources(ws)
+    res = cli.checked_resources(ws)
     try:
         if not res.catalogs:
             fail(*NO_CATALOG)
@@ -137,7 +130,7 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
         work = _pending_work(res)
         if not periods and not work:
             console.print(NOTHING_NEW)
-            from kaoping.commands.cycle import send_cycle_messages
+            from kaoping.cli.commands.cycle import send_cycle_messages
 
             send_cycle_messages(res)  # a night without new files still sends the reminders due
             raise typer.Exit(EXIT_OK)
@@ -162,7 +155,7 @@ def _pending_work(res: Resources) -> set[str]:
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
     """
-    from kaoping.commands.cycle import print_mail
+    from kaoping.cli.commands.cycle import print_mail
     from kaoping.flows import state
     from kaoping.sources.intake import discover
     from kaoping.sources.mail_intake import pull_mailbox
@@ -193,7 +186,7 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
     except ValueError as exc:
         zh, en = str(exc).split(" / ", 1)
         fail(zh, en)
-    res = _checked_resources(ws)
+    res = cli.checked_resources(ws)
     res.close()
     if not res.catalogs:
         fail(*NO_CATALOG)
@@ -214,7 +207,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
 
     if period:
         period_code(period)
-    res = _checked_resources(_workspace())
+    res = cli.checked_resources(_workspace())
     try:
         periods = _periods([period], res) if period else wh_state.periods_with_submissions(res)
         if not periods:
@@ -236,7 +229,7 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
             for text in gate_lines(completeness(res, code)):
                 console.print(text, highlight=False)
             console.print()
-        from kaoping.commands.cycle import print_cycle_status
+        from kaoping.cli.commands.cycle import print_cycle_status
 
         print_cycle_status(res, periods, periods[0] if period else None)
     finally:
@@ -303,7 +296,7 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
     if not PREFECT_API_URL.value():
         fail("未设置 PREFECT_API_URL，请先启动 prefect server start 并设置该地址",
              "PREFECT_API_URL is not set; start `prefect server start` and point PREFECT_API_URL at it")
-    res = _checked_resources(ws)
+    res = cli.checked_resources(ws)
     res.close()
     from kaoping.flows.deploy import register, run_worker
 
@@ -326,7 +319,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
     Exits 0 once the run is done: the demo's messy submissions are meant to be rejected.
     """
     from kaoping.demo import office
-    from kaoping.workspace import WorkspaceExists, init_workspace
+    from kaoping.cli.init import WorkspaceExists, init_workspace
 
     created = not (directory / "kaoping.toml").exists()
     if created:
@@ -355,7 +348,7 @@ def _demo_review(ws: str, nightly_run: Callable[[], object]) -> None:
     earlier periods finalised, a run; then the last quarter finalised, a run; each period's state."""
     from kaoping.demo import office
 
-    res = _checked_resources(ws)
+    res = cli.checked_resources(ws)
     try:
         office.adjust_last_quarter(res)
         a = office.ADJUSTMENT

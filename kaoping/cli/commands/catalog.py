@@ -9,11 +9,11 @@ from pathlib import Path
 
 import typer
 
-from kaoping.catalogs import load_catalog
-from kaoping.cli import KaopingTyper, app, console, fail, resources, state
-from kaoping.commands.layout import Row, named, record_table
-from kaoping.config import workspace_path
-from kaoping.display import line
+from kaoping.sources.catalogs import load_catalog
+from kaoping.cli.app import KaopingTyper, app, console, fail, resources, state
+from kaoping.cli.tables import Row, named, record_table
+from kaoping.core.config import workspace_path
+from kaoping.core.display import line
 from kaoping.reports import texts
 from kaoping.reports.catalog_document import (ItemRow, document_fields, document_subtitle, document_title,
                                               item_rows, write_catalog_document)

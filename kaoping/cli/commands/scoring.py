@@ -7,9 +7,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kaoping.cli import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code,
+from kaoping.cli.app import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code,
                          resources)
-from kaoping.display import cell, line
+from kaoping.core.display import cell, line
 from kaoping.scoring.rounding import round_half_up
 from kaoping.warehouse.runs import NoData, run_rankings, score_period
 from kaoping.warehouse.versions import PeriodClosed

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kaoping.config import DEFAULT_TOML
+from kaoping.core.config import DEFAULT_TOML
+from kaoping.core.layout import FOLDERS
 
 DEMO_OFFICE, DEMO_DOC_PREFIX = "清河市平安建设领导小组办公室", "清平安办"  # the demo's issuing office (通报)
 
-FOLDERS = ("catalog", "inbox", "out", "archive", "outbox")
 EMPTY_REGISTRIES = {
     "units.csv": "code,name,kind,parent,group,aliases,valid_from,valid_to\n",
     "departments.csv": "code,name,aliases\n",

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from kaoping.config import Settings, load_settings
-from kaoping.catalogs import load_catalogs
+from kaoping.core.config import Settings, load_settings
+from kaoping.sources.catalogs import load_catalogs
 from kaoping.scoring.catalog import Catalog, CatalogError, catalogs_for_year
 from kaoping.scoring.periods import Period
 from kaoping.sources.registry import Registry, check_kinds

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kaoping.core import layout
+
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message is one line, Chinese / English."""
@@ -139,32 +141,32 @@ class Settings(_Section):
 
     @property
     def database_url(self) -> str:
-        return self.warehouse.url or f"sqlite:///{(self.workspace / 'warehouse.db').resolve()}"
+        return self.warehouse.url or f"sqlite:///{(self.workspace / layout.WAREHOUSE_FILE).resolve()}"
 
     @property
     def catalog_dir(self) -> Path:
-        return self.workspace / "catalog"
+        return self.workspace / layout.CATALOG
 
     @property
     def inbox_dir(self) -> Path:
-        return self.workspace / "inbox"
+        return self.workspace / layout.INBOX
 
     @property
     def archive_dir(self) -> Path:
-        return self.workspace / "archive"
+        return self.workspace / layout.ARCHIVE
 
     @property
     def out_dir(self) -> Path:
-        return self.workspace / "out"
+        return self.workspace / layout.OUT
 
     @property
     def outbox_dir(self) -> Path:
-        return self.workspace / "outbox"
+        return self.workspace / layout.OUTBOX
 
     @property
     def state_dir(self) -> Path:
         """kaoping's own bookkeeping files (not for readers; outside out/ so outputs stay unchanged)."""
-        return self.workspace / ".kaoping"
+        return self.workspace / layout.STATE
 
 
 _ENV = {

@@ -1,0 +1,1 @@
+"""The command line: app and shared helpers (app.py), commands (commands/), entry point (main.py)."""

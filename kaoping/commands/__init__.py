@@ -1,2 +1,0 @@
-"""Importing this package registers every command on `kaoping.cli.app`."""
-from kaoping.commands import adjust, catalog, cycle, intake, orchestration, publish, scoring, workspace  # noqa: F401

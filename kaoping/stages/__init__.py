@@ -1,0 +1,1 @@
+"""The stages: drivers that call the pure layers and the I/O edges in order (intake, scoring, publishing, distribution)."""
