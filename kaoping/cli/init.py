@@ -5,6 +5,8 @@ from pathlib import Path
 
 from kaoping.core.config import DEFAULT_TOML
 from kaoping.core.layout import FOLDERS
+from kaoping.demo import demo_files, write_demo_submissions
+from kaoping.starter import starter_files
 
 DEMO_OFFICE, DEMO_DOC_PREFIX = "清河市平安建设领导小组办公室", "清平安办"  # the demo's issuing office (通报)
 
@@ -41,21 +43,15 @@ def init_workspace(folder: Path, demo: bool = False, force: bool = False, sample
         (folder / name).mkdir(exist_ok=True)
     files = {"kaoping.toml": DEFAULT_TOML, **EMPTY_REGISTRIES}
     if demo:
-        from kaoping.demo import demo_files
-
         files.update(demo_files())
         files["kaoping.toml"] = DEFAULT_TOML.replace('name = ""   ', f'name = "{DEMO_OFFICE}"   ', 1).replace(
             'doc_number_prefix = ""', f'doc_number_prefix = "{DEMO_DOC_PREFIX}"', 1)
     elif sample and _without_scheme(folder):
-        from kaoping.starter import starter_files
-
         files.update(starter_files())
     files["kaoping.toml"] = files["kaoping.toml"].replace("review_days = 0 ", f"review_days = {review_days} ", 1)
     for name, content in files.items():
         _write_new(folder / name, content)
     if demo:
-        from kaoping.demo import write_demo_submissions
-
         write_demo_submissions(folder)
     return folder
 

@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 
+from kaoping.stages import workers
+
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 STOPPED = ("已停止（收到信号 {name}），未完成的写入已撤销，下次运行时继续 / "
            "stopped by {name}; nothing was left half-written")
@@ -51,8 +53,6 @@ def restore(previous: dict) -> None:
 
 def release() -> None:
     """End the worker processes and any ephemeral Prefect API server this process started."""
-    from kaoping.stages import workers
-
     workers.terminate()
     server = getattr(sys.modules.get("prefect.server.api.server"), "SubprocessASGIServer", None)
     for instance in list(getattr(server, "_instances", {}).values()):  # none yet when stopped at import

@@ -7,12 +7,17 @@ the benchmark reuse with their own registries and catalogs.
 """
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 from kaoping.demo.files import Defect, GeneratedCorpus, GeneratedFile
 from kaoping.demo.generator import generate_submissions
 from kaoping.demo.values import Profile
+from kaoping.sources.catalogs import load_catalogs
+from kaoping.sources.registry import Registry
 
 DEMO_SEED = 2025
 DEMO_PERIODS = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2024",
@@ -51,9 +56,6 @@ UNSENT_DIR = "demo-unsent"
 def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedCorpus:
     """The demo departments' files under `workspace/inbox/`, generated from the workspace's own
     registry and catalogs; one department late and one missing for 2025Q4 (SPEC §10)."""
-    from kaoping.sources.catalogs import load_catalogs
-    from kaoping.sources.registry import Registry
-
     workspace = Path(workspace)
     registry = Registry.load(workspace)
     catalogs = load_catalogs(workspace / "catalog", set(registry.departments["code"]), registry.groups())
@@ -64,10 +66,6 @@ def write_demo_submissions(workspace: Path, seed: int = DEMO_SEED) -> GeneratedC
 
 def _late_and_unsent(corpus: GeneratedCorpus) -> GeneratedCorpus:
     """The demo's timeliness story: the late file's time moved on, the unsent file moved out of the inbox."""
-    import os
-    from dataclasses import replace
-    from datetime import timedelta
-
     files = []
     for f in corpus.files:
         if (f.department, f.period) == DEMO_LATE[:2] and f.status != "rejected":
