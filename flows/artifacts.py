@@ -1,131 +1,30 @@
-"""Prefect artifacts of a run: the ranking's top and bottom units, the intake summary, the output
-files. The `*_rows` / `*_markdown` functions build the content; `post_*` hand it to Prefect."""
+"""Prefect artifacts of a run, handed to Prefect; kaoping.stages.artifacts builds their content."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from kaoping.core.display import clean, markdown
-from kaoping.flows import texts
+from kaoping.stages import artifacts as content
 from kaoping.stages.resources import Resources
-from kaoping.warehouse.models import ScoreRun
-from kaoping.warehouse.queries import ranking_rows
-
-EXTREMES = 5
-
-
-def artifact_key(*parts: str) -> str:
-    """A Prefect artifact key (lower-case letters, digits and dashes only)."""
-    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
-
-
-def extremes(ranking: pd.DataFrame, n: int = EXTREMES) -> pd.DataFrame:
-    """The first and last `n` rows of a ranking (all of it when it is short), with a position label."""
-    if len(ranking) <= 2 * n:
-        return ranking.assign(position="")
-    return pd.concat([ranking.head(n).assign(position=texts.TOP),
-                      ranking.tail(n).assign(position=texts.BOTTOM)])
-
-
-def ranking_table(ranking: pd.DataFrame) -> list[dict]:
-    """Rows for the table artifact: Chinese headers (none empty), totals to 2 decimals, vetoes marked."""
-    shown = extremes(ranking)
-    rows = []
-    split = (shown["position"] != "").any()  # a position column only where top and bottom are shown apart
-    for record in shown.to_dict("records"):
-        row = {texts.POSITION: record["position"]} if split else {}
-        row |= {texts.RANKING_COLUMNS[k]: record.get(k) for k in texts.RANKING_COLUMNS}
-        row[texts.RANKING_COLUMNS["total"]] = f"{record['total']:.2f}"
-        row[texts.RANKING_COLUMNS["is_vetoed"]] = texts.VETOED if record.get("is_vetoed") else ""
-        rows.append({k: ("" if v is None or v != v else clean(v) if isinstance(v, str) else v) for k, v in row.items()})
-    return rows
-
-
-def _reasons(outcome) -> str:
-    errors = [p.message for p in getattr(outcome, "problems", []) if p.severity == "error"]
-    return markdown("；".join(errors[:3]))
-
-
-def timeliness_lines(res: Resources, period: str) -> list[str]:
-    """报送时限 of the period: the on-time rate, then each department's state."""
-    from kaoping.stages.timeliness import department_states, on_time_rate
-
-    states = department_states(res, period)
-    rate = on_time_rate(states)
-    head = texts.TIMELINESS.format(period=period, rate="—" if rate is None else f"{rate:.0%}")
-    return [head, *(f"  - {s.name}（{s.code}）：{s.label}" for s in states)]
-
-
-def intake_markdown(outcomes: list, missing: dict[str, list[str]],
-                    timeliness: dict[str, list[str]] | None = None) -> str:
-    """The intake summary: one line per file, then the departments still missing and each
-    department's 报送时限 state per period."""
-    lines = [texts.INTAKE_TITLE, ""]
-    if outcomes:
-        lines.append(texts.INTAKE_HEADER)
-        for o in outcomes:
-            cells = (Path(o.path).name, o.department or texts.UNKNOWN, o.period or texts.UNKNOWN,
-                     texts.STATUS.get(o.status, o.status))
-            lines.append(f"| {' | '.join(map(markdown, cells))} | {_reasons(o)} |")
-    else:
-        lines.append(texts.NOTHING_NEW)
-    lines.append("")
-    for period, departments in missing.items():
-        lines.append("- " + (texts.MISSING.format(period=period, departments="、".join(map(markdown, departments)))
-                             if departments else texts.NONE_MISSING.format(period=period)))
-    for period, period_lines in (timeliness or {}).items():
-        lines += ["", *(f"- {line}" if k == 0 else line for k, line in enumerate(period_lines))]
-    return "\n".join(lines)
-
-
-def outputs_markdown(period: str, paths: list[Path]) -> str:
-    """Links to the period's output files."""
-    lines = [texts.OUTPUTS_TITLE.format(period=period), ""]
-    lines += [f"- [{markdown(Path(p).name)}]({Path(p).resolve().as_uri()})" for p in sorted(paths)]
-    return "\n".join(lines)
-
-
-def versions_markdown(versions: list, labels: dict[str, str], bulletins: dict[str, list[Path]]) -> str:
-    """Each period's state (草稿 / 征求意见中 / 已定稿, `labels`) and links to its 通报."""
-    lines = [texts.VERSIONS_TITLE, "", texts.VERSIONS_HEADER]
-    for v in versions:
-        links = "<br>".join(f"[{markdown(p.name)}]({p.resolve().as_uri()})" for p in bulletins.get(v.period, []))
-        lines.append(f"| {markdown(v.period)} | {markdown(labels[v.period])} | {links or texts.NO_BULLETIN} |")
-    return "\n".join(lines)
 
 
 def post_versions(res: Resources, versions: list) -> None:
     """The markdown artifact of every period's state and its 通报 (SPEC §11)."""
-    from zoneinfo import ZoneInfo
-
-    from kaoping.core.layout import bulletin_path
-
-    tz = ZoneInfo(res.settings.schedule.timezone)
-    bulletins = {v.period: [path for c in res.catalogs_for(v.period)
-                            if (path := bulletin_path(res.settings.out_dir, c.code, v.period)).is_file()]
-                 for v in versions if v.state == "final"}
-    create_markdown_artifact(versions_markdown(versions, {v.period: v.label(tz) for v in versions}, bulletins),
-                             key="versions")
+    create_markdown_artifact(content.versions_content(res, versions), key="versions")
 
 
 def post_ranking(res: Resources, run_id: int) -> None:
     """A table artifact of the run's top and bottom units."""
-    with res.warehouse.reading() as session:
-        run = session.get(ScoreRun, run_id)
-        ranking = ranking_rows(session, run_id)
-    create_table_artifact(ranking_table(ranking), key=artifact_key("ranking", run.catalog_code, run.period),
-                          description=texts.RANKING_DESCRIPTION.format(
-                              catalog=run.catalog_code, period=run.period, n=EXTREMES, run_id=run_id))
+    rows, key, description = content.ranking_content(res, run_id)
+    create_table_artifact(rows, key=key, description=description)
 
 
-def post_intake(outcomes: list, missing: dict[str, list[str]], timeliness: dict[str, list[str]] | None = None) -> None:
+def post_intake(res: Resources, outcomes: list) -> None:
     """The markdown intake summary."""
-    create_markdown_artifact(intake_markdown(outcomes, missing, timeliness), key="intake")
+    create_markdown_artifact(content.intake_content(res, outcomes), key="intake")
 
 
 def post_outputs(period: str, paths: list[Path]) -> None:
     """The markdown list of links to the period's files."""
-    create_markdown_artifact(outputs_markdown(period, paths), key=artifact_key("outputs", period))
+    create_markdown_artifact(content.outputs_markdown(period, paths), key=content.artifact_key("outputs", period))

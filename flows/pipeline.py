@@ -15,9 +15,10 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 
-from kaoping.flows import artifacts, fanout, progress, state, tasks
+from kaoping.flows import artifacts, fanout, progress, tasks
+from kaoping.stages import intake, state
 from kaoping.stages.resources import Resources
-from kaoping.scoring.periods import Period, period_range, sort_periods
+from kaoping.stages.timeliness import completeness
 
 
 # files per intake task: validated in one GX run each (fewer, larger runs are cheaper), while a
@@ -52,23 +53,6 @@ def open_resources(workspace: str, database_url: str | None) -> Resources:
     return res
 
 
-def backfill_periods(first: str, last: str, grain: str | None = None) -> list[str]:
-    """The periods of `grain` from the one holding `first`'s start to the one holding `last`'s end."""
-    a, b = Period.parse(first), Period.parse(last)
-    grain = grain or a.grain
-    per_year = {"year": 1, "quarter": 4, "month": 12}[grain]
-    start = Period.from_ordinal(a.year * per_year + (a.start.month - 1) * per_year // 12, grain)
-    end = Period.from_ordinal(b.year * per_year + (b.end.month - 1) * per_year // 12, grain)
-    return [p.code for p in period_range(start.code, end.code, grain)]
-
-
-def touched_periods(outcomes: list) -> list[str]:
-    """The periods that received an accepted file, in time order."""
-    from kaoping.sources.intake import IngestReport
-
-    return IngestReport(outcomes).periods_touched
-
-
 def ingest_files(res: Resources) -> list:
     """New mail pulled into the inbox, then every new inbox file processed in received order, a
     chunk per task (GX is not run concurrently); then each processed file's 回执 or 退回."""
@@ -87,8 +71,7 @@ def ingest_files(res: Resources) -> list:
     receipts = tasks.send_receipts(res)
     if failed := [r for r in receipts if r.status != "sent"]:
         get_run_logger().warning("%d 份回执/退回发送失败，下次运行时重试", len(failed))
-    missing = {p: state.missing_departments(res, p, state.submissions(res, p)) for p in touched_periods(outcomes)}
-    artifacts.post_intake(outcomes, missing, {p: artifacts.timeliness_lines(res, p) for p in touched_periods(outcomes)})
+    artifacts.post_intake(res, outcomes)
     get_run_logger().info("收到 %d 个文件，退回 %d 个", len(outcomes),
                           sum(o.status == "rejected" for o in outcomes))
     return outcomes
@@ -128,8 +111,6 @@ def write_period(res: Resources, period: str, written: PrefectFuture | None = No
     """The period's output files written (or awaited, when `written` was submitted earlier) and,
     once its data are complete (SPEC §10), distributed; a link artifact of them. Returns the files
     that exist; withheld periods and failed sends are noted in `summary`."""
-    from kaoping.reports.completeness import completeness
-
     summary, logger = summary if summary is not None else RunSummary(), get_run_logger()
     paths = written.result() if written is not None else tasks.write_outputs(res, period)
     paths = [p for p in paths if p.is_file()]
@@ -201,7 +182,7 @@ def publish(workspace: str, periods: list[str], database_url: str | None = None)
     """The newest run of each catalog of the periods published, then their files written and sent."""
     res, summary = open_resources(workspace, database_url), RunSummary()
     try:
-        for period in sort_periods(periods):
+        for period in state.publish_order(periods):
             summary.runs[period] = state.latest_run_ids(res, period)
             for run_id in summary.runs[period]:
                 tasks.publish(res, run_id)
@@ -222,7 +203,7 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
         summary.outcomes = ingest_files(res)
         summary.finalized = tasks.finalize_due(res, now)
         unfinished = state.unfinished_periods(res)
-        targets = list(periods) if periods else (touched_periods(summary.outcomes) + state.unscored_periods(res)
+        targets = list(periods) if periods else (intake.touched_periods(summary.outcomes) + state.unscored_periods(res)
                                                  + unfinished)
         targets = state.with_later_published(res, targets)
         writer = OutputWriter(res)
@@ -230,7 +211,7 @@ def nightly(workspace: str, database_url: str | None = None, periods: list[str] 
         for period in summary.closed:  # a finalised period is not rescored, but its files may be due
             if period in unfinished:
                 writer.submit(period)
-        if late := [p for p in summary.closed if p in touched_periods(summary.outcomes)]:
+        if late := [p for p in summary.closed if p in intake.touched_periods(summary.outcomes)]:
             get_run_logger().warning("以下期间已定稿，新收到的报送不再计分：%s", "、".join(late))
         writer.finish(summary)
         artifacts.post_versions(res, state.period_versions(res))
@@ -251,7 +232,7 @@ def backfill(workspace: str, first: str, last: str, grain: str | None = None, re
     try:
         if not rescore_only:
             summary.outcomes = ingest_files(res)
-        periods = state.with_later_published(res, backfill_periods(first, last, grain))
+        periods = state.backfill_targets(res, first, last, grain)
         if not fanout.available():
             writer = OutputWriter(res)
             score_in_order(res, periods, summary, publish=True, after_publish=writer.submit)

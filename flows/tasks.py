@@ -1,8 +1,4 @@
-"""Prefect tasks at file, period and workbook grain; each calls one stage function.
-
-Stage modules are imported inside the tasks: a per-period output run on a worker then never
-pays for importing the intake stack (Great Expectations), and the reverse.
-"""
+"""Prefect tasks at file, period and workbook grain; each calls one stage function."""
 from __future__ import annotations
 
 import threading
@@ -15,6 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
+from kaoping.stages import distribution, intake, mailbox, receipts, reminders, scoring, state, workers
 from kaoping.stages.resources import Resources
 
 # Warehouse writes are serialised by the warehouse's own write lock (PostgreSQL advisory lock,
@@ -30,43 +27,33 @@ IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_f
 @task(name="discover", cache_policy=NO_CACHE, **IO_RETRIES)
 def discover_files(res: Resources):
     """The complete inbox files not yet in the warehouse, in received order, and those skipped or
-    refused unread (a `sources.intake.Scan`)."""
-    from kaoping.sources.intake import scan
-
-    return scan(res)
+    refused unread (a `stages.intake.Scan`)."""
+    return intake.scan(res)
 
 
 @task(name="pull-mailbox", cache_policy=NO_CACHE)
 def pull_mailbox(res: Resources):
     """New mail's spreadsheets saved into the inbox (a mailbox that is down is reported, not raised)."""
-    from kaoping.sources.mail_intake import pull_mailbox as pull
-
-    return pull(res)
+    return mailbox.pull_mailbox(res)
 
 
 @task(name="receipts", cache_policy=NO_CACHE)
 def send_receipts(res: Resources) -> list:
     """A 回执 or 退回 for every processed file still owed one."""
-    from kaoping.reports.receipts import send_receipts as send
-
-    return send(res)
+    return receipts.send_receipts(res)
 
 
 @task(name="reminders", cache_policy=NO_CACHE)
 def send_reminders(res: Resources) -> list:
     """The 催报 reminders due today."""
-    from kaoping.reports.reminders import send_reminders as send
-
-    return send(res)
+    return reminders.send_reminders(res)
 
 
 @task(name="validator", cache_policy=NO_CACHE)
 def new_validator():
     """The Great Expectations validator, built once per run and used by one file at a time."""
-    from kaoping.sources.intake import Validator
-
     with GX_LOCK:
-        return Validator()
+        return intake.Validator()
 
 
 @task(name="process-files", task_run_name="files-{inbox_files[0].sha256:.12}-{n_files}",
@@ -75,14 +62,11 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
                   done: Callable[[object], None] = lambda outcome: None) -> list:
     """A chunk of files validated together (one GX run), then each loaded or rejected in its own
     transaction, in order; `done(outcome)` after each. A retry skips the files already recorded."""
-    from kaoping.stages import workers
-    from kaoping.sources.intake import process_files as process
-
     outcomes = []
     read_ahead = partial(workers.prepared_files, str(res.workspace), res.settings.database_url,
                          timeout_s=res.settings.intake.max_file_s)
     with GX_LOCK:
-        for outcome in process(res, inbox_files, validator, read_ahead):
+        for outcome in intake.process_files(res, inbox_files, validator, read_ahead):
             outcomes.append(outcome)
             done(outcome)
     return outcomes
@@ -91,11 +75,9 @@ def process_files(res: Resources, inbox_files: list, validator, n_files: int,
 @task(name="score", task_run_name="score-{catalog_code}-{period}", cache_policy=NO_CACHE)
 def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | None = None) -> int | None:
     """The run id of the catalog × period scoring, or None when the period has no accepted data."""
-    from kaoping.warehouse.runs import NoData, score_period
-
     try:
-        return score_period(res, res.catalog(catalog_code), period, sensitivity=sensitivity)
-    except NoData:
+        return scoring.score(res, res.catalog(catalog_code), period, sensitivity=sensitivity)
+    except scoring.NoData:
         return None
 
 
@@ -103,27 +85,21 @@ def score(res: Resources, catalog_code: str, period: str, sensitivity: bool | No
 def publish(res: Resources, run_id: int, now: datetime | None = None) -> int:
     """The run, published (publishing a published run changes nothing); a review version while
     `[publication] review_days` is set."""
-    from kaoping.warehouse.runs import publish_run
-
-    publish_run(res, run_id, now)
+    scoring.publish(res, run_id, now)
     return run_id
 
 
 @task(name="finalize-due", cache_policy=NO_CACHE)
 def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
     """The periods whose review window had closed by `now`, made final (定稿)."""
-    from kaoping.flows.state import finalize_due as finalize
-
-    return finalize(res, now)
+    return state.finalize_due(res, now)
 
 
 def unless_a_worker_died(task, task_run, state) -> bool:
     """Retry I/O failures, not a killed worker: what killed it (memory, an operator) would again."""
-    from kaoping.stages.workers import WorkerDied
-
     try:
         state.result()
-    except WorkerDied:
+    except workers.WorkerDied:
         return False
     except Exception:
         return True
@@ -138,8 +114,6 @@ def unless_a_worker_died(task, task_run, state) -> bool:
 def write_outputs(res: Resources, period: str) -> list[Path]:
     """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
     worker process so that the flow goes on scoring meanwhile."""
-    from kaoping.stages import workers
-
     return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
 
 
@@ -147,6 +121,4 @@ def write_outputs(res: Resources, period: str) -> list[Path]:
       cache_policy=NO_CACHE, **IO_RETRIES)
 def distribute(res: Resources, period: str):
     """The period's files sent to their recipients (each file once)."""
-    from kaoping.reports.distribute import distribute as send
-
-    return send(res, period)
+    return distribution.distribute(res, period)

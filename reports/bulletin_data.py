@@ -22,7 +22,7 @@ from kaoping.reports.data import RunData, scheme_name
 from kaoping.reports.ranking import rank_change_text
 from kaoping.reports.xlsx import round2
 from kaoping.scoring import labels
-from kaoping.stages.timeliness import STATE_ZH
+from kaoping.scoring.deadlines import STATE_ZH
 
 BOTTOM = 3  # units named in the weakest-category section, per ranking
 TIMELINESS_COLUMNS = ("department", "state", "days_late")
@@ -273,7 +273,7 @@ def _expected_departments(data: RunData) -> list[str]:
 
 
 def timeliness_frame(states: list) -> pd.DataFrame | None:
-    """The 报送时限 states (kaoping.stages.timeliness.DepartmentState) as `reporting` reads them; None when
+    """The 报送时限 states (kaoping.scoring.deadlines.DepartmentState) as `reporting` reads them; None when
     no department has a deadline (the 通报 then names the departments with no accepted file)."""
     rows = [(s.name, STATE_ZH[s.state.state], s.state.days_late) for s in states if s.state is not None]
     return pd.DataFrame(rows, columns=list(TIMELINESS_COLUMNS)) if rows else None

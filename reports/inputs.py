@@ -1,7 +1,8 @@
 """计算依据: the sent values a computed indicator (`derived` in the catalog) was worked out from.
 
-Pure: `input_rows` joins the run's details with the fact_value rows the query in reports/data.py
-read, and returns rows shaped like RunData.details, each under the details row it explains.
+Pure: `input_rows` joins the run's details with the fact_value rows that
+kaoping.warehouse.details.sent_inputs read, and returns rows shaped like RunData.details, each
+under the details row it explains.
 """
 from __future__ import annotations
 
@@ -11,10 +12,6 @@ import pandas as pd
 from kaoping.reports import texts
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
-
-# the columns of the fact_value rows input_rows reads (one row per period × unit × code, the one used)
-VALUE_COLUMNS = ["period", "unit_code", "indicator_code", "value", "raw_text", "sheet", "cell", "file_name",
-                 "department"]
 
 
 def formula_leaves(catalog: Catalog, code: str, back: int = 0, seen: frozenset = frozenset()

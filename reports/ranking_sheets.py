@@ -10,9 +10,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts, xlsx
 from kaoping.reports.inputs import with_inputs
-from kaoping.reports.data import RunData, positions, relabelled, scheme_name
+from kaoping.reports.data import RunData, positions, scheme_name
+from kaoping.warehouse.details import relabelled
 from kaoping.reports.reasons import method_note
 from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.deadlines import on_time_rate
 from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
                           Column, NumberColumn, block_width, column_styles, column_table, column_width,
                           print_setup, put, put_header, put_row, put_title, round2, set_height, set_widths, table_sheet)
@@ -95,8 +97,6 @@ def _timeliness_rows(data: RunData) -> list[list]:
 def submissions_sheet(wb: Workbook, data: RunData) -> None:
     """Every file received (with its own lateness), then each department's 报送时限 state and the
     period's on-time rate (SPEC §10)."""
-    from kaoping.stages.timeliness import on_time_rate
-
     rows = [[s.department_name or s.department_code or "", s.file_name, data.local(s.received_at),
              texts.SUBMISSION_STATUS.get(s.status, s.status), int(s.error_count), int(s.warning_count),
              int(s.value_count), _file_lateness(s)] for s in data.submissions.itertuples()]

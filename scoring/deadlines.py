@@ -7,11 +7,12 @@ on time. The completeness gate asks `deadline_passed`; intake, status and the wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from kaoping.scoring.periods import Period
 
 ON_TIME, LATE, MISSING, NOT_DUE = "on_time", "late", "missing", "not_due"
+STATE_ZH = {"on_time": "按时", "late": "迟报", "missing": "缺报", "not_due": "未到期"}
 
 
 def deadline_date(period: Period | str, days: int) -> date:
@@ -65,3 +66,60 @@ def reminder_due(deadline: date, today: date, before_days: int, every_days: int,
     if not scheduled or scheduled[-1][0] in sent:
         return None
     return scheduled[-1]
+
+
+@dataclass(frozen=True)
+class DepartmentState:
+    code: str
+    name: str
+    deadline: date | None
+    first_received: datetime | None
+    state: Timeliness | None
+
+    @property
+    def label(self) -> str:
+        """按时 / 迟报3天 / 缺报 / 未到期 / — (no deadline; then 已报 or 未报)."""
+        if self.state is None:
+            return "已报" if self.first_received else "未报"
+        if self.state.state == "late":
+            return f"迟报{self.state.days_late}天"
+        return STATE_ZH[self.state.state]
+
+
+def on_time_rate(states: list[DepartmentState]) -> float | None:
+    """Share of departments on time among those whose state is settled (on time, late or missing)."""
+    settled = [s for s in states if s.state is not None and s.state.state != "not_due"]
+    if not settled:
+        return None
+    return sum(s.state.state == ON_TIME for s in settled) / len(settled)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """A period's source departments without an accepted file (codes and names, code order), and
+    whether its deadline has passed."""
+
+    period: str
+    missing: tuple[str, ...]
+    names: tuple[str, ...]
+    deadline_passed: bool = False
+
+    @property
+    def open(self) -> bool:
+        """The outputs may be distributed: nothing is missing, or the deadline is over."""
+        return not self.missing or self.deadline_passed
+
+    @property
+    def awaited(self) -> tuple[str, ...]:
+        """Names of the departments the closed gate waits for (数据不完整); empty once open."""
+        return () if self.open else self.names
+
+    @property
+    def late_missing(self) -> tuple[str, ...]:
+        """Names of the departments missing after the deadline (缺报), named on outputs that go out."""
+        return self.names if self.open else ()
+
+
+def awaited_departments(expected: set[str], accepted: set[str]) -> list[str]:
+    """The expected departments with no accepted file."""
+    return sorted(expected - accepted)

@@ -136,3 +136,13 @@ def period_range(first: str, last: str, grain: Grain | None = None) -> list[Peri
 def sort_periods(codes: list[str]) -> list[str]:
     """Period codes in time order: by end date; at the same end, months, then the quarter, then the year."""
     return sorted(codes, key=lambda c: (Period.parse(c).end, -Period.parse(c).grain_rank))
+
+
+def backfill_periods(first: str, last: str, grain: str | None = None) -> list[str]:
+    """The periods of `grain` from the one holding `first`'s start to the one holding `last`'s end."""
+    a, b = Period.parse(first), Period.parse(last)
+    grain = grain or a.grain
+    per_year = {"year": 1, "quarter": 4, "month": 12}[grain]
+    start = Period.from_ordinal(a.year * per_year + (a.start.month - 1) * per_year // 12, grain)
+    end = Period.from_ordinal(b.year * per_year + (b.end.month - 1) * per_year // 12, grain)
+    return [p.code for p in period_range(start.code, end.code, grain)]

@@ -6,7 +6,7 @@ they hold whatever other departments send or resend.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from kaoping.scoring.adjustments import COLUMNS
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
-from kaoping.sources.adjustments import AdjustmentError, AdjustmentRequest
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.versions import closed_refusal
 from kaoping.warehouse.models import (Adjustment, DimIndicator, DimPeriod, DimUnit, FactScore, FactScoreAdjustment,
@@ -31,24 +30,17 @@ def refusal(session: Session, catalog_code: str, period: str) -> str | None:
     return closed_refusal(session, period)
 
 
-def record_adjustments(res, requests: list[AdjustmentRequest]) -> list[int]:
-    """Store the adjustments in one transaction (all or none); their ids, in order."""
-    res.sync_dimensions()
-    now = datetime.now(timezone.utc)
-    with res.warehouse.write_lock() as session:
-        refusals = (refusal(session, r.catalog_code, r.period) for r in requests)
-        problems = list(dict.fromkeys(reason for reason in refusals if reason))
-        if problems:
-            raise AdjustmentError(problems)
-        rows = []
-        for r in requests:
-            ensure_period(session, Period.parse(r.period))
-            rows.append(Adjustment(period=r.period, catalog_code=r.catalog_code, indicator_code=r.indicator_code,
-                                   unit_code=r.unit_code, value=r.value, reason=r.reason, author=r.author,
-                                   created_at=now, source=r.source))
-        session.add_all(rows)
-        session.flush()
-        return [row.id for row in rows]
+def insert_adjustments(session: Session, requests: list, now: datetime) -> list[int]:
+    """Store resolved adjustments (sources.adjustments.AdjustmentRequest) made `now`; their ids, in order."""
+    rows = []
+    for r in requests:
+        ensure_period(session, Period.parse(r.period))
+        rows.append(Adjustment(period=r.period, catalog_code=r.catalog_code, indicator_code=r.indicator_code,
+                               unit_code=r.unit_code, value=r.value, reason=r.reason, author=r.author,
+                               created_at=now, source=r.source))
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
 
 
 def scoring_adjustments(session: Session, catalog: Catalog, period: Period, history_codes: list[str]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterator, Protocol
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.periods import Period
-from kaoping.sources.registry import Registry
 from kaoping.warehouse.models import (DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient,
                               DimUnit)
 
@@ -67,7 +66,15 @@ def _joined(frame: pd.DataFrame, column: str) -> list[str]:
     return ["|".join(value) for value in frame[column].tolist()]
 
 
-def sync_registry(session: Session, registry: Registry) -> None:
+class RegistryFrames(Protocol):
+    """The registry CSVs as frames (kaoping.sources.registry.Registry is one)."""
+
+    departments: pd.DataFrame
+    units: pd.DataFrame
+    recipients: pd.DataFrame
+
+
+def sync_registry(session: Session, registry: RegistryFrames) -> None:
     """dim_unit, dim_department, dim_recipient brought in line with the registry CSVs."""
     deps, units, recipients = registry.departments, registry.units, registry.recipients
     _upsert(session, DimDepartment, ["code", "name", "aliases", "email"],

@@ -1,10 +1,7 @@
-"""Score runs (评分批次): the scoring engine's inputs read from the warehouse, its results stored.
-
-`score_period` is the I/O edge around the pure `scoring.engine`: it reads the period's accepted
-values, the history that `previous` and yoy need, the earlier published rankings that rank change
-and alerts need, hashes all of it, and stores a draft run unless the latest run of the catalog ×
-period was made from the same inputs. `publish_run` makes a draft final (the database then
-refuses any change to it).
+"""Score runs (评分批次) in the warehouse: the scoring engine's inputs read (`read_inputs`: the
+period's accepted values, the history that `previous` and yoy need, the earlier published rankings
+that rank change and alerts need), hashed (`input_sha256`), and its results stored (`store_run`).
+kaoping.stages.scoring drives them around the pure engine.
 """
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from datetime import datetime, timezone
 from importlib import metadata
 from itertools import repeat
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -26,17 +22,14 @@ from sqlalchemy.orm import Session
 
 from kaoping.core.faults import fault_point
 from kaoping.scoring.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
-from kaoping.scoring.adjustments import adjusted_scores, apply_adjustments
+from kaoping.scoring.adjustments import apply_adjustments
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.combine import PartRuns, part_periods
-from kaoping.scoring.engine import ScoreOptions, ScoreResult
-from kaoping.scoring.engine import score_period as score_frames
+from kaoping.scoring.engine import ScoreResult
 from kaoping.scoring.periods import Period
 from kaoping.scoring.values import history_codes
 from kaoping.warehouse.adjustments import scoring_adjustments
-from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.engine import bulk_insert
-from kaoping.warehouse.versions import PeriodClosed, is_closed, window_end
 from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                                      FactScoreAdjustment, FactValue, ScoreRun, Submission)
 
@@ -194,8 +187,9 @@ def part_runs(session: Session, catalog: Catalog, runs: dict[str, int]) -> PartR
     return PartRuns(*frames)
 
 
-def read_inputs(session: Session, res, catalog: Catalog, period: Period) -> RunInputs:
-    """The engine's inputs for one catalog × period; raises NoData when nothing was accepted.
+def read_inputs(session: Session, units: pd.DataFrame, catalog: Catalog, period: Period) -> RunInputs:
+    """The engine's inputs for one catalog × period (`units`: the registry's units it ranks, with
+    REGISTRY_COLUMNS); raises NoData when nothing was accepted.
 
     A combined year (`combine`) with published quarter / month runs has data even without year files.
     """
@@ -205,11 +199,10 @@ def read_inputs(session: Session, res, catalog: Catalog, period: Period) -> RunI
         raise NoData(catalog.code, period.code)
     if cutoff is None:
         cutoff = session.scalar(select(func.max(ScoreRun.data_cutoff_at)).where(ScoreRun.id.in_(list(runs.values()))))
-    units = res.registry.units_in(period, catalog.assessed_kind)[REGISTRY_COLUMNS]
     adjustments = scoring_adjustments(session, catalog, period, sorted(history_codes(catalog)))
     return RunInputs(apply_adjustments(period_values(session, catalog, period), adjustments, period.code),
                      apply_adjustments(history_values(session, catalog, period), adjustments),
-                     units.reset_index(drop=True), previous_rankings(session, catalog, period), cutoff,
+                     units[REGISTRY_COLUMNS].reset_index(drop=True), previous_rankings(session, catalog, period), cutoff,
                      part_runs(session, catalog, runs) if runs else None, sorted(runs.values()), adjustments)
 
 
@@ -240,14 +233,6 @@ def input_sha256(inputs: RunInputs, catalog: Catalog, period: Period, parameters
     if len(inputs.adjustments):  # only then: runs made before adjustments existed keep their hash
         digest.update(b"\x1d" + _canonical(inputs.adjustments.reindex(columns=ADJUSTMENT_COLUMNS), ["id"]))
     return digest.hexdigest()
-
-
-def run_parameters(res, sensitivity: bool | None) -> dict:
-    """The settings a run was made with (sensitivity draws only when it ran)."""
-    cfg = res.settings.scoring
-    on = cfg.sensitivity if sensitivity is None else sensitivity
-    return ({"sensitivity": True, "draws": cfg.sensitivity_draws, "width": cfg.sensitivity_width,
-             "seed": cfg.seed} if on else {"sensitivity": False})
 
 
 def produced_by() -> dict:
@@ -298,57 +283,6 @@ def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: P
             _bulk_insert(session, model.__table__, frame, run.id)
     fault_point("score")
     return run.id
-
-
-def latest_run(session: Session, catalog_code: str, period: str) -> ScoreRun | None:
-    """The newest run (draft or published) of a catalog × period."""
-    return session.scalars(select(ScoreRun).where(ScoreRun.catalog_code == catalog_code,
-                                                  ScoreRun.period == period)
-                           .order_by(ScoreRun.id.desc()).limit(1)).first()
-
-
-def score_period(res, catalog: Catalog, period: Period | str, sensitivity: bool | None = None) -> int:
-    """Score one period under one catalog and store a draft run; the existing run when inputs are unchanged.
-
-    Raises `PeriodClosed` when the period was finalised (定稿).
-    """
-    res.sync_dimensions()
-    p = Period.parse(period) if isinstance(period, str) else period
-    parameters = run_parameters(res, sensitivity)
-    with res.warehouse.write_lock() as session:
-        if is_closed(session, p.code):
-            raise PeriodClosed(p.code)
-        ensure_period(session, p)
-        inputs = read_inputs(session, res, catalog, p)
-        digest = input_sha256(inputs, catalog, p, parameters)
-        latest = latest_run(session, catalog.code, p.code)
-        if latest is not None and latest.input_sha256 == digest:
-            return latest.id
-        options = ScoreOptions(p.code, parameters["sensitivity"], parameters.get("draws", 1000),
-                               parameters.get("width", 0.2), parameters.get("seed", 0))
-        result = score_frames(catalog, inputs.values, inputs.units, inputs.history,
-                              inputs.previous_rankings, options, inputs.parts)
-        result.scores, adjusted = adjusted_scores(result.scores, inputs.adjustments, catalog, p.code)
-        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at, adjusted)
-
-
-def publish_run(res, run_id: int, now: datetime | None = None) -> None:
-    """draft → published (published_at set); publishing a published run changes nothing.
-
-    With `[publication] review_days` the run becomes a review version (征求意见稿) of the period's
-    review window, opened now unless one is open already.
-    """
-    now = now or datetime.now(timezone.utc)
-    with res.warehouse.write_lock() as session:
-        run = session.get(ScoreRun, run_id)
-        if run is None:
-            raise LookupError(f"评分批次 {run_id} 不存在 / score run {run_id} does not exist")
-        if run.status == "draft":
-            days = res.settings.publication.review_days
-            if days:
-                run.review_until = window_end(session, run.period, days, ZoneInfo(res.settings.schedule.timezone),
-                                              now)
-            run.status, run.published_at = "published", now
 
 
 def run_rankings(session: Session, run_id: int) -> pd.DataFrame:

@@ -6,7 +6,7 @@ or the OOM killer would; `enospc` raises OSError(ENOSPC), as a full disk would; 
 `KAOPING_FAULT_SLEEP_S` seconds (default 60) so a test can cut the database connection meanwhile.
 Several faults are separated by commas. Unset, a fault point costs one dictionary lookup.
 
-This is test machinery, not configuration: it is read here so that kaoping/config.py stays the
+This is test machinery, not configuration: it is read here so that kaoping/core/config.py stays the
 single place for settings users set.
 """
 from __future__ import annotations

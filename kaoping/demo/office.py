@@ -10,7 +10,7 @@ from __future__ import annotations
 from kaoping.stages.resources import Resources
 from kaoping.sources.adjustments import resolve
 from kaoping.warehouse import versions
-from kaoping.warehouse.adjustments import record_adjustments
+from kaoping.stages.adjustments import record_adjustments
 
 REVIEW_DAYS = 5  # the `[publication] review_days` of the workspace `kaoping demo` creates
 LAST_QUARTER, OPEN_YEAR = "2025Q4", "2025"

@@ -1,12 +1,13 @@
-"""报送时限 wired to a workspace (SPEC §10): each department's deadline for a period, and the
-department × period states that status, the workbooks and the intake artifact show.
+"""报送时限 wired to a workspace (SPEC §10): each department's deadline for a period, the
+department × period states that status, the workbooks and the intake artifact show, and the
+completeness gate (数据不完整): which source departments a period still waits for. `completeness` is
+the one place that decides; distribution, the workbook marks and `kaoping status` ask it.
 
 The rules themselves are the pure functions of kaoping.scoring.deadlines; this module only finds
 their inputs (catalogs, `[deadlines]` overrides, the office's time zone, the warehouse).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,11 +15,10 @@ import pandas as pd
 from sqlalchemy import select
 
 from kaoping.stages.resources import Resources
-from kaoping.scoring.deadlines import ON_TIME, Timeliness, deadline_date, deadline_passed, timeliness
+from kaoping.scoring.deadlines import (Completeness, DepartmentState, Timeliness, awaited_departments,
+                                       deadline_date, deadline_passed, timeliness)
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.models import Submission
-
-STATE_ZH = {"on_time": "按时", "late": "迟报", "missing": "缺报", "not_due": "未到期"}
 
 
 def local_date(res: Resources, when: datetime) -> date:
@@ -71,24 +71,6 @@ def file_timeliness(res: Resources, department: str | None, period: str | None,
     return timeliness(deadline, local_date(res, received_at), local_date(res, received_at))
 
 
-@dataclass(frozen=True)
-class DepartmentState:
-    code: str
-    name: str
-    deadline: date | None
-    first_received: datetime | None
-    state: Timeliness | None
-
-    @property
-    def label(self) -> str:
-        """按时 / 迟报3天 / 缺报 / 未到期 / — (no deadline; then 已报 or 未报)."""
-        if self.state is None:
-            return "已报" if self.first_received else "未报"
-        if self.state.state == "late":
-            return f"迟报{self.state.days_late}天"
-        return STATE_ZH[self.state.state]
-
-
 def first_accepted(res: Resources, period: str) -> dict[str, datetime]:
     """Department → received time of its first file for the period that was accepted (a
     superseded file was accepted once)."""
@@ -116,14 +98,6 @@ def department_states(res: Resources, period: str, now: datetime | None = None) 
     return out
 
 
-def on_time_rate(states: list[DepartmentState]) -> float | None:
-    """Share of departments on time among those whose state is settled (on time, late or missing)."""
-    settled = [s for s in states if s.state is not None and s.state.state != "not_due"]
-    if not settled:
-        return None
-    return sum(s.state.state == ON_TIME for s in settled) / len(settled)
-
-
 def states_frame(states: list[DepartmentState]) -> pd.DataFrame:
     return pd.DataFrame([{"department_code": s.code, "department_name": s.name, "deadline": s.deadline,
                           "first_received": s.first_received, "state": s.label} for s in states])
@@ -131,3 +105,18 @@ def states_frame(states: list[DepartmentState]) -> pd.DataFrame:
 
 def period_label(period: str) -> str:
     return Period.parse(period).label
+
+
+def accepted_departments(res: Resources, period: str) -> set[str]:
+    """The departments with an accepted file for the period."""
+    with res.warehouse.reading() as session:
+        return set(session.scalars(select(Submission.department_code).where(
+            Submission.period == period, Submission.status == "accepted").distinct()))
+
+
+def completeness(res: Resources, period: str) -> Completeness:
+    """Whether the period's outputs may be distributed, and whom it waits for."""
+    missing = awaited_departments(set(expected_departments(res, period)), accepted_departments(res, period))
+    names = res.registry.departments.set_index("code")["name"].to_dict()
+    passed = bool(missing) and period_deadline_passed(res, period)
+    return Completeness(period, tuple(missing), tuple(names.get(code, code) for code in missing), passed)

@@ -16,9 +16,17 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
+
+from kaoping.sources.context import readable
+from kaoping.sources.examine import Examination
+from kaoping.sources.problems import make_problem
+from kaoping.stages.intake import prepared_file
+from kaoping.stages.publishing import write_outputs as write
+from kaoping.stages.resources import Resources
+from kaoping.stages.state import published_run_ids
 
 PARENT_CHECK_S = 1.0
 _pool: ProcessPoolExecutor | None = None
@@ -102,7 +110,7 @@ def _result(future: Future, timeout: float | None = None):
 
 def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 4,
                    timeout_s: float | None = None) -> Iterator:
-    """`sources.intake.prepared_file` of each file, in order, computed in the workers at most
+    """`stages.intake.prepared_file` of each file, in order, computed in the workers at most
     `ahead` files in advance (a province file's cells take memory: no unbounded read-ahead).
 
     A worker that dies (killed for memory, say) or runs past `timeout_s` takes the files in flight
@@ -132,10 +140,6 @@ def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 
 
 def _refused(inbox_file, died: WorkerDied, timeout_s: float | None):
     """The examination of a file that ended a worker on its own: rejected with the reason."""
-    from kaoping.sources.examine import Examination
-    from kaoping.sources.context import readable
-    from kaoping.sources.problems import make_problem
-
     exam = Examination(readable(inbox_file.path.name))
     if isinstance(died, WorkerTimedOut):
         exam.problems = [make_problem("too_slow", exam.file, expected=f"不超过 {timeout_s:g} 秒")]
@@ -152,9 +156,6 @@ def _prepared_file(workspace: str, database_url: str, inbox_file):
     again when their files change),
     within the per-file memory budget (`[intake] max_file_memory_mb` more address space than the
     worker holds before it: beyond, allocations fail and the file is refused for memory)."""
-    from kaoping.stages.resources import Resources
-    from kaoping.sources.intake import prepared_file
-
     key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
     if key not in _resources or _resources[key][0] != stamp:  # registries or catalogs edited since
         _resources[key] = (stamp, Resources.open(workspace, database_url))
@@ -205,10 +206,6 @@ def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:
     Written again when a run of the period was published meanwhile by a concurrent flow, so
     the last files written are always those of the newest published runs.
     """
-    from kaoping.flows.state import published_run_ids
-    from kaoping.stages.resources import Resources
-    from kaoping.reports.publish import write_outputs as write
-
     res = Resources.open(workspace, database_url)
     try:
         while True:

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from kaoping.flows.pipeline import nightly
-from kaoping.reports.receipts import send_receipts
-from kaoping.reports.reminders import send_reminders
-from kaoping.sources.intake import ingest
+from kaoping.stages.receipts import send_receipts
+from kaoping.stages.reminders import send_reminders
+from kaoping.stages.intake import ingest
 from kaoping.warehouse.models import Distribution, Submission
 from mail_servers import department_mail, dovecot_server, free_port, mail_account, smtp_server  # noqa: F401
 

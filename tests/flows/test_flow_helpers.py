@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kaoping.flows.artifacts import artifact_key, extremes, intake_markdown, outputs_markdown, ranking_table
-from kaoping.flows.pipeline import backfill_periods, touched_periods
+from kaoping.stages.artifacts import artifact_key, extremes, intake_markdown, outputs_markdown, ranking_table
+from kaoping.scoring.periods import backfill_periods
+from kaoping.stages.intake import touched_periods
 
 
 @pytest.mark.parametrize("first, last, grain, expected", [

@@ -141,7 +141,7 @@ def test_serve_registers_schedule_and_backfill_runs_on_a_worker(tiny_pg, workers
         assert nightly.work_pool_name == POOL
         assert client.read_deployment_by_name("backfill/kaoping-backfill").parameters["workspace"] == str(tiny_pg.root)
 
-    from kaoping.sources.intake import ingest
+    from kaoping.stages.intake import ingest
 
     ingest(res)  # here, so the worker's run need not start Great Expectations
     run = run_deployment("backfill/kaoping-backfill", parameters={"first": "2024Q3", "last": "2024Q4",
@@ -186,7 +186,7 @@ def test_backfill_fans_out_over_two_workers(tiny_pg, workers):
 def test_the_server_schedules_the_nightly_run_and_a_worker_completes_it(tiny_pg, workers):
     """The scheduler service creates the nightly's runs from its cron (every minute here), and one
     runs on a worker: it scores the period taken in beforehand."""
-    from kaoping.sources.intake import ingest
+    from kaoping.stages.intake import ingest
 
     config = tiny_pg.root / "kaoping.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('cron = "0 2 * * *"', 'cron = "* * * * *"'),

@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from kaoping.flows.pipeline import backfill, nightly
-from kaoping.reports.completeness import awaited_departments
+from kaoping.scoring.deadlines import awaited_departments
 
 SF_VALUES = [90, 85, 80, 75]
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from kaoping.flows.pipeline import nightly
 from kaoping.sources.adjustments import AdjustmentError, AdjustmentRequest
-from kaoping.warehouse.adjustments import record_adjustments
+from kaoping.stages.adjustments import record_adjustments
 from kaoping.warehouse.models import FactRanking, RunFinalization, ScoreRun
-from kaoping.warehouse.runs import score_period
+from kaoping.stages.scoring import score
 from kaoping.warehouse.versions import PeriodClosed, period_version
 
 T0 = datetime.now(timezone.utc)
@@ -113,7 +113,7 @@ def test_a_final_version_takes_no_adjustment_and_no_rescoring(reviewed):
         with pytest.raises(AdjustmentError, match="期间 2025Q1 已定稿"):
             record_adjustments(res, [request])
         with pytest.raises(PeriodClosed, match="已定稿"):
-            score_period(res, res.catalog("tiny-2025"), "2025Q1")
+            score(res, res.catalog("tiny-2025"), "2025Q1")
     finally:
         res.close()
     tiny.send("2025Q1", GA_CORRECTED, name="公安局_2025Q1_再次更正.csv")

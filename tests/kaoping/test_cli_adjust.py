@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from kaoping.cli import commands  # noqa: F401  (registers the commands)
 from kaoping.cli.app import app
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import write_outputs
 from kaoping.warehouse.models import Adjustment
-from kaoping.warehouse.runs import publish_run, score_period
+from kaoping.stages.scoring import publish, score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
 from report_kit import build_published  # noqa: E402
@@ -48,8 +48,8 @@ def test_an_adjustment_from_the_command_line_reaches_every_output(built):
                   "--reason", "公安局来函更正", "--by", "张三")
     assert result.exit_code == 0, result.output
     assert "已记录 1 项人工调整" in result.output and _count(res) == 1
-    run_id = score_period(res, res.catalog("t-county-2025"), "2025Q3")
-    publish_run(res, run_id)
+    run_id = score(res, res.catalog("t-county-2025"), "2025Q3")
+    publish(res, run_id)
     write_outputs(res, "2025Q3")
     out = res.workspace / "out" / "2025Q3"
     wb = load_workbook(out / "排名" / "t-county-2025_2025Q3_考评排名.xlsx")

@@ -63,7 +63,7 @@ NAME_CHARS = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_cha
 def test_any_text_in_cells_sheet_names_and_file_names_is_shown_literally(tiny_ws, capsys, monkeypatch, validator,
                                                                            value, sheet, name):
     from kaoping.stages.resources import Resources
-    from kaoping.sources import intake
+    from kaoping.stages import intake
 
     monkeypatch.setattr(intake, "Validator", lambda: validator)  # one GX context for every example
     path = tiny_ws / "incoming" / f"公安局_2025Q3_{name}.xlsx"

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,3 +36,20 @@ def test_every_design_card_folder_is_mapped_under_kaoping():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for folder in FOLDERS:
         assert f'"kaoping.{folder}" = "{folder}"' in text
+
+
+def test_the_wheel_installs_kaoping_alone(tmp_path):
+    """What `pip install .` puts into site-packages is the wheel's top level: `kaoping` and its dist-info."""
+    source = tmp_path / "source"  # a copy of the tracked files: the build writes build/ and *.egg-info beside them
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in tracked.stdout.splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "wheel"),
+                    str(source)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "wheel").glob("kaoping-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/")[0] for name in archive.namelist()}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"kaoping"}
+    assert len(top) == 2

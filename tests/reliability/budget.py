@@ -19,7 +19,7 @@ import json, resource, sys, time
 from pathlib import Path
 args = json.loads(sys.argv[1])
 from kaoping.stages.resources import Resources
-from kaoping.sources.intake import Validator, examine_file, ingest
+from kaoping.stages.intake import Validator, examine_file, ingest
 res = Resources.open(args["workspace"], args["db"])
 res.sync_dimensions()
 validator = Validator() if args["mode"] == "examine" else None

@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 
 import hostile_files as hf
 from kaoping.stages.resources import Resources
-from kaoping.sources.intake import discover, process_file
-from kaoping.warehouse.runs import publish_run, score_period
+from kaoping.stages.intake import discover, process_file
+from kaoping.stages.scoring import publish, score
 
 TAMPERING = [
     "UPDATE score_run SET status = 'draft', published_at = NULL WHERE id = :run",
@@ -41,8 +41,8 @@ def published(db_url: str, tmp_path: Path, validator):
     [found] = discover(res)
     outcome = process_file(res, found, validator)
     assert outcome.status == "accepted", outcome.problems
-    run_id = score_period(res, res.catalogs[0], "2025Q3")
-    publish_run(res, run_id)
+    run_id = score(res, res.catalogs[0], "2025Q3")
+    publish(res, run_id)
     yield res, run_id, path
     res.close()
 
@@ -100,5 +100,5 @@ def test_a_ranked_number_traces_to_the_file_and_cell(published):
 
 def test_rescoring_unchanged_inputs_reuses_the_run_and_leaves_it_published(published):
     res, run_id, _ = published
-    assert score_period(res, res.catalogs[0], "2025Q3") == run_id
+    assert score(res, res.catalogs[0], "2025Q3") == run_id
     assert table_rows(res, "SELECT count(*) FROM score_run") == [(1,)]

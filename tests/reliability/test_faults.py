@@ -1,4 +1,4 @@
-"""The fault hook itself (kaoping/faults.py): armed only by KAOPING_FAULT, at the n-th pass."""
+"""The fault hook itself (kaoping/core/faults.py): armed only by KAOPING_FAULT, at the n-th pass."""
 from __future__ import annotations
 
 import errno

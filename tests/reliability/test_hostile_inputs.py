@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 import hostile_files as hf
 from hostile_files import inbox_path
 from kaoping.stages.resources import Resources
-from kaoping.sources.intake import discover, examine_file, process_file
+from kaoping.stages.intake import discover, examine_file, process_file
 
 LEAK_MARKERS = ("root:x:0:0", "/bin/bash", "/usr/sbin/nologin")
 

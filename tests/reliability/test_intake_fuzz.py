@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 import hostile_files as hf
 from kaoping.stages.resources import Resources
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 
 FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
 UNIT_SPELLINGS = {"U01": ["东城县", "东城", "U01", " 东城县 ", "东城县\u00a0"],

@@ -11,7 +11,7 @@ import pytest
 import hostile_files as hf
 from kaoping.core.config import IntakeSettings
 from kaoping.stages.resources import Resources
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 
 LIMITS = "max_file_mb = 1\nmax_rows = 100\nmax_uncompressed_mb = 2\nmax_zip_ratio = 50\n"
 

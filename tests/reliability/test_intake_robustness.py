@@ -19,7 +19,7 @@ import worker_helpers
 from kaoping.stages import workers
 from kaoping.stages.resources import Resources
 from kaoping.sources import discovery
-from kaoping.sources.intake import discover, examine_file, ingest, process_files, scan
+from kaoping.stages.intake import discover, examine_file, ingest, process_files, scan
 
 CSV_HEADER = ",".join(hf.HEADER)
 CSV_ROWS = [",".join(str(v) for v in row) for row in hf.GOOD_ROWS]

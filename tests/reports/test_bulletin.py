@@ -14,8 +14,7 @@ from kaoping.core.config import OfficeSettings
 from kaoping.reports import bulletin_charts, texts
 from kaoping.reports.bulletin import bulletin_docx
 from kaoping.reports.bulletin_data import bulletin_content, timeliness_frame
-from kaoping.reports.data import published_runs
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.ranking import ranking_table
 
 OFFICE = OfficeSettings(name="东山市平安建设领导小组办公室", doc_number_prefix="东平安办")
@@ -98,7 +97,7 @@ def test_the_cycle_states_become_the_reporting_frame():
     from datetime import date
 
     from kaoping.scoring.deadlines import Timeliness
-    from kaoping.stages.timeliness import DepartmentState
+    from kaoping.scoring.deadlines import DepartmentState
 
     states = [DepartmentState("GA", "公安局", date(2025, 10, 10), None, Timeliness("late", 3)),
               DepartmentState("SF", "司法局", date(2025, 10, 10), None, Timeliness("missing", 5)),

@@ -15,13 +15,12 @@ import pytest
 
 from kaoping.reports.bulletin import FONTS_CONF
 from kaoping.core.layout import bulletin_path
-from kaoping.reports.data import published_runs
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.ranking import ranking_table
 from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import sort_periods
-from kaoping.sources.intake import ingest
-from kaoping.warehouse.runs import publish_run, score_period
+from kaoping.stages.intake import ingest
+from kaoping.stages.scoring import publish, score
 from kaoping.cli.init import DEMO_OFFICE, init_workspace
 
 pytestmark = pytest.mark.slow
@@ -39,7 +38,7 @@ def demo(tmp_path_factory) -> Resources:
     report = ingest(res)
     for period in sort_periods([p for p in report.periods_touched if "Q" in p]):
         for catalog in res.catalogs_for(period):
-            publish_run(res, score_period(res, catalog, period))
+            publish(res, score(res, catalog, period))
     yield res
     res.close()
 

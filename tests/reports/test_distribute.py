@@ -8,8 +8,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from kaoping.core.config import SmtpSettings
-from kaoping.reports.distribute import SmtpMailer, distribute
-from kaoping.reports.publish import write_outputs
+from kaoping.reports.mailer import SmtpMailer
+from kaoping.stages.distribution import distribute
+from kaoping.stages.publishing import write_outputs
 from kaoping.warehouse.models import Distribution
 from mail_servers import smtp_server  # noqa: F401  (fixture)
 

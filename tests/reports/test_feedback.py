@@ -10,11 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from kaoping.reports.data import published_runs
 from kaoping.reports.fastxlsx import Template
 from kaoping.reports.feedback import _indicator_values, feedback_context, feedback_layout, trend_axis
 from kaoping.reports.feedback_render import openpyxl_render
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.reasons import loss_reason
 from kaoping.reports.xlsx import round2
 

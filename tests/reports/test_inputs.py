@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 from report_kit import RATIO_CATALOG
 
-from kaoping.reports.inputs import VALUE_COLUMNS, formula_leaves, input_periods, input_rows, with_inputs
+from kaoping.reports.inputs import formula_leaves, input_periods, input_rows, with_inputs
+from kaoping.warehouse.details import VALUE_COLUMNS
 from kaoping.scoring.catalog import parse_catalog
 from kaoping.scoring.periods import Period
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from kaoping.cli import commands  # noqa: F401  (registers the commands)
 from kaoping.cli.app import app
 from kaoping.warehouse import queries
-from kaoping.warehouse.runs import score_period
+from kaoping.stages.scoring import score
 
 
 def _publish(res, period: str = "2025Q3"):
@@ -19,7 +19,7 @@ def test_publish_scores_of_the_engine_end_to_end(tmp_path, db_url):
     # the hand-built 2025Q3 run stays a draft; the engine scores the same values into a newer draft
     built = build_published(tmp_path / "ws", db_url, publish_q3=False)
     res = built.res
-    run_id = score_period(res, res.catalog("t-county-2025"), "2025Q3")
+    run_id = score(res, res.catalog("t-county-2025"), "2025Q3")
     assert run_id != built.run_id
     result = _publish(res)
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 from report_kit import CATALOG, INJECTED_FILE, build_published, build_ratio_published
 
 from kaoping.reports import texts, xlsx
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import write_outputs
 
 RANKING = Path("out/2025Q3/排名/t-county-2025_2025Q3_考评排名.xlsx")
 SHEETS = ["排名总表", "分项得分", "指标明细", "报送情况", "排名稳定性", "说明"]
@@ -275,7 +275,7 @@ def test_details_show_the_inputs_under_a_ratio_with_their_cells(tmp_path, db_url
 
 def test_details_without_formulas_are_unchanged(published, monkeypatch):
     from kaoping.reports import ranking_sheets
-    from kaoping.reports.data import published_runs
+    from kaoping.stages.publishing import published_runs
     from kaoping.reports.inputs import with_inputs
     data = published_runs(published.res, "2025Q3")[0]
     assert data.inputs is not None and len(data.inputs) == 0

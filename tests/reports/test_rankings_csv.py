@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from report_kit import CATALOG, EXPECTED_CSV, UNITS, build_published
 
-from kaoping.reports.publish import write_outputs
+from kaoping.stages.publishing import write_outputs
 
 
 

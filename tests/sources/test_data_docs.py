@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from intake_kit import GOOD_ROWS, HEADER, write_xlsx
 
 from kaoping.sources.data_docs import run_label, run_name
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 
 REMOTE = re.compile(r"""(src|href)=["']https?://|url\(['"]?https?://""", re.I)
 

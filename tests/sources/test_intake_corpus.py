@@ -10,7 +10,7 @@ import pytest
 from intake_kit import CATALOG_YAML, GOOD_ROWS, HEADER, make_workspace, write_csv, write_raw_xlsx, write_xlsx
 from openpyxl import Workbook, load_workbook
 
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 
 TITLE = ["2025年第三季度公安局平安建设指标报送表"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from kaoping.stages.resources import Resources
 from kaoping.cli.init import init_workspace
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 
 UNPARSED = {"unreadable", "unsupported_type", "no_header", "department_unknown", "department_conflict",
             "period_unknown", "period_conflict", "no_catalog"}

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from kaoping.reports.problem_list import HEADER_ROW
-from kaoping.sources.intake import Validator, discover, ingest, process_file
+from kaoping.stages.intake import Validator, discover, ingest, process_file
 from kaoping.warehouse.models import Base, FactValue, Submission, SubmissionProblem
 
 TITLE = ["2025年第三季度公安局平安建设指标报送表"]
@@ -175,7 +175,7 @@ def test_ingest_exit_code_is_one_when_a_file_is_rejected(res):
 
 
 def test_files_validated_in_one_gx_run_keep_their_own_problems_and_order(res_db, validator, monkeypatch):
-    import kaoping.sources.intake as intake
+    import kaoping.stages.intake as intake
 
     inbox = res_db.settings.inbox_dir / "公安局"
     write_xlsx(inbox / "公安局_2025Q2.xlsx", [HEADER, *GOOD_ROWS])

@@ -12,7 +12,7 @@ from intake_kit import GOOD_ROWS, HEADER, make_workspace, write_xlsx
 from sqlalchemy import select
 
 from kaoping.core.config import MailboxSettings
-from kaoping.sources.mail_intake import pull_mailbox
+from kaoping.stages.mailbox import pull_mailbox
 from kaoping.sources.mailbox import ImapMailbox
 from kaoping.warehouse.models import MailAttachment, MailMessage
 from mail_servers import department_mail, dovecot_server, free_port, mail_account  # noqa: F401  (fixtures)

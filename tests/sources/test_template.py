@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kaoping.scoring.catalog import Indicator
-from kaoping.sources.intake import examine_file
+from kaoping.stages.intake import examine_file
 from kaoping.sources.template import FIRST_DATA_ROW, INPUT_FILL, input_prompt, template_layout, write_template
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 from test_runs import T0, _resources, rankings, submit
 
-from kaoping.flows import state
+from kaoping.stages import state
 from kaoping.sources.adjustments import AdjustmentRequest
-from kaoping.warehouse.adjustments import record_adjustments, run_adjustments
+from kaoping.stages.adjustments import record_adjustments
+from kaoping.warehouse.adjustments import run_adjustments
 from kaoping.warehouse.models import Adjustment, FactScore, FactScoreAdjustment, FactValue, ScoreRun, Submission
-from kaoping.warehouse.runs import publish_run, score_period
+from kaoping.stages.scoring import publish, score
 
 
 @pytest.fixture
@@ -54,13 +55,13 @@ def test_the_adjusted_value_is_scored_flagged_and_traced(res):
     catalog = res.catalog("t-county-2025")
     ga = submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
     submit(res, "SF", "2025Q1", {("A", "I2"): 1, ("B", "I2"): 0, ("C", "I2"): 2})
-    before = score_period(res, catalog, "2025Q1")
+    before = score(res, catalog, "2025Q1")
     assert rankings(res, before)["B"][0] == 70.0
     b_to_100 = adjust(res, "B", "I1", 100)
     c_sent_nothing = adjust(res, "C", "I1", 70)
-    after = score_period(res, catalog, "2025Q1")
+    after = score(res, catalog, "2025Q1")
     assert after != before  # an adjustment is part of the input hash: a new run
-    assert score_period(res, catalog, "2025Q1") == after  # and nothing else changed since
+    assert score(res, catalog, "2025Q1") == after  # and nothing else changed since
     # B: 60 + 40 = 100; C: 60·(70−40)/60 = 30, + 40 − 20 = 50
     assert {u: r[0] for u, r in rankings(res, after).items()} == {"A": 90.0, "B": 100.0, "C": 50.0}
     rows = _score_rows(res, after)
@@ -85,7 +86,7 @@ def test_adjustments_survive_other_departments_resubmissions_and_the_newest_coun
     first = adjust(res, "B", "I1", 80)
     second = adjust(res, "B", "I1", 90, reason="再次核实")
     _resubmit(res, "SF", "2025Q1", {("A", "I2"): 0, ("B", "I2"): 1}, days=2)
-    run = score_period(res, catalog, "2025Q1")
+    run = score(res, catalog, "2025Q1")
     rows = _score_rows(res, run)
     assert rows[("B", "I1")].value_used == 90 and _links(res, run)[("B", "I1")] == second
     assert rows[("A", "I2")].value_used == 0  # the resubmission counts for everything not adjusted
@@ -98,7 +99,7 @@ def test_an_adjusted_earlier_value_is_what_previous_carries(res):
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
     submit(res, "GA", "2025Q2", {("A", "I1"): 100})  # B not sent: I1 `previous` carries 2025Q1
     q1 = adjust(res, "B", "I1", 85)
-    run = score_period(res, catalog, "2025Q2")
+    run = score(res, catalog, "2025Q2")
     row = _score_rows(res, run)[("B", "I1")]
     assert row.value_used == 85 and row.value_period == "2025Q1"
     assert row.flags.split(";") == ["沿用上期", "人工调整"] and _links(res, run)[("B", "I1")] == q1
@@ -119,8 +120,8 @@ def test_adjustments_can_be_neither_changed_nor_deleted(res):
 def test_the_lineage_of_a_published_run_is_immutable(res):
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
     adjust(res, "B", "I1", 100)
-    run = score_period(res, res.catalog("t-county-2025"), "2025Q1")
-    publish_run(res, run)
+    run = score(res, res.catalog("t-county-2025"), "2025Q1")
+    publish(res, run)
     with pytest.raises(DBAPIError, match="已发布的评分批次不可修改"):
         with res.warehouse.session() as session:
             session.execute(delete(FactScoreAdjustment).where(FactScoreAdjustment.run_id == run))
@@ -130,13 +131,13 @@ def test_the_lineage_of_a_published_run_is_immutable(res):
 def test_an_adjustment_after_publishing_makes_the_period_due_for_scoring(res):
     catalog = res.catalog("t-county-2025")
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
-    run = score_period(res, catalog, "2025Q1")
-    publish_run(res, run)
+    run = score(res, catalog, "2025Q1")
+    publish(res, run)
     assert "2025Q1" not in state.unscored_periods(res)
     adjust(res, "A", "I1", 95)
     assert state.unscored_periods(res) == ["2025Q1"]
-    new = score_period(res, catalog, "2025Q1")
-    publish_run(res, new)
+    new = score(res, catalog, "2025Q1")
+    publish(res, new)
     assert new != run and state.unscored_periods(res) == []
     with res.warehouse.session() as session:
         assert session.get(ScoreRun, new).status == "published"

@@ -15,7 +15,8 @@ from kaoping.scoring.periods import Period
 from kaoping.warehouse import runs
 from kaoping.warehouse.dimensions import ensure_period
 from kaoping.warehouse.models import FactRanking, FactScore, FactValue, ScoreRun, Submission
-from kaoping.warehouse.runs import NoData, period_values, publish_run, run_rankings, score_period
+from kaoping.warehouse.runs import NoData, period_values, run_rankings
+from kaoping.stages.scoring import publish, score
 
 CATALOG = """
 catalog: {code: t-county-2025, name: 测试考评, year: 2025, assessed_kind: county, full_marks: 100,
@@ -95,7 +96,7 @@ def test_scores_ranks_and_stores_lineage(res):
     catalog = res.catalog("t-county-2025")
     ga = submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70, ("T", "I1"): 50})
     submit(res, "SF", "2025Q1", {("A", "I2"): 1, ("B", "I2"): 0, ("C", "I2"): 2, ("C", "V1"): 0})
-    run_id = score_period(res, catalog, "2025Q1")
+    run_id = score(res, catalog, "2025Q1")
     # A: 60 + (40 − 10) = 90; B: 60·(70−40)/60 = 30, + 40 = 70; C: no I1 (缺报 0) + 40 − 20 = 20.
     # 优秀 quota floor(0.5·3) = 1: A (rank 1, 90 ≥ 90) is 优秀. T is a town: not ranked.
     assert rankings(res, run_id) == {"A": (90.0, 1, "优秀", None, ""), "B": (70.0, 2, "合格", None, ""),
@@ -117,11 +118,11 @@ def test_scores_ranks_and_stores_lineage(res):
 def test_same_inputs_same_run_changed_value_new_run(res):
     catalog = res.catalog("t-county-2025")
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
-    first = score_period(res, catalog, "2025Q1")
-    assert score_period(res, catalog, "2025Q1") == first
-    publish_run(res, first)
-    assert score_period(res, catalog, "2025Q1") == first  # published and unchanged: nothing new
-    with_sensitivity = score_period(res, catalog, "2025Q1", sensitivity=True)
+    first = score(res, catalog, "2025Q1")
+    assert score(res, catalog, "2025Q1") == first
+    publish(res, first)
+    assert score(res, catalog, "2025Q1") == first  # published and unchanged: nothing new
+    with_sensitivity = score(res, catalog, "2025Q1", sensitivity=True)
     assert with_sensitivity != first
     # a resubmission supersedes the first file: B's value changes, so does the hash
     with res.warehouse.session() as session:
@@ -129,7 +130,7 @@ def test_same_inputs_same_run_changed_value_new_run(res):
         session.execute(update(Submission).where(Submission.id == old).values(status="superseded",
                                                                               superseded_by=old))
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 100}, received_at=T0 + timedelta(days=1))
-    changed = score_period(res, catalog, "2025Q1")
+    changed = score(res, catalog, "2025Q1")
     assert changed not in (first, with_sensitivity)
     # I2 was never sent (缺报, 0): A and B both 60, tied at rank 1
     assert {u: r[:2] for u, r in rankings(res, changed).items()} == {"A": (60.0, 1), "B": (60.0, 1), "C": (0.0, 3)}
@@ -140,7 +141,7 @@ def test_same_inputs_same_run_changed_value_new_run(res):
 def test_no_accepted_submission_raises_no_data(res):
     submit(res, "GA", "2025Q2", {("A", "I1"): 100}, status="rejected")
     with pytest.raises(NoData, match="2025Q2"):
-        score_period(res, res.catalog("t-county-2025"), "2025Q2")
+        score(res, res.catalog("t-county-2025"), "2025Q2")
 
 
 def test_previous_values_rank_change_and_alerts_across_periods(res):
@@ -150,7 +151,7 @@ def test_previous_values_rank_change_and_alerts_across_periods(res):
     # 2024Q4 values feed `previous`; no 2024 catalog ranked 2024Q4, so 2025Q1 has no rank change
     submit(res, "GA", "2025Q1", {("B", "I1"): 100, ("C", "I1"): 40})
     submit(res, "SF", "2025Q1", {("A", "I2"): 0, ("B", "I2"): 1, ("C", "I2"): 0})
-    q1 = score_period(res, catalog, "2025Q1")
+    q1 = score(res, catalog, "2025Q1")
     # A has no I1 in 2025Q1: `previous` carries 100 from 2024Q4 (60 points) → 100; B 60 + 30 = 90;
     # C: I1 40 → 0, I2 0 → 40: total 40.
     assert rankings(res, q1) == {"A": (100.0, 1, "优秀", None, ""), "B": (90.0, 2, "合格", None, ""),
@@ -160,17 +161,17 @@ def test_previous_values_rank_change_and_alerts_across_periods(res):
         source = session.get(FactValue, carried.fact_value_id)
     assert (carried.flags, carried.value_period, carried.value_used) == ("沿用上期", "2024Q4", 100)
     assert (source.submission_id, source.unit_code, source.period) == (old_ga, "A", "2024Q4")
-    publish_run(res, q1)
+    publish(res, q1)
     submit(res, "GA", "2025Q2", {("A", "I1"): 40, ("B", "I1"): 100, ("C", "I1"): 70})
     submit(res, "SF", "2025Q2", {("A", "I2"): 4, ("B", "I2"): 0, ("C", "I2"): 0})
-    q2 = score_period(res, catalog, "2025Q2")
+    q2 = score(res, catalog, "2025Q2")
     # A: 0 + 0 = 0 (last, was first: 1 − 3 = −2, 优秀 → 不合格); B: 100 (2 − 1 = +1, 合格 → 优秀);
     # C: 30 + 40 = 70 (3 − 2 = +1).
     assert rankings(res, q2) == {"B": (100.0, 1, "优秀", 1, ""), "C": (70.0, 2, "合格", 1, ""),
                                  "A": (0.0, 3, "不合格", -2, "等次下降")}
-    publish_run(res, q2)
+    publish(res, q2)
     submit(res, "GA", "2025Q3", {("A", "I1"): 40, ("B", "I1"): 100, ("C", "I1"): 70})
-    q3 = score_period(res, catalog, "2025Q3")
+    q3 = score(res, catalog, "2025Q3")
     # I2 missing for everyone (zero policy): A 0, B 60, C 30; A last in Q2 and Q3 → 连续末位.
     assert rankings(res, q3) == {"B": (60.0, 1, "合格", 0, "等次下降"), "C": (30.0, 2, "不合格", 0, "等次下降"),
                                  "A": (0.0, 3, "不合格", 0, "连续末位")}
@@ -178,11 +179,11 @@ def test_previous_values_rank_change_and_alerts_across_periods(res):
 
 def test_published_run_is_immutable(res):
     submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70})
-    run_id = score_period(res, res.catalog("t-county-2025"), "2025Q1")
+    run_id = score(res, res.catalog("t-county-2025"), "2025Q1")
     with res.warehouse.session() as session:  # a draft can still be changed
         session.execute(update(FactRanking).where(FactRanking.run_id == run_id).values(alerts=""))
-    publish_run(res, run_id)
-    publish_run(res, run_id)
+    publish(res, run_id)
+    publish(res, run_id)
     changes = [update(ScoreRun).where(ScoreRun.id == run_id).values(status="draft", published_at=None),
                update(FactRanking).where(FactRanking.run_id == run_id).values(rank=9),
                update(FactScore).where(FactScore.run_id == run_id).values(score=0),
@@ -224,9 +225,9 @@ def test_rank_change_across_years_uses_the_earlier_years_catalog_of_the_same_kin
         for code, values in (("t-county-2024", {("A", "I1"): 40, ("B", "I1"): 100, ("C", "I1"): 70}),
                              ("t-town-2024", {("T", "I1"): 100})):
             submit(res, "GA", "2024Q4", values, catalog=code, received_at=T0 - timedelta(days=90))
-            publish_run(res, score_period(res, res.catalog(code), "2024Q4"))
+            publish(res, score(res, res.catalog(code), "2024Q4"))
         submit(res, "GA", "2025Q1", {("A", "I1"): 100, ("B", "I1"): 70, ("C", "I1"): 40})
-        q1 = score_period(res, res.catalog("t-county-2025"), "2025Q1")
+        q1 = score(res, res.catalog("t-county-2025"), "2025Q1")
         # 2024Q4 under the 2024 county catalog (C exists only from 2025Q1; the town run is ignored):
         # B 60 first, A 0 second. 2025Q1: A 60, B 30, C 0 → A 2 − 1 = +1, B 1 − 2 = −1, C none
         assert {u: r[1:4:2] for u, r in rankings(res, q1).items()} == {"A": (1, 1), "B": (2, -1), "C": (3, None)}
@@ -247,14 +248,14 @@ def test_reading_and_writing_in_small_batches_changes_nothing(res, monkeypatch):
     # A's and B's I1 come first (lowest ids): a 2-row batch of nothing but NULL values
     submit(res, "GA", "2025Q1", {("A", "I1"): None, ("B", "I1"): None, ("C", "I1"): 70})
     submit(res, "SF", "2025Q1", {("A", "I2"): 1, ("B", "I2"): 0, ("C", "I2"): 2})
-    whole = score_period(res, catalog, "2025Q1")
+    whole = score(res, catalog, "2025Q1")
     with res.warehouse.session() as session:
         values = period_values(session, catalog, Period.parse("2025Q1"))
     monkeypatch.setattr(runs, "CHUNK", 2)
     with res.warehouse.session() as session:
         batched = period_values(session, catalog, Period.parse("2025Q1"))
     assert batched["value"].dtype == float and batched.equals(values)
-    assert score_period(res, catalog, "2025Q1") == whole  # same input hash
-    again = score_period(res, catalog, "2025Q1", sensitivity=True)
+    assert score(res, catalog, "2025Q1") == whole  # same input hash
+    again = score(res, catalog, "2025Q1", sensitivity=True)
     assert again != whole and _stored_scores(res, again) == _stored_scores(res, whole)
     assert {u: r[3] for u, r in rankings(res, again).items()} == {"A": None, "B": None, "C": None}

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kaoping.flows.artifacts import versions_markdown
+from kaoping.stages.artifacts import versions_markdown
 from kaoping.warehouse.versions import PeriodVersion
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

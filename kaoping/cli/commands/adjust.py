@@ -15,6 +15,7 @@ from rich.table import Table
 from kaoping.cli.app import EXIT_OK, PERIOD_HELP, app, console, err_console, fail, period_code, resources
 from kaoping.core.display import cell, line
 from kaoping.sources.adjustments import AdjustmentError, read_sheet, resolve
+from kaoping.stages.adjustments import record_adjustments
 
 HEADERS = ("期间", "单位", "指标", "调整数值", "原因", "调整人")
 
@@ -47,8 +48,6 @@ def adjust(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
            file: Optional[Path] = typer.Option(None, "--file", help="调整表 / a sheet of adjustments "
                                                                     "(单位, 指标, 数值, 原因, 调整人[, 期间])")) -> None:
     """人工调整：以记录的原因覆盖某一数值 / record an override of one value (or a sheet of them)."""
-    from kaoping.warehouse.adjustments import record_adjustments
-
     single = (unit, indicator, value, reason)
     if file is None and not all(x is not None for x in (period, *single)):
         fail("请给出 --period、--unit、--indicator、--value 和 --reason，或用 --file 给出调整表",

@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from kaoping.cli.app import EXIT_OK, PERIOD_HELP, app, checked_resources, console, period_code
 from kaoping.core.display import cell, line
+from kaoping.scoring.deadlines import on_time_rate
+from kaoping.sources.messages import MAIL_STATUS
+from kaoping.stages.receipts import send_receipts
+from kaoping.stages.reminders import send_reminders
 from kaoping.stages.resources import Resources
+from kaoping.stages.timeliness import department_states, local_date
+from kaoping.warehouse.mail import left_messages
+from kaoping.warehouse.models import Distribution
 
 STATE_COLOURS = {"按时": "green", "缺报": "red", "未到期": "dim"}
 
@@ -38,17 +45,12 @@ def print_sent(outcomes: list, what: str) -> None:
 
 def send_cycle_messages(res: Resources) -> None:
     """Receipts still owed and reminders due, sent and summarised (no Prefect needed)."""
-    from kaoping.reports.receipts import send_receipts
-    from kaoping.reports.reminders import send_reminders
-
     print_sent(send_receipts(res), "回执/退回 / receipts")
     print_sent(send_reminders(res), "催报 / reminders")
 
 
 def timeliness_table(res: Resources, period: str) -> Table:
     """Each department × the period: name (code), deadline, first accepted file, state; fits 80 columns."""
-    from kaoping.stages.timeliness import department_states, local_date, on_time_rate
-
     states = department_states(res, period)
     rate = on_time_rate(states)
     title = f"{period} 报送时限 / timeliness（按时报送率 / on time: {'—' if rate is None else f'{rate:.0%}'}）"
@@ -65,9 +67,6 @@ def timeliness_table(res: Resources, period: str) -> Table:
 
 def mail_left_table(res: Resources) -> Table | None:
     """Messages left in the intake mailbox (unknown sender, no spreadsheet, too large)."""
-    from kaoping.sources.messages import MAIL_STATUS
-    from kaoping.warehouse.mail import left_messages
-
     with res.warehouse.reading() as session:
         left = left_messages(session)
     if left.empty:
@@ -82,9 +81,6 @@ def mail_left_table(res: Resources) -> Table | None:
 
 def reminders_table(res: Resources, period: str | None) -> Table | None:
     """Reminders sent (period, department, when, channel)."""
-    from kaoping.stages.timeliness import local_date
-    from kaoping.warehouse.models import Distribution
-
     stmt = select(Distribution).where(Distribution.kind == "reminder", Distribution.status == "sent")
     if period:
         stmt = stmt.where(Distribution.period == period)
@@ -115,8 +111,6 @@ def print_cycle_status(res: Resources, periods: list[str], period: str | None) -
 def remind(period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)
            ) -> None:
     """发送到期的催报 / send the reminders that are due."""
-    from kaoping.reports.reminders import send_reminders
-
     code = period_code(period) if period else None
     res = checked_resources()
     try:

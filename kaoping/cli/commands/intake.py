@@ -10,10 +10,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kaoping.cli.app import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, fail, no_catalog, period_code, resources
+from kaoping.cli.commands.cycle import print_mail, print_sent
 from kaoping.cli.tables import Row, named, record_table
 from kaoping.core.display import line
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem
+from kaoping.sources.template import template_file_name, template_layout, write_template
+from kaoping.stages import workers
+from kaoping.stages.intake import Validator, examine_file
+from kaoping.stages.intake import ingest as run_ingest
+from kaoping.stages.receipts import send_receipts
+from kaoping.warehouse.submissions import submission_status
 
 
 WARNINGS_SHOWN = 50
@@ -58,9 +65,6 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
     A rejected file is examined again by itself once the registries, catalogs or intake limits
     it was judged against have changed; `--recheck` asks for it now.
     """
-    from kaoping.stages import workers
-    from kaoping.sources.intake import ingest as run_ingest
-
     res = resources()
     again = _recheck_hashes(res, recheck or [])
     res.sync_dimensions()  # registry and catalog mistakes stop here, before the progress display
@@ -71,8 +75,6 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
         task = bar.add_task(M.CLI_INGESTING, total=None)
         report = run_ingest(res, progress=lambda done, total, _: bar.update(task, completed=done, total=total),
                             prepare=read_ahead, recheck=again)
-    from kaoping.cli.commands.cycle import print_mail, print_sent
-    from kaoping.reports.receipts import send_receipts
 
     print_mail(report.mail)
     if not report.outcomes:
@@ -92,8 +94,6 @@ def ingest(recheck: Optional[List[Path]] = typer.Option(None, "--recheck", metav
 def _recheck_hashes(res, files: list[Path]) -> frozenset[str]:
     """The SHA-256 of each `--recheck` file, or exit 2 naming one that cannot be examined again
     (not a file, not in the inbox, never received, or accepted)."""
-    from kaoping.warehouse.submissions import submission_status
-
     hashes = set()
     inbox = res.settings.inbox_dir.resolve()
     for f in files:
@@ -135,8 +135,6 @@ def validate(files: List[Path] = typer.Argument(..., metavar="FILE...", help="�
                                                  help="生成 GX 数据文档的目录 / Data Docs folder")
              ) -> None:
     """检查文件但不入库 / check files without loading them."""
-    from kaoping.sources.intake import Validator, examine_file
-
     period = period_code(period) if period else None
     for f in files:
         if not f.is_file():
@@ -163,8 +161,6 @@ def template(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD",
                                                       help="报送部门（代码或名称）/ department (code or name)"),
              out: Path = typer.Option(..., "--out", metavar="DIR", help="输出目录 / output folder")) -> None:
     """生成各部门报送模板 / write the departments' templates."""
-    from kaoping.sources.template import template_file_name, template_layout, write_template
-
     code = period_code(period)
     res = resources()
     if not res.catalogs_for(code):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import pandas as pd
 import typer
@@ -17,10 +17,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from kaoping import flows  # Prefect's offline defaults, set before Prefect is imported
 from kaoping.cli import app as cli
 from kaoping.cli.app import EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog, period_code
+from kaoping.cli.commands.cycle import print_cycle_status, print_mail, print_sent, send_cycle_messages
+from kaoping.cli.init import WorkspaceExists, init_workspace
 from kaoping.cli.tables import Row, named, record_table
 from kaoping.core.display import clean, line
-from kaoping.stages.resources import Resources
+from kaoping.demo import office
 from kaoping.scoring.periods import Period, sort_periods
+from kaoping.stages import state
+from kaoping.stages.intake import discover
+from kaoping.stages.mailbox import pull_mailbox
+from kaoping.stages.resources import Resources
+from kaoping.stages.timeliness import completeness
+
+if TYPE_CHECKING:
+    from kaoping.flows.api import ApiStarter
 
 STAGES = {"ingest": "接收报送 / intake", "score": "评分发布 / scoring", "outputs": "输出文件 / outputs"}
 STATUS_ZH = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被替代"}
@@ -46,8 +56,8 @@ def _periods(codes: list[str], res: Resources) -> list[str]:
 
 def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
     """Run a flow while a progress display follows its stages (`api`: the API already starting)."""
-    from kaoping.flows import progress, quiet_failures
-    from kaoping.flows.api import ApiStarter
+    from kaoping.flows import progress, quiet_failures  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     quiet_failures()
 
@@ -94,7 +104,6 @@ def _print_summary(summary, workspace: str) -> int:
         console.print(line(("征求意见期满，已定稿 / review window closed, final", "green"), f": {'、'.join(summary.finalized)}"))
     if late := [p for p in summary.closed if p not in summary.finalized]:
         console.print(line("已定稿，不再重新评分 / final, not rescored: " + "、".join(late)))
-    from kaoping.cli.commands.cycle import print_sent
 
     print_sent(summary.reminders, "催报 / reminders")
     if not summary.outcomes and not summary.runs:
@@ -130,16 +139,15 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
         work = _pending_work(res)
         if not periods and not work:
             console.print(NOTHING_NEW)
-            from kaoping.cli.commands.cycle import send_cycle_messages
 
             send_cycle_messages(res)  # a night without new files still sends the reminders due
             raise typer.Exit(EXIT_OK)
     finally:
         res.close()
-    from kaoping.flows.api import ApiStarter
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     api = ApiStarter()
-    from kaoping.flows.pipeline import nightly
+    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     if "files" in work:
         import great_expectations  # noqa: F401  (its seconds of import overlap the API's start-up)
@@ -155,11 +163,6 @@ def _pending_work(res: Resources) -> set[str]:
     Checked before Prefect starts, so a night with nothing new costs a second, not a server
     start-up; the deployment's scheduled run (`kaoping serve`) runs the flow regardless.
     """
-    from kaoping.cli.commands.cycle import print_mail
-    from kaoping.flows import state
-    from kaoping.sources.intake import discover
-    from kaoping.sources.mail_intake import pull_mailbox
-
     res.sync_dimensions()
     print_mail(pull_mailbox(res))  # new mail becomes inbox files, which are work
     return {name for name, pending in (("files", discover(res)), ("periods", state.unscored_periods(res)
@@ -175,7 +178,7 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
              ) -> None:
     """按时间顺序补算一段期间 / re-run a range of periods in time order."""
     flows.quiet_console()
-    from kaoping.flows.pipeline import backfill as backfill_flow, backfill_periods
+    from kaoping.flows.pipeline import backfill as backfill_flow, backfill_periods  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     first, last = period_code(first), period_code(last)
     ws = _workspace()
@@ -190,7 +193,7 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
     res.close()
     if not res.catalogs:
         fail(*NO_CATALOG)
-    from kaoping.flows.api import ApiStarter
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     api = ApiStarter()
     summary = _with_progress(lambda: backfill_flow(workspace=ws, first=first, last=last, grain=grain,
@@ -202,19 +205,16 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
 def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar="PERIOD", help=PERIOD_HELP)
            ) -> None:
     """报送情况：谁报了什么，谁缺报或被退回 / who has sent what; who is missing or rejected."""
-    from kaoping.flows import state as wh_state
-    from kaoping.reports.completeness import completeness
-
     if period:
         period_code(period)
     res = cli.checked_resources(_workspace())
     try:
-        periods = _periods([period], res) if period else wh_state.periods_with_submissions(res)
+        periods = _periods([period], res) if period else state.periods_with_submissions(res)
         if not periods:
             console.print("尚未收到任何报送 / no submissions yet")
         names = res.registry.departments.set_index("code")["name"].to_dict()
         for code in periods:
-            received = wh_state.submissions(res, code)
+            received = state.submissions(res, code)
             console.print(status_table(code, received, names, console.width))
             console.print(version_line(res, code), highlight=False)
             if not res.catalogs_for(code):
@@ -222,14 +222,13 @@ def status(period: Optional[str] = typer.Option(None, "--period", "-p", metavar=
                                     "so missing departments cannot be told", "yellow")))
                 console.print()
                 continue
-            empty = wh_state.empty_indicators(res, code)
+            empty = state.empty_indicators(res, code)
             if empty:
                 console.print(line("缺报指标（整列为空）/ indicators sent empty: " + "、".join(
                     f"{named(names.get(dept), dept)}：{indicator}" for dept, indicator in empty)), highlight=False)
             for text in gate_lines(completeness(res, code)):
                 console.print(text, highlight=False)
             console.print()
-        from kaoping.cli.commands.cycle import print_cycle_status
 
         print_cycle_status(res, periods, periods[0] if period else None)
     finally:
@@ -240,18 +239,15 @@ def version_line(res: Resources, period: str, label: str = ""):
     """The period's results: 草稿 / 征求意见中，截至 <date> / 已定稿 (SPEC §11)."""
     from zoneinfo import ZoneInfo
 
-    from kaoping.flows import state as wh_state
 
-    version = wh_state.version_of(res, period)
+    version = state.version_of(res, period)
     colour = {"review": "yellow", "final": "green"}.get(version.state, "dim")
     return line(f"{label}考评结果 / results: ", (version.label(ZoneInfo(res.settings.schedule.timezone)), colour))
 
 
 def wh_versions(res: Resources) -> list[str]:
     """Every period with a score run, in time order."""
-    from kaoping.flows import state as wh_state
-
-    return [v.period for v in wh_state.period_versions(res)]
+    return [v.period for v in state.period_versions(res)]
 
 
 def gate_lines(gate) -> list:
@@ -298,7 +294,7 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
              "PREFECT_API_URL is not set; start `prefect server start` and point PREFECT_API_URL at it")
     res = cli.checked_resources(ws)
     res.close()
-    from kaoping.flows.deploy import register, run_worker
+    from kaoping.flows.deploy import register, run_worker  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     registered = register(res.settings, cli.state.database_url)
     schedule = res.settings.schedule
@@ -318,9 +314,6 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 
     Exits 0 once the run is done: the demo's messy submissions are meant to be rejected.
     """
-    from kaoping.demo import office
-    from kaoping.cli.init import WorkspaceExists, init_workspace
-
     created = not (directory / "kaoping.toml").exists()
     if created:
         try:
@@ -330,7 +323,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
             fail(zh, en)
     ws = str(directory.resolve())
     flows.quiet_console()
-    from kaoping.flows.pipeline import nightly
+    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only for the commands that run a flow
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
@@ -346,8 +339,6 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
 def _demo_review(ws: str, nightly_run: Callable[[], object]) -> None:
     """The demo office's 公示 → 定稿 (docs/demo.md): one adjustment of the last quarter and the
     earlier periods finalised, a run; then the last quarter finalised, a run; each period's state."""
-    from kaoping.demo import office
-
     res = cli.checked_resources(ws)
     try:
         office.adjust_last_quarter(res)

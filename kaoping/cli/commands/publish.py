@@ -8,25 +8,14 @@ from rich.progress import Progress
 
 from kaoping.cli.app import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, err_console, fail, no_catalog,
                          period_code, resources)
-from kaoping.core.display import line
 from kaoping.cli.commands.adjust import login_name
+from kaoping.core.display import line
+from kaoping.stages.distribution import distribute
+from kaoping.stages.publishing import write_outputs
 from kaoping.stages.resources import Resources
-from kaoping.warehouse import queries
-
-
-def publish_drafts(res: Resources, period: str) -> list[int]:
-    """Publish the newest run of each catalog of the period when it is still a draft."""
-    published = []
-    for catalog in res.catalogs_for(period):
-        with res.warehouse.session() as session:
-            run = queries.latest_run(session, catalog.code, period)
-            draft = run.id if run is not None and run.status == "draft" else None
-        if draft is not None:
-            from kaoping.warehouse.runs import publish_run
-
-            publish_run(res, draft)
-            published.append(draft)
-    return published
+from kaoping.stages.scoring import publish_drafts
+from kaoping.stages.timeliness import completeness
+from kaoping.warehouse import versions
 
 
 @app.command("publish")
@@ -51,10 +40,6 @@ def publish_command(period: str = typer.Option(..., "--period", "-p", metavar="P
 
 def write_and_send(res: Resources, code: str, incomplete: bool) -> None:
     """Write the period's outputs and distribute them (not while incomplete, unless `incomplete`); exits."""
-    from kaoping.reports.completeness import completeness
-    from kaoping.reports.distribute import distribute
-    from kaoping.reports.publish import write_outputs
-
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task("生成反馈表 / feedback workbooks", total=None)
         paths = write_outputs(res, code, progress=lambda _c, k, n: bar.update(task, completed=k, total=n))
@@ -85,8 +70,6 @@ def write_and_send(res: Resources, code: str, incomplete: bool) -> None:
 def finalize(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
              by: Optional[str] = typer.Option(None, "--by", help="定稿人 / who (default: the login name)")) -> None:
     """定稿：把最新的征求意见稿定为正式版本，生成并分发通报 / make the newest review version final (SPEC §11)."""
-    from kaoping.warehouse import versions
-
     code = period_code(period)
     res = resources()
     if not res.catalogs_for(code):

@@ -11,7 +11,8 @@ from kaoping.cli.app import (EXIT_OK, EXIT_REJECTED, PERIOD_HELP, app, console, 
                          resources)
 from kaoping.core.display import cell, line
 from kaoping.scoring.rounding import round_half_up
-from kaoping.warehouse.runs import NoData, run_rankings, score_period
+from kaoping.stages import scoring as scoring_stage
+from kaoping.warehouse.runs import NoData, run_rankings
 from kaoping.warehouse.versions import PeriodClosed
 
 COLUMNS = {"排名": "right", "单位": "left", "总分": "right", "等次": "left", "否决": "center",
@@ -62,7 +63,7 @@ def score(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD", he
     scored = 0
     for catalog in catalogs:
         try:
-            run_id = score_period(res, catalog, code, sensitivity)
+            run_id = scoring_stage.score(res, catalog, code, sensitivity)
         except PeriodClosed as exc:
             res.close()
             fail(*str(exc).split(" / ", 1))

@@ -6,8 +6,8 @@ from pathlib import Path
 import typer
 
 from kaoping.cli.app import EXIT_USAGE, app, console, fail
-from kaoping.core.display import line
 from kaoping.cli.init import WorkspaceExists, init_workspace
+from kaoping.core.display import line
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Mailbox intake (SPEC §10): each new message's spreadsheets saved under `inbox/<department>/`.
+"""The mailbox stage (SPEC §10): each new message's spreadsheets saved under `inbox/<department>/`.
 
 Per message, in this order, so that a crash anywhere loses nothing and takes nothing twice:
 the files are written (atomically, mtime = the message's received time); the message and its
@@ -11,30 +11,21 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from datetime import datetime
+from email import message_from_bytes
 from pathlib import Path
 
 from kaoping.core.faults import fault_point
 from kaoping.reports.files import write_atomic
 from kaoping.sources import messages as M
 from kaoping.sources.attachments import Limits, spreadsheets
-from kaoping.sources.mailbox import Listed, Mailbox, MailboxDown
+from kaoping.sources.envelope import Envelope, envelope
+from kaoping.sources.mailbox import ImapMailbox, Listed, Mailbox, MailboxDown
+from kaoping.stages.resources import Resources
 from kaoping.warehouse import mail as records
 
 HEADER_SLACK = 1 << 20  # headers and text parts beside the attachments
 BASE64_GROWTH = 4 / 3
-
-
-@dataclass(frozen=True)
-class Envelope:
-    message_id: str
-    sender: str
-    subject: str
-    received_at: datetime
 
 
 @dataclass
@@ -47,37 +38,7 @@ class MailReport:
     down: str | None = None
 
 
-def _parsed(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)
-
-
-def _received_at(msg: EmailMessage) -> datetime:
-    """When our server received it (its newest Received: line), else the sender's Date:."""
-    stamps = [str(r).rpartition(";")[2].strip() for r in msg.get_all("Received", [])] + [str(msg.get("Date", ""))]
-    for stamp in stamps:
-        try:
-            when = parsedate_to_datetime(stamp)
-        except (TypeError, ValueError, IndexError):
-            continue
-        if when is not None:
-            return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-    return datetime.now(timezone.utc)
-
-
-def envelope(header: bytes) -> Envelope:
-    """Message-ID (or a stable stand-in from the header bytes), sender address, subject, received time."""
-    msg = _parsed(header)
-    try:
-        message_id = str(msg.get("Message-ID", "")).strip()
-        sender = next((addr.lower() for _, addr in getaddresses([str(msg.get("From", ""))]) if "@" in addr), "")
-        subject = str(msg.get("Subject", ""))[:500]
-    except (ValueError, IndexError, TypeError):  # a header the email package cannot even parse
-        message_id, sender, subject = "", "", ""
-    return Envelope(message_id or f"<{hashlib.sha256(header).hexdigest()}@kaoping>", sender, subject,
-                    _received_at(msg))
-
-
-def _limits(res) -> Limits:
+def _limits(res: Resources) -> Limits:
     intake = res.settings.intake
     return Limits(int(intake.max_file_mb * 1e6), int(intake.max_uncompressed_mb * 1e6), intake.max_zip_ratio)
 
@@ -91,7 +52,7 @@ def _target(folder: Path, name: str, data: bytes, sha256: str) -> Path:
     return path
 
 
-def _save(res, folder: Path, files: list[tuple[str, bytes]], when: datetime) -> list[tuple[str, str, str, int]]:
+def _save(res: Resources, folder: Path, files: list[tuple[str, bytes]], when: datetime) -> list[tuple[str, str, str, int]]:
     """The files written under `folder` with mtime `when`; (name, sha256, inbox path, size) each."""
     saved = []
     for name, data in files:
@@ -103,13 +64,13 @@ def _save(res, folder: Path, files: list[tuple[str, bytes]], when: datetime) -> 
     return saved
 
 
-def _leave(res, env: Envelope, status: str, note: str, report: MailReport) -> None:
+def _leave(res: Resources, env: Envelope, status: str, note: str, report: MailReport) -> None:
     with res.warehouse.write_lock() as session:
         records.record_left(session, env.message_id, env.sender, env.subject, env.received_at, status, note)
     report.left.append((env.sender, note))
 
 
-def _take(res, box: Mailbox, listed: Listed, report: MailReport) -> None:
+def _take(res: Resources, box: Mailbox, listed: Listed, report: MailReport) -> None:
     """One message: taken (files saved, recorded, moved) or left with its reason."""
     env = envelope(listed.header)
     with res.warehouse.reading() as session:
@@ -143,15 +104,13 @@ def _take(res, box: Mailbox, listed: Listed, report: MailReport) -> None:
     report.left += [(env.sender, note) for note in extracted.notes]
 
 
-def pull_mailbox(res, mailbox: Mailbox | None = None) -> MailReport:
+def pull_mailbox(res: Resources, mailbox: Mailbox | None = None) -> MailReport:
     """Every message of the intake folder taken or left; a mailbox that is down is a warning."""
     report = MailReport()
     settings = res.settings.mailbox
     if mailbox is None:
         if not settings.enabled:
             return report
-        from kaoping.sources.mailbox import ImapMailbox
-
         mailbox = ImapMailbox(settings)
     res.sync_dimensions()
     try:

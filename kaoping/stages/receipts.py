@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from kaoping.reports import texts
-from kaoping.reports.distribute import (Mailer, MessageOutcome, mailer_for, message_sent, office_name,
-                                        send_department_message)
+from kaoping.reports.mailer import Mailer
+from kaoping.stages.distribution import (MessageOutcome, mailer_for, message_sent, office_name,
+                                         send_department_message)
 from kaoping.stages.resources import Resources
 from kaoping.scoring.periods import Period
+from kaoping.stages.timeliness import deadline_of
 from kaoping.warehouse.mail import senders_of
 from kaoping.warehouse.models import FactValue, Submission, SubmissionProblem
 
@@ -58,8 +60,6 @@ def _taken(res: Resources, session, sub: Submission) -> dict:
 
 
 def _deadline_line(res: Resources, sub: Submission) -> str:
-    from kaoping.stages.timeliness import deadline_of
-
     deadline = deadline_of(res, sub.department_code, sub.period)
     if deadline is None or sub.timeliness is None:
         return ""
@@ -82,8 +82,6 @@ def _receipt(res: Resources, session, sub: Submission, messages: list[str]) -> t
 
 
 def _return(res: Resources, sub: Submission, messages: list[str]) -> tuple[str, str, tuple[Path, ...]]:
-    from kaoping.stages.timeliness import deadline_of
-
     department = _department(res, sub.department_code)
     label = Period.parse(sub.period).label if sub.period else ""
     report = res.workspace / sub.problem_report if sub.problem_report else None

@@ -1,5 +1,6 @@
-"""What the orchestration reads back from the warehouse: runs to publish, periods that depend on
-others, and who has sent what (for `kaoping status` and the intake artifact)."""
+"""What the orchestration reads back from the warehouse and the workspace: runs to publish, periods
+that depend on others, which periods' outputs are done (the done markers), and who has sent what
+(for `kaoping status` and the intake artifact)."""
 from __future__ import annotations
 
 import json
@@ -11,10 +12,11 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from kaoping.core.layout import done_marker
-from kaoping.reports.completeness import awaited_departments, completeness
-from kaoping.stages.timeliness import expected_departments
+from kaoping.scoring.deadlines import awaited_departments
+from kaoping.scoring.periods import Period, backfill_periods, sort_periods
 from kaoping.stages.resources import Resources
-from kaoping.scoring.periods import Period, sort_periods
+from kaoping.stages.timeliness import completeness, expected_departments
+from kaoping.warehouse import queries
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
 from kaoping.warehouse.versions import NIGHTLY, PeriodVersion, due_periods, finalize, is_closed, period_version
 from kaoping.warehouse.versions import period_versions as all_period_versions
@@ -24,15 +26,9 @@ REASONS_SHOWN = 3
 
 def latest_run_ids(res: Resources, period: str) -> list[int]:
     """The newest run of every catalog of the period that has one."""
-    ids = []
     with res.warehouse.reading() as session:
-        for catalog in res.catalogs_for(period):
-            run_id = session.scalar(select(ScoreRun.id).where(
-                ScoreRun.catalog_code == catalog.code, ScoreRun.period == period)
-                .order_by(ScoreRun.id.desc()).limit(1))
-            if run_id is not None:
-                ids.append(run_id)
-    return ids
+        runs = [queries.latest_run(session, catalog.code, period) for catalog in res.catalogs_for(period)]
+    return [run.id for run in runs if run is not None]
 
 
 def with_later_published(res: Resources, periods: list[str]) -> list[str]:
@@ -52,6 +48,17 @@ def with_later_published(res: Resources, periods: list[str]) -> list[str]:
     later = {code for code in published for p in parsed
              if Period.parse(code).grain == p.grain and Period.parse(code) > p}
     return sort_periods(sorted(set(periods) | later))
+
+
+def backfill_targets(res: Resources, first: str, last: str, grain: str | None = None) -> list[str]:
+    """The periods a backfill of `first`..`last` scores: the range (in `grain`), plus the later
+    published periods whose rank changes look back into it."""
+    return with_later_published(res, backfill_periods(first, last, grain))
+
+
+def publish_order(periods: list[str]) -> list[str]:
+    """Periods in the order they are published: time order, as each one's rank changes look back."""
+    return sort_periods(periods)
 
 
 def with_combined_years(res: Resources, periods: list[str]) -> list[str]:
@@ -86,11 +93,9 @@ def unscored_periods(res: Resources) -> list[str]:
 def published_run_ids(res: Resources, period: str) -> dict[str, tuple | None]:
     """catalog → (id, input hash) of the newest published run of each catalog of the period."""
     with res.warehouse.reading() as session:
-        return {catalog.code: tuple(row) if (row := session.execute(
-            select(ScoreRun.id, ScoreRun.input_sha256).where(
-                ScoreRun.catalog_code == catalog.code, ScoreRun.period == period, ScoreRun.status == "published")
-            .order_by(ScoreRun.id.desc()).limit(1)).first()) else None
-            for catalog in res.catalogs_for(period)}
+        runs = {catalog.code: queries.latest_run(session, catalog.code, period, status="published")
+                for catalog in res.catalogs_for(period)}
+        return {code: (run.id, run.input_sha256) if run else None for code, run in runs.items()}
 
 
 def _published_state(res: Resources, period: str) -> dict:

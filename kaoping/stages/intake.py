@@ -17,15 +17,17 @@ from kaoping.scoring.periods import sort_periods
 from kaoping.sources import discovery
 from kaoping.sources.context import readable
 from kaoping.sources.examine import Examination, examine, failed_examination, finished, prepared, validated
-from kaoping.sources.mail_intake import MailReport, pull_mailbox
 from kaoping.sources.problems import Problem
 from kaoping.sources.suites import Validator
+from kaoping.stages.mailbox import MailReport, pull_mailbox
+from kaoping.stages.resources import Resources
+from kaoping.stages.timeliness import file_timeliness
 from kaoping.warehouse.submissions import history_values, record_submission, settled_sha256
 
 Prepare = Callable[[list["InboxFile"]], Iterator["Examination | None"]]
 
 __all__ = ["InboxFile", "IngestOutcome", "IngestReport", "Validator", "discover", "process_file", "process_files",
-           "ingest"]
+           "ingest", "touched_periods"]
 
 ROWS_PER_RUN = 250_000  # long-table rows validated in one GX run: few runs, yet bounded memory at any size
 
@@ -88,7 +90,7 @@ class IngestReport:
         return [o for o in self.outcomes if o.status in ("rejected", "refused")]
 
 
-def scan(res, recheck: frozenset[str] = frozenset()) -> Scan:
+def scan(res: Resources, recheck: frozenset[str] = frozenset()) -> Scan:
     """The complete inbox files whose bytes have no standing examination (in received order, then
     path), each copied once into the archive; and the files left for a later run or refused, with why.
 
@@ -110,7 +112,7 @@ def scan(res, recheck: frozenset[str] = frozenset()) -> Scan:
     return Scan(list(unique.values()), skipped)
 
 
-def discover(res) -> list[InboxFile]:
+def discover(res: Resources) -> list[InboxFile]:
     """The new complete inbox files of `scan`, in received order (then path)."""
     return scan(res).files
 
@@ -120,14 +122,14 @@ def _hint(inbox: Path, path: Path) -> str | None:
     return parts[0] if len(parts) > 1 else None
 
 
-def _archived(res, inbox_file: InboxFile) -> Path:
+def _archived(res: Resources, inbox_file: InboxFile) -> Path:
     """The archive copy: made by discovery; files examined in place (tests) are copied now."""
     if inbox_file.source is not None:
         return inbox_file.source
     return discovery.archive_copy(inbox_file.path, res.settings.archive_dir)[0]
 
 
-def _name_text(res, inbox_file: InboxFile) -> str:
+def _name_text(res: Resources, inbox_file: InboxFile) -> str:
     """The path below the inbox (folders and file name), where department and period may be named."""
     try:
         return str(inbox_file.path.relative_to(res.settings.inbox_dir))
@@ -135,7 +137,7 @@ def _name_text(res, inbox_file: InboxFile) -> str:
         return inbox_file.path.name
 
 
-def history_reader(res) -> Callable:
+def history_reader(res: Resources) -> Callable:
     """Earlier accepted values from the warehouse, for the jump check."""
     def read(units: list[str], indicators: list[str], period: str):
         with res.warehouse.reading() as session:
@@ -143,7 +145,7 @@ def history_reader(res) -> Callable:
     return read
 
 
-def examine_file(res, path: Path, validator: Validator, department: str | None = None,
+def examine_file(res: Resources, path: Path, validator: Validator, department: str | None = None,
                  period: str | None = None, department_hint: str | None = None) -> Examination:
     """Examine a file without loading it (what `kaoping validate` runs)."""
     res.sync_dimensions()
@@ -151,15 +153,13 @@ def examine_file(res, path: Path, validator: Validator, department: str | None =
                    department_hint, department, period, history_reader(res))
 
 
-def _lateness(res, exam: Examination, inbox_file: InboxFile) -> dict:
+def _lateness(res: Resources, exam: Examination, inbox_file: InboxFile) -> dict:
     """The file's own 报送时限 state (on_time | late and days late), when a deadline applies."""
-    from kaoping.stages.timeliness import file_timeliness
-
     state = file_timeliness(res, exam.department, exam.period, inbox_file.received_at) if exam.accepted else None
     return {"timeliness": state.state if state else None, "days_late": state.days_late if state else None}
 
 
-def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report: Path | None) -> int | None:
+def _record(res: Resources, inbox_file: InboxFile, exam: Examination, archive: Path, report: Path | None) -> int | None:
     status = "accepted" if exam.accepted else "rejected"
     record = {"sha256": inbox_file.sha256, "file_name": exam.file, "inbox_path": readable(_name_text(res, inbox_file)),
               "archive_path": str(archive.relative_to(res.workspace)), "department_code": exam.department,
@@ -181,7 +181,7 @@ def _record(res, inbox_file: InboxFile, exam: Examination, archive: Path, report
         raise
 
 
-def _department_label(res, code: str | None) -> str | None:
+def _department_label(res: Resources, code: str | None) -> str | None:
     """`公安局（GA）` for a registered department code; the code itself otherwise."""
     if code is None:
         return None
@@ -191,7 +191,7 @@ def _department_label(res, code: str | None) -> str | None:
         return code
 
 
-def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
+def _loaded(res: Resources, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
     """A validated file archived, then loaded (accepted) or recorded with its 问题清单 (rejected)."""
     archive = _archived(res, inbox_file)
     report = None
@@ -208,7 +208,7 @@ def _loaded(res, inbox_file: InboxFile, exam: Examination) -> IngestOutcome:
                          submission_id, exam.problems, report)
 
 
-def prepared_file(res, inbox_file: InboxFile) -> Examination | None:
+def prepared_file(res: Resources, inbox_file: InboxFile) -> Examination | None:
     """The file read and cleaned for validation, or None when its bytes were loaded before (a
     rejected file may be examined again: `scan` decided that).
 
@@ -225,7 +225,7 @@ def prepared_file(res, inbox_file: InboxFile) -> Examination | None:
         return failed_examination(inbox_file.path.name, exc)
 
 
-def _group_outcomes(res, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
+def _group_outcomes(res: Resources, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
                     ) -> Iterator[IngestOutcome]:
     """One GX run over the group's files, then each file finished and loaded in order (the history
     check of a file sees the values of the files loaded before it)."""
@@ -254,7 +254,7 @@ def _long_lived_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def process_files(res, inbox_files: list[InboxFile], validator: Validator,
+def process_files(res: Resources, inbox_files: list[InboxFile], validator: Validator,
                   prepare: Prepare | None = None) -> Iterator[IngestOutcome]:
     """Each inbox file examined, archived, then loaded or rejected in its own transaction, in order;
     files are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come as files finish.
@@ -273,12 +273,12 @@ def process_files(res, inbox_files: list[InboxFile], validator: Validator,
         yield from _group_outcomes(res, group, validator)
 
 
-def process_file(res, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:
+def process_file(res: Resources, inbox_file: InboxFile, validator: Validator) -> IngestOutcome:
     """Examine one inbox file, archive it, then load it (accepted) or record the rejection."""
     return list(process_files(res, [inbox_file], validator))[0]
 
 
-def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = None,
+def ingest(res: Resources, progress: Callable[[int, int, IngestOutcome], None] | None = None,
            prepare: Prepare | None = None, recheck: frozenset[str] = frozenset()) -> IngestReport:
     """New mail pulled into the inbox (when a mailbox is set), then every new complete inbox file, in
     received order; `progress(done, total, outcome)` after each; `prepare` as for `process_files`;
@@ -295,3 +295,8 @@ def ingest(res, progress: Callable[[int, int, IngestOutcome], None] | None = Non
         if progress:
             progress(done, len(files), outcome)
     return IngestReport(outcomes, mail)
+
+
+def touched_periods(outcomes: list[IngestOutcome]) -> list[str]:
+    """The periods that received an accepted file, in time order."""
+    return IngestReport(outcomes).periods_touched

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from kaoping.reports import texts
-from kaoping.reports.distribute import (Mailer, MessageOutcome, mailer_for, message_sent, office_name,
-                                        send_department_message)
+from kaoping.reports.mailer import Mailer
+from kaoping.stages.distribution import (MessageOutcome, mailer_for, message_sent, office_name,
+                                         send_department_message)
 from kaoping.stages.resources import Resources
 from kaoping.scoring.deadlines import reminder_due
 from kaoping.scoring.periods import Period, period_range, sort_periods
