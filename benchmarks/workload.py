@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.catalog_gen import catalog_yaml
-from kaoping.scoring.catalog import Catalog, Indicator, parse_catalog
+from kaoping.scoring.catalog import Catalog, Indicator
 from kaoping.scoring.periods import Period
+from kaoping.sources.catalogs import parse_catalog
 
 DEPARTMENTS = (
     ("GA", "省公安厅"), ("SF", "省司法厅"), ("XF", "省信访局"), ("YJ", "省应急管理厅"), ("WX", "省委网信办"),

@@ -1,16 +1,14 @@
-"""The 考评细则 (indicator catalog): pydantic models and the YAML parser (SPEC §3, §4b).
+"""The 考评细则 (indicator catalog): pydantic models and their checks of a parsed mapping (SPEC §3, §4b).
 
-This module is the one place that declares what a catalog holds. Parsing checks it fully;
+This module is the one place that declares what a catalog holds. Validation checks it fully;
 every problem is collected and reported together, in Chinese and English, naming the file
-and the code concerned. Reading files is done at the edge (`kaoping.sources.catalogs`).
+and the code concerned. Reading and parsing the YAML is done at the edge (`kaoping.sources.catalogs`).
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Iterable, Literal, Union
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kaoping.scoring.catalog_checks import catalog_problems
@@ -324,20 +322,6 @@ _SECTION_ZH = {"categories": "一级指标", "indicators": "指标", "grades": "
                "combine": "年度综合"}
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key written twice in one mapping (YAML would keep the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}",
-                                                        key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
 def _with_kind(entries: object, kind: Kind, category: object = None) -> object:
     """Section entries tagged with their kind; anything not a list of mappings is left for pydantic."""
     if not isinstance(entries, list):
@@ -421,34 +405,13 @@ def _pydantic_problems(err: ValidationError, data: dict) -> list[tuple[str, str]
     return out
 
 
-def _yaml_document(text: str, path: str) -> dict:
-    """The parsed YAML mapping; syntax errors and duplicate keys name the line and column."""
-    try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
-        at_en = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(path, [(f"YAML 格式错误，{at_zh}{problem}", f"YAML syntax error at {at_en}{problem}")]) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("catalog"), dict):
-        raise CatalogError(path, [("缺少 catalog: 段", "missing the catalog: section")])
-    return doc
-
-
-def parse_catalog(text: str, path: str = "<catalog>", departments: Iterable[str] | None = None,
-                  groups: Iterable[str] | None = None) -> Catalog:
-    """A checked Catalog from YAML text; raises CatalogError listing every problem.
-
-    departments / groups: the registry's department codes and unit groups (None: not checked).
-    """
-    doc = _yaml_document(text, path)
-    return catalog_from_mapping(doc, path, hashlib.sha256(text.encode()).hexdigest(), departments, groups)
-
-
-def catalog_from_mapping(doc: dict, path: str = "<catalog>", sha256: str = "",
+def catalog_from_mapping(doc: object, path: str = "<catalog>", sha256: str = "",
                          departments: Iterable[str] | None = None, groups: Iterable[str] | None = None) -> Catalog:
-    """A checked Catalog from an already parsed YAML mapping; raises CatalogError listing every problem."""
+    """A checked Catalog from a parsed YAML mapping; raises CatalogError listing every problem.
+
+    sha256: the hash of the catalog's YAML text; departments / groups: the registry's department codes and unit
+    groups (None: not checked).
+    """
     if not isinstance(doc, dict) or not isinstance(doc.get("catalog"), dict):
         raise CatalogError(path, [("缺少 catalog: 段", "missing the catalog: section")])
     layout = _layout_problems(doc)

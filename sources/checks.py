@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kaoping.scoring.periods import Period
+from kaoping.sources.context import periods_in_text
 from kaoping.sources.messages import EXPECTED, FLAG_NOT_FINITE, FLAG_TEXT_STRIPPED
 from kaoping.sources.problems import Problem, make_problem
 
@@ -60,8 +61,6 @@ def empty_column_problems(rows: pd.DataFrame, file: str, indicator_names: dict[s
 
 
 def _period_code(text: str) -> str | None:
-    from kaoping.sources.context import periods_in_text
-
     try:
         return Period.parse(text).code
     except ValueError:

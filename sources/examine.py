@@ -10,9 +10,10 @@ import pandas as pd
 from kaoping.scoring.catalog import Catalog
 from kaoping.sources import checks, shapes
 from kaoping.sources.context import file_department, file_period, readable
+from kaoping.sources.grid import RawWorkbook
 from kaoping.sources.messages import TEMPLATE_SHEET
 from kaoping.sources.problems import FileRefused, Problem, has_errors, make_problem
-from kaoping.sources.readers import RawWorkbook, read_workbook
+from kaoping.sources.readers import read_workbook
 from kaoping.sources.safety import check_file
 from kaoping.sources.suites import UNKNOWN, SuiteInput, Validator
 from kaoping.sources.template import HEADER_ROW, template_layout, template_rows

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from kaoping.demo import DEMO_PERIODS, demo_files, generate_submissions, write_demo_submissions
 from kaoping.demo.plan import ALL_QUIRKS
 from kaoping.cli.init import WorkspaceExists, init_workspace
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 from kaoping.sources.registry import Registry
 
 DEPARTMENTS = {"ZFW", "GA", "FY", "JCY", "SF", "XF", "YJ", "WX", "TJ", "MZ", "WJ", "JY", "SJ", "JT", "XFZD"}

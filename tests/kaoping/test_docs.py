@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from kaoping.scoring import catalog as models
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADER_ONLY = {"source_path", "sha256", "kind", "category_code", "indicators", "categories"}

@@ -8,9 +8,9 @@ import pandas as pd
 from report_kit import RATIO_CATALOG
 
 from kaoping.reports.inputs import formula_leaves, input_periods, input_rows, with_inputs
-from kaoping.warehouse.details import VALUE_COLUMNS
-from kaoping.scoring.catalog import parse_catalog
 from kaoping.scoring.periods import Period
+from kaoping.sources.catalogs import parse_catalog
+from kaoping.warehouse.details import VALUE_COLUMNS
 
 YOY = RATIO_CATALOG.replace("      - {code: C01-02, name: 意识形态领域负面事件, unit: 起, source: WX, integer: true,\n"
                             "         method: deduction, points: 10, per: 1, range: [0, 1000]}",

@@ -199,7 +199,7 @@ def test_notes_state_the_ranking_rules_in_words_and_the_issuing_office(published
 
 def test_ratio_method_names_the_indicators():
     from kaoping.reports.reasons import derived_note
-    from kaoping.scoring.catalog import parse_catalog
+    from kaoping.sources.catalogs import parse_catalog
 
     cat = parse_catalog(CATALOG + """inputs:
   - {code: CR, name: 刑事案件立案数, unit: 起, source: GA}

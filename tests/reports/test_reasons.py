@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kaoping.reports.reasons import competition_rank, loss_reason, method_note, number_text, quantity_text
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 
 CATALOG = """\
 catalog: {code: r-2025, name: 2025年度测试考评, year: 2025, assessed_kind: county, full_marks: 100,

@@ -6,8 +6,9 @@ import math
 import pandas as pd
 import yaml
 
-from kaoping.scoring.catalog import Catalog, parse_catalog
+from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.engine import ScoreOptions, ScoreResult, score_period
+from kaoping.sources.catalogs import parse_catalog
 
 GRADES = [{"name": "合格", "min_score": 60}, {"name": "不合格"}]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import yaml
 
-from kaoping.scoring.catalog import Catalog, parse_catalog
+from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.combine import PartRuns
+from kaoping.sources.catalogs import parse_catalog
 
 # a catalog using every §4b family (the end-to-end run, the printable 细则)
 EVERY_FAMILY = """catalog:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaoping.scoring.adjustments import adjusted_scores, apply_adjustments
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 
 CATALOG = """
 catalog: {code: t-2025, name: 测试, year: 2025, assessed_kind: county, full_marks: 100,

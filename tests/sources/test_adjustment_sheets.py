@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from kaoping.scoring.catalog import parse_catalog
 from kaoping.sources.adjustments import AdjustmentError, read_sheet, resolve
+from kaoping.sources.catalogs import parse_catalog
 from kaoping.sources.registry import Registry, load_departments, load_units
 
 CATALOG = """

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 from kaoping.sources.registry import Registry
 from kaoping.warehouse.dimensions import ensure_period, known_periods, sync_catalog, sync_registry
 from kaoping.warehouse.models import (Base, DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient, DimUnit,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from kaoping.scoring.catalog import parse_catalog
+from kaoping.sources.catalogs import parse_catalog
 from kaoping.sources.problems import make_problem
 from kaoping.sources.registry import Registry
 from kaoping.warehouse.dimensions import sync_catalog, sync_registry

@@ -1,6 +1,6 @@
-"""One streaming pass over an ODS file's content.xml, before python-calamine reads its values.
+"""The .ods reader: python-calamine for the values, after one streaming pass over content.xml.
 
-It sizes each sheet by the cells that hold something (a repeated cell counts as often as it is
+That pass sizes each sheet by the cells that hold something (a repeated cell counts as often as it is
 repeated; rows that are only declared or formatted, as Gnumeric and LibreOffice write a million of
 them, count for nothing), refuses a sheet beyond `max_rows` / `max_cells` or whose values span an
 absurd area, and finds the percentage-typed cells (calamine returns their bare fraction) and the
@@ -13,10 +13,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import python_calamine
 from defusedxml.ElementTree import iterparse
 
 from kaoping.core.config import IntakeSettings
-from kaoping.sources.problems import FileRefused
+from kaoping.sources.grid import META_SHEET, cell, too_many_cells, too_many_rows
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -53,8 +54,6 @@ def _uncached(node, kind: str | None) -> bool:
 
 def scan(path: Path, limits: IntakeSettings, name: str) -> dict[str, SheetScan]:
     """Each sheet's scan; FileRefused (too_many_rows / too_many_cells) as soon as a limit is passed."""
-    from kaoping.sources.readers import _too_many_rows, too_many_cells
-
     sheets: dict[str, SheetScan] = {}
     sheet, title, row, col, pending = SheetScan(), "", 0, 0, []
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as src:
@@ -78,14 +77,14 @@ def scan(path: Path, limits: IntakeSettings, name: str) -> dict[str, SheetScan]:
                 repeat = _count(node, "number-rows-repeated", 1 << 31)
                 if pending:
                     if row + 1 > limits.max_rows:
-                        raise _too_many_rows(name, title, limits)
+                        raise too_many_rows(name, title, limits)
                     sheet.cells += sum(c1 - c0 + 1 for c0, c1, _, _ in pending) * repeat
                     if sheet.cells > limits.max_cells:
                         raise too_many_cells(name, title, limits)
                     sheet.rows = row + repeat
                     sheet.columns = max(sheet.columns, pending[-1][1])
                     if sheet.rows > limits.max_rows:
-                        raise _too_many_rows(name, title, limits)
+                        raise too_many_rows(name, title, limits)
                     ranges = [(c0, c1) for c0, c1, kind, _ in pending if kind == "percentage"]
                     if ranges:  # one list shared by the repeated rows (at most max_rows of them)
                         sheet.percent.update(dict.fromkeys(range(row + 1, row + repeat + 1), ranges))
@@ -101,4 +100,25 @@ def scan(path: Path, limits: IntakeSettings, name: str) -> dict[str, SheetScan]:
     return sheets
 
 
-__all__ = ["FileRefused", "SheetScan", "scan"]
+def ods_rows(path: Path, limits: IntakeSettings, name: str) -> tuple[list[tuple], list[str], dict]:
+    """Values through python-calamine, once the streaming pass (`scan`) has sized each sheet by the
+    cells that hold something and found its percentage and uncached formula cells."""
+    scanned = scan(path, limits, name)
+    book = python_calamine.load_workbook(str(path))
+    rows, sheets, meta = [], [], {}
+    visible = {m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")}
+    for title in book.sheet_names:
+        found = scanned.get(title, SheetScan())
+        if not found.cells and title != META_SHEET:
+            continue  # nothing in it (calamine would still size it by its declared, repeated rows)
+        data = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        if title == META_SHEET:
+            meta = {str(r[0]): str(r[1]) for r in data if len(r) > 1 and r[0] != ""}
+            continue
+        if title not in visible:
+            continue
+        sheets.append(title)
+        rows += [cell(title, r + 1, c + 1, v, "0%" if found.is_percent(r + 1, c + 1) else None)
+                 for r, line in enumerate(data) for c, v in enumerate(line) if v != ""]
+        rows += [cell(title, r, c, None, None, True) for r, c in sorted(found.uncached)]
+    return rows, sheets, meta
