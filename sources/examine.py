@@ -3,17 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import pandas as pd
 
+from kaoping.core.config import Settings
 from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.periods import Period
 from kaoping.sources import checks, shapes
 from kaoping.sources.context import file_department, file_period, readable
 from kaoping.sources.grid import RawWorkbook
 from kaoping.sources.messages import TEMPLATE_SHEET
 from kaoping.sources.problems import FileRefused, Problem, has_errors, make_problem
 from kaoping.sources.readers import read_workbook
+from kaoping.sources.registry import Registry
 from kaoping.sources.safety import check_file
 from kaoping.sources.suites import UNKNOWN, SuiteInput, Validator
 from kaoping.sources.template import HEADER_ROW, template_layout, template_rows
@@ -21,6 +24,16 @@ from kaoping.sources.values import cleaned_values
 
 VALUE_COLUMNS = ["unit_code", "indicator_code", "value", "raw_text", "flags", "sheet", "cell"]
 History = Callable[[list[str], list[str], str], pd.DataFrame]  # units, indicators, period → history
+
+
+class Workspace(Protocol):
+    """What examining a file reads of its workspace (kaoping.stages.resources.Resources is one)."""
+
+    settings: Settings  # `intake` only
+    registry: Registry
+    catalogs: list[Catalog]
+
+    def catalogs_for(self, period: Period | str) -> list[Catalog]: ...
 
 
 @dataclass
@@ -73,7 +86,7 @@ def _chosen_catalog(catalogs: list[Catalog], department: str, long: pd.DataFrame
     return max(scored, key=lambda s: s[0])[1] if scored else None
 
 
-def _resolved(long: pd.DataFrame, res, catalog: Catalog, department: str, period: str) -> pd.DataFrame:
+def _resolved(long: pd.DataFrame, res: Workspace, catalog: Catalog, department: str, period: str) -> pd.DataFrame:
     """Unit and indicator keys: codes when they resolve, `?text` when not (so GX flags them)."""
     own = {i.code for i in catalog.collected(department)}
     names = {i.code: i.name for c in res.catalogs for i in c.all_indicators()}
@@ -99,7 +112,7 @@ def _without_repeats(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[~key.duplicated()].reset_index(drop=True)
 
 
-def _template_table(exam: Examination, res, cells, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
+def _template_table(exam: Examination, res: Workspace, cells, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
     """A template's long table, once its catalog and checksum match the current catalog and registry."""
     catalogs = res.catalogs_for(exam.period)
     catalog = next((c for c in catalogs if c.code == book.meta.get("catalog")), None)
@@ -114,7 +127,8 @@ def _template_table(exam: Examination, res, cells, book: RawWorkbook) -> tuple[p
     return template_rows(cells, layout, exam.file)
 
 
-def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
+def _long_table(exam: Examination, res: Workspace, cells, header, lookup,
+                book: RawWorkbook) -> tuple[pd.DataFrame, list[Problem]]:
     """The long table and the problems of reading it (template structure, 合计 rows, no catalog)."""
     if exam.shape == "template":
         return _template_table(exam, res, cells, book)
@@ -127,8 +141,8 @@ def _long_table(exam: Examination, res, cells, header, lookup, book: RawWorkbook
     return long, problems
 
 
-def prepared(res, path: Path, name_text: str, department_hint: str | None = None, department: str | None = None,
-             period: str | None = None, name: str | None = None) -> Examination:
+def prepared(res: Workspace, path: Path, name_text: str, department_hint: str | None = None,
+             department: str | None = None, period: str | None = None, name: str | None = None) -> Examination:
     """Read, shape, resolve and clean one file; `pending` holds its suite input unless it already failed.
 
     `path` is what is read (the private copy), `name` the file's own name (default: path's)."""
@@ -169,7 +183,7 @@ def failed_examination(name: str, exc: BaseException) -> Examination:
     return exam
 
 
-def _suite_input(exam: Examination, res, long: pd.DataFrame) -> SuiteInput:
+def _suite_input(exam: Examination, res: Workspace, long: pd.DataFrame) -> SuiteInput:
     """The cleaned rows of a file and what the suite checks them against."""
     catalog, period = exam.catalog, exam.period
     rows = _resolved(long, res, catalog, exam.department, period)
@@ -178,7 +192,7 @@ def _suite_input(exam: Examination, res, long: pd.DataFrame) -> SuiteInput:
     return SuiteInput(rows, catalog, exam.department, in_scope, exam.file, res.registry.unit_names)
 
 
-def validated(res, exams: list[Examination], validator: Validator) -> None:
+def validated(res: Workspace, exams: list[Examination], validator: Validator) -> None:
     """The suite over every pending file in one GX run, plus the cell checks; adds their problems."""
     waiting = [e for e in exams if e.pending is not None]
     if not waiting:
@@ -191,7 +205,7 @@ def validated(res, exams: list[Examination], validator: Validator) -> None:
         exam.problems += checks.empty_column_problems(item.rows, exam.file, _indicator_names(exam.catalog))
 
 
-def finished(res, exam: Examination, history: History | None) -> Examination:
+def finished(res: Workspace, exam: Examination, history: History | None) -> Examination:
     """The history check of a validated file; fills `values` (the rows to load when accepted)."""
     if exam.pending is None:
         return exam
@@ -211,7 +225,7 @@ def _indicator_names(catalog: Catalog) -> dict[str, str]:
     return {i.code: i.name for i in catalog.all_indicators()}
 
 
-def examine(res, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
+def examine(res: Workspace, path: Path, validator: Validator, name_text: str, department_hint: str | None = None,
             department: str | None = None, period: str | None = None, history: History | None = None) -> Examination:
     """Examine one file: every problem found, and the clean values to load when there is no error."""
     exam = prepared(res, path, name_text, department_hint, department, period)
