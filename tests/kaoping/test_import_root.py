@@ -50,6 +50,11 @@ def test_the_wheel_installs_kaoping_alone(tmp_path):
                     str(source)], check=True, capture_output=True)
     (wheel,) = (tmp_path / "wheel").glob("kaoping-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        top = {name.split("/")[0] for name in archive.namelist()}
+        names = set(archive.namelist())
+    top = {name.split("/")[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"kaoping"}
     assert len(top) == 2
+    # and every tracked file of the package folders is installed (the demo city, the migrations' template…)
+    wanted = {name if name.startswith("kaoping/") else f"kaoping/{name}" for name in tracked.stdout.splitlines()
+              if name.split("/")[0] in ("kaoping", *FOLDERS)}
+    assert wanted - names == set()

@@ -22,7 +22,7 @@ from kaoping.cli.init import WorkspaceExists, init_workspace
 from kaoping.cli.tables import Row, named, record_table
 from kaoping.core.display import clean, line
 from kaoping.demo import office
-from kaoping.scoring.periods import Period, sort_periods
+from kaoping.scoring.periods import Period, backfill_periods, sort_periods
 from kaoping.stages import state
 from kaoping.stages.intake import discover
 from kaoping.stages.mailbox import pull_mailbox
@@ -56,8 +56,8 @@ def _periods(codes: list[str], res: Resources) -> list[str]:
 
 def _with_progress(call: Callable[[], object], api: "ApiStarter | None" = None) -> object:
     """Run a flow while a progress display follows its stages (`api`: the API already starting)."""
-    from kaoping.flows import progress, quiet_failures  # cold start: Prefect, 1.0 s, only for the commands that run a flow
-    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows import progress, quiet_failures  # cold start: Prefect, 1.0 s, only where a flow runs
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only where a flow runs
 
     quiet_failures()
 
@@ -144,10 +144,10 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
             raise typer.Exit(EXIT_OK)
     finally:
         res.close()
-    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only where a flow runs
 
     api = ApiStarter()
-    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only where a flow runs
 
     if "files" in work:
         import great_expectations  # noqa: F401  (its seconds of import overlap the API's start-up)
@@ -178,7 +178,7 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
              ) -> None:
     """按时间顺序补算一段期间 / re-run a range of periods in time order."""
     flows.quiet_console()
-    from kaoping.flows.pipeline import backfill as backfill_flow, backfill_periods  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.pipeline import backfill as backfill_flow  # cold start: Prefect, 1.0 s, only where a flow runs
 
     first, last = period_code(first), period_code(last)
     ws = _workspace()
@@ -193,7 +193,7 @@ def backfill(first: str = typer.Option(..., "--from", metavar="PERIOD", help="�
     res.close()
     if not res.catalogs:
         fail(*NO_CATALOG)
-    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only where a flow runs
 
     api = ApiStarter()
     summary = _with_progress(lambda: backfill_flow(workspace=ws, first=first, last=last, grain=grain,
@@ -294,7 +294,7 @@ def serve(register_only: bool = typer.Option(False, "--register-only", help="只
              "PREFECT_API_URL is not set; start `prefect server start` and point PREFECT_API_URL at it")
     res = cli.checked_resources(ws)
     res.close()
-    from kaoping.flows.deploy import register, run_worker  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.deploy import register, run_worker  # cold start: Prefect, 1.0 s, only where a flow runs
 
     registered = register(res.settings, cli.state.database_url)
     schedule = res.settings.schedule
@@ -323,7 +323,7 @@ def demo(directory: Path = typer.Argument(Path("kaoping-demo"), help="示例工�
             fail(zh, en)
     ws = str(directory.resolve())
     flows.quiet_console()
-    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only for the commands that run a flow
+    from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only where a flow runs
 
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url))
     _print_summary(summary, ws)
