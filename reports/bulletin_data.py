@@ -20,8 +20,8 @@ from kaoping.core.config import OfficeSettings
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, scheme_name
 from kaoping.reports.ranking import rank_change_text
-from kaoping.reports.xlsx import round2
 from kaoping.scoring import labels
+from kaoping.scoring.rounding import round2
 from kaoping.stages.timeliness import STATE_ZH
 
 BOTTOM = 3  # units named in the weakest-category section, per ranking

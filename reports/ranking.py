@@ -19,8 +19,9 @@ from kaoping.reports.ranking_sheets import (changes_sheet, details_sheet, notes_
                                             submissions_sheet, subtitle)
 from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
                           CodedColumn, review_header, Column, NumberColumn, block_width, column_blocks, column_styles,
-                          column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
+                          column_table, column_width, new_workbook, print_in_column_blocks, put,
                           save_workbook, set_height, table_sheet, workbook_bytes, wrapped_lines, WRAP_LEFT)
+from kaoping.scoring.rounding import round2
 
 REMARKS_MIN = 30  # 计分说明's narrowest width: a 年度综合 line in at most two lines
 LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"

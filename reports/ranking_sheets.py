@@ -15,7 +15,8 @@ from kaoping.reports.reasons import method_note
 from kaoping.scoring.catalog import Catalog
 from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
                           Column, NumberColumn, block_width, column_styles, column_table, column_width,
-                          print_setup, put, put_header, put_row, put_title, round2, set_height, set_widths, table_sheet)
+                          print_setup, put, put_header, put_row, put_title, set_height, set_widths, table_sheet)
+from kaoping.scoring.rounding import round2
 
 TIME = "yyyy-mm-dd hh:mm"
 

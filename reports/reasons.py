@@ -8,8 +8,8 @@ from typing import Iterable, Sequence
 from kaoping.reports import texts
 from kaoping.reports.rule_words import formula_text, group_text, loss_text, own_rule_text, pool_text
 from kaoping.reports.words import event_text, number_text, quantity_text
-from kaoping.reports.xlsx import round2
 from kaoping.scoring.catalog import Catalog, Indicator
+from kaoping.scoring.rounding import round2
 
 
 def points_lost(score: float | None, points: float | None) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from kaoping.reports import texts
-from kaoping.reports.xlsx import round2
+from kaoping.scoring.rounding import round2
 
 
 def number_text(value: float | None) -> str:

@@ -26,7 +26,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from kaoping.reports import texts
 from kaoping.reports.fastxlsx import LEVEL, cell_xml, read_parts, rows_xml, sheet_frame, used_range, zip_info
-from kaoping.scoring.rounding import round_half_up
+from kaoping.scoring.rounding import round2
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
@@ -55,25 +55,6 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 ACROSS = Alignment(horizontal="centerContinuous", vertical="center")
 ACROSS_RIGHT = Alignment(horizontal="right", vertical="center")
-
-
-def round2(value: float | None) -> float | None:
-    """A number rounded half-up to 2 decimals exactly as the ranking rounds it; None stays None.
-
-    Pure Python twin of scoring.rounding.cents (numpy's round is rint(x·10⁷)/10⁷): this runs
-    once per cell, where numpy's per-call overhead would dominate.
-    """
-    if value is None or value != value:
-        return None
-    snapped = round(float(value) * 100 * 1e7) / 1e7
-    whole = math.floor(abs(snapped) + 0.5)
-    return (whole if snapped >= 0 else -whole) / 100
-
-
-def round2_array(values: np.ndarray) -> np.ndarray:
-    """round2 of every element of a float array (NaN stays NaN), vectorised."""
-    present = ~np.isnan(values)
-    return np.where(present, round_half_up(np.where(present, values, 0.0)), np.nan)
 
 
 def display_width(value: object) -> int:

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import os
-import random
 from datetime import datetime, timezone
 
-import numpy as np
 import openpyxl
 import pytest
 
 from kaoping.reports import files
 from kaoping.reports.files import AtomicWrites, write_atomic
-from kaoping.reports.xlsx import column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes
-from kaoping.scoring.rounding import round_half_up
+from kaoping.reports.xlsx import column_blocks, display_width, new_workbook, put_row, workbook_bytes
 
 
 def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
@@ -31,10 +28,6 @@ def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
 def test_display_width_counts_cjk_twice():
     assert display_width("东城区") == 6 and display_width("A01") == 3
     assert display_width("政治安全\n(40分)") == 8 and display_width(95.5) == 5
-
-
-def test_round2_is_half_up_like_the_ranking():
-    assert [round2(v) for v in (2.675, 89.125, 1.005, -2.675, None)] == [2.68, 89.13, 1.01, -2.68, None]
 
 
 def test_same_content_same_bytes_and_no_rewrite(tmp_path):
@@ -62,14 +55,6 @@ def test_wide_tables_print_in_whole_blocks_of_columns():
     assert (scale, breaks) == (100, [4, 9])
     scale, breaks = column_blocks([10, 10, 150, 20], [3, 4], title_cols=2)
     assert scale == int(100 * 100 / 170) and breaks == [3]
-
-
-def test_round2_agrees_with_the_scoring_rounding():
-    rng = random.Random(7)
-    values = [rng.uniform(-200, 200) for _ in range(5000)] + [k / 1000 for k in range(-3000, 3000)]
-    values += [89.125, 2.675, 0.005, -0.005, 1e-9, 99.995, 100.0 - 1e-10]
-    expected = round_half_up(np.array(values))
-    assert [round2(v) for v in values] == [float(x) for x in expected]
 
 
 def test_batched_writes_rename_a_batch_at_once_and_leave_no_temp_files(tmp_path, monkeypatch):
