@@ -16,7 +16,7 @@ from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
 from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.fastxlsx import Layout
-from kaoping.reports.xlsx import wrapped_lines
+from kaoping.reports.xlsx.widths import wrapped_lines
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.rounding import round2, round2_array
 

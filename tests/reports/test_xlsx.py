@@ -9,7 +9,12 @@ import pytest
 
 from kaoping.reports import files
 from kaoping.reports.files import AtomicWrites, write_atomic
-from kaoping.reports.xlsx import column_blocks, display_width, new_workbook, put_row, workbook_bytes
+from kaoping.reports.xlsx.cells import column_styles, put_row
+from kaoping.reports.xlsx.columns import NumberColumn
+from kaoping.reports.xlsx.pages import column_blocks
+from kaoping.reports.xlsx.tables import column_table
+from kaoping.reports.xlsx.widths import display_width
+from kaoping.reports.xlsx.workbook import new_workbook, workbook_bytes
 
 
 def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
@@ -82,13 +87,11 @@ def test_a_mark_among_numbers_lines_up_with_them(tmp_path):
     import numpy as np
     import openpyxl
 
-    from kaoping.reports import xlsx as X
-
-    wb = X.new_workbook("t", datetime(2025, 1, 1))
+    wb = new_workbook("t", datetime(2025, 1, 1))
     ws = wb.create_sheet("s")
-    column = X.NumberColumn(np.array([1.5, np.nan]), X.column_styles(ws, 1), marked=np.array([False, True]),
-                            mark="不计分")
-    X.column_table(ws, "t", None, ["得分"], [column], [10], np.arange(2))
-    cells = openpyxl.load_workbook(io.BytesIO(X.workbook_bytes(wb)))["s"]
+    column = NumberColumn(np.array([1.5, np.nan]), column_styles(ws, 1), marked=np.array([False, True]),
+                          mark="不计分")
+    column_table(ws, "t", None, ["得分"], [column], [10], np.arange(2))
+    cells = openpyxl.load_workbook(io.BytesIO(workbook_bytes(wb)))["s"]
     assert cells["A4"].value == 1.5 and cells["A5"].value == "不计分"
     assert cells["A5"].alignment.horizontal == cells["A4"].alignment.horizontal == "right"
