@@ -9,10 +9,10 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.reports import texts
-from kaoping.reports.inputs import with_inputs
+from kaoping.reports.changes import Version, change_log
 from kaoping.reports.data import RunData, positions, relabelled, scheme_name
+from kaoping.reports.inputs import with_inputs
 from kaoping.reports.reasons import method_note
-from kaoping.scoring.catalog import Catalog
 from kaoping.reports.xlsx import cells
 from kaoping.reports.xlsx.cells import FIRST_ROW, column_styles, put, put_header, put_row, put_title, set_height
 from kaoping.reports.xlsx.columns import CodedColumn, Column, NumberColumn, block_width
@@ -20,6 +20,7 @@ from kaoping.reports.xlsx.pages import print_setup
 from kaoping.reports.xlsx.styles import BODY, CENTER, HEADER, HEADER_FILL, LEFT, WRAP_LEFT
 from kaoping.reports.xlsx.tables import column_table, table_sheet
 from kaoping.reports.xlsx.widths import column_width, set_widths, wrapped_lines
+from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.rounding import round2
 
 TIME = "yyyy-mm-dd hh:mm"
@@ -286,8 +287,6 @@ def adjustments_block(ws: Worksheet, data: RunData, row: int) -> None:
 def changes_sheet(wb: Workbook, data: RunData) -> None:
     """变更说明: each unit whose total, rank or grade changed since the previous version, old → new,
     with the cause of each changed indicator (SPEC §11)."""
-    from kaoping.reports.changes import Version, change_log
-
     old = data.previous
     log = change_log(old, Version(data.run.number, data.rankings, data.details, data.adjustments))
     rows = [[f"{r.unit_name}（{r.group}）" if data.grouped and r.group else r.unit_name,
