@@ -20,9 +20,9 @@ from kaoping.core.config import OfficeSettings
 from kaoping.reports import texts
 from kaoping.reports.data import RunData, scheme_name
 from kaoping.reports.ranking import rank_change_text
-from kaoping.reports.xlsx import round2
 from kaoping.scoring import labels
 from kaoping.scoring.deadlines import STATE_ZH
+from kaoping.scoring.rounding import round2
 
 BOTTOM = 3  # units named in the weakest-category section, per ranking
 TIMELINESS_COLUMNS = ("department", "state", "days_late")

@@ -16,11 +16,14 @@ from kaoping.reports import texts
 from kaoping.core.layout import safe_file_part
 from kaoping.reports.files import write_atomic
 from kaoping.reports.ranking_sheets import assessed_kind_text, catalog_rule_fields, row_height
-from kaoping.reports.reasons import method_note, number_text
+from kaoping.reports.reasons import method_note
 from kaoping.reports.rule_words import combine_text, pools_text
-from kaoping.reports.xlsx import (BODY, CENTER, HEADER, HEADER_FILL, WRAP_LEFT, column_width, new_workbook,
-                                  print_setup, put, put_header, put_row, put_title, set_height, set_widths,
-                                  workbook_bytes)
+from kaoping.reports.words import number_text
+from kaoping.reports.xlsx.cells import put, put_header, put_row, put_title, set_height
+from kaoping.reports.xlsx.pages import print_setup
+from kaoping.reports.xlsx.styles import BODY, CENTER, HEADER, HEADER_FILL, WRAP_LEFT
+from kaoping.reports.xlsx.widths import column_width, set_widths
+from kaoping.reports.xlsx.workbook import new_workbook, workbook_bytes
 from kaoping.scoring.catalog import Catalog, Indicator
 
 PRINT_ROOM = 0.85  # share of a column width wrapped text fills in print (office fonts run wider than Excel units)

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from kaoping.reports import texts
-from kaoping.reports.reasons import number_text
-from kaoping.reports.xlsx import round2
+from kaoping.reports.words import number_text
+from kaoping.scoring.rounding import round2
 
 COLUMNS = ["unit_code", "unit_name", "group", "total_old", "total_new", "rank_old", "rank_new",
            "grade_old", "grade_new", "causes"]

@@ -1,4 +1,4 @@
-"""Workbook XML written as text, fast: cells, rows and sheet data for the writers in xlsx.py, and
+"""Workbook XML written as text, fast: cells, rows and sheet data for the writers in reports/xlsx/, and
 many workbooks of one layout through a template (a few milliseconds instead of ~100 per workbook
 through openpyxl).
 

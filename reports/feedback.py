@@ -16,8 +16,9 @@ from kaoping.reports.ranking_sheets import subtitle
 from kaoping.reports.reasons import Peers, loss_reason, points_lost
 from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.fastxlsx import Layout
-from kaoping.reports.xlsx import round2, round2_array, wrapped_lines
+from kaoping.reports.xlsx.widths import wrapped_lines
 from kaoping.scoring.catalog import Catalog
+from kaoping.scoring.rounding import round2, round2_array
 
 WIDTHS = [13, 28, 9, 10, 8, 8, 8, 44]
 REASON_CACHE = 200_000  # loss reasons kept per run (bounds memory at province scale)

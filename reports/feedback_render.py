@@ -11,9 +11,11 @@ from kaoping.reports import texts
 from kaoping.reports.data import RunData
 from kaoping.reports.fastxlsx import Layout, Template
 from kaoping.reports.feedback import WIDTHS, FeedbackContext, feedback_layout
-from kaoping.reports.xlsx import (ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, CENTER, HEADER, HEADER_FILL, LEFT, NUMBER,
-                                   RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, new_workbook, print_setup, review_header,
-                                   set_widths, style_array, workbook_bytes)
+from kaoping.reports.xlsx.pages import print_setup, review_header
+from kaoping.reports.xlsx.styles import (ACROSS, ACROSS_RIGHT, BODY, BODY_FONT, CENTER, HEADER, HEADER_FILL, LEFT,
+                                         NUMBER, RIGHT, SUBTITLE, TITLE, WARN, WRAP_LEFT, style_array)
+from kaoping.reports.xlsx.widths import set_widths
+from kaoping.reports.xlsx.workbook import new_workbook, workbook_bytes
 
 SECTION_FILL = PatternFill("solid", fgColor="EDEDED")
 SECTION = Alignment(horizontal="left", vertical="center")

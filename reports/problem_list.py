@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from kaoping.reports import texts
 from kaoping.reports.sender_widths import sender_widths
-from kaoping.reports.xlsx import display_width, wrapped_lines
+from kaoping.reports.xlsx.widths import display_width, wrapped_lines
 from kaoping.core.tempfiles import temp_beside
 from kaoping.sources import messages as M
 from kaoping.sources.problems import Problem

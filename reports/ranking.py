@@ -17,10 +17,14 @@ from kaoping.reports.data import RunData, grids, marked, scheme_name
 from kaoping.reports.rule_words import combined_text, grade_reasons
 from kaoping.reports.ranking_sheets import (changes_sheet, details_sheet, notes_sheet, office_line, stability_sheet,
                                             submissions_sheet, subtitle)
-from kaoping.reports.xlsx import (ALERT_FILL, BODY, CENTER, FIRST_ROW, LEFT, NUMBER, PAGE_CHARS, RIGHT, VETO_FILL, WARN,
-                          CodedColumn, review_header, Column, NumberColumn, block_width, column_blocks, column_styles,
-                          column_table, column_width, new_workbook, print_in_column_blocks, put, round2,
-                          save_workbook, set_height, table_sheet, workbook_bytes, wrapped_lines, WRAP_LEFT)
+from kaoping.reports.xlsx.cells import FIRST_ROW, column_styles, put, set_height
+from kaoping.reports.xlsx.columns import CodedColumn, Column, NumberColumn, block_width
+from kaoping.reports.xlsx.pages import PAGE_CHARS, column_blocks, print_in_column_blocks, review_header
+from kaoping.reports.xlsx.styles import ALERT_FILL, BODY, CENTER, LEFT, NUMBER, RIGHT, VETO_FILL, WARN, WRAP_LEFT
+from kaoping.reports.xlsx.tables import column_table, table_sheet
+from kaoping.reports.xlsx.widths import column_width, wrapped_lines
+from kaoping.reports.xlsx.workbook import new_workbook, save_workbook, workbook_bytes
+from kaoping.scoring.rounding import round2
 
 REMARKS_MIN = 30  # 计分说明's narrowest width: a 年度综合 line in at most two lines
 LOW, MID, HIGH = "F8CBAD", "FFF2CC", "C6EFCE"

@@ -8,16 +8,22 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaoping.reports import texts, xlsx
-from kaoping.reports.inputs import with_inputs
+from kaoping.reports import texts
+from kaoping.reports.changes import Version, change_log
 from kaoping.reports.data import RunData, positions, scheme_name
-from kaoping.warehouse.details import relabelled
+from kaoping.reports.inputs import with_inputs
 from kaoping.reports.reasons import method_note
+from kaoping.reports.xlsx import cells
+from kaoping.reports.xlsx.cells import FIRST_ROW, column_styles, put, put_header, put_row, put_title, set_height
+from kaoping.reports.xlsx.columns import CodedColumn, Column, NumberColumn, block_width
+from kaoping.reports.xlsx.pages import print_setup
+from kaoping.reports.xlsx.styles import BODY, CENTER, HEADER, HEADER_FILL, LEFT, WRAP_LEFT
+from kaoping.reports.xlsx.tables import column_table, table_sheet
+from kaoping.reports.xlsx.widths import column_width, set_widths, wrapped_lines
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.deadlines import on_time_rate
-from kaoping.reports.xlsx import (BODY, CENTER, FIRST_ROW, HEADER, HEADER_FILL, LEFT, WRAP_LEFT, CodedColumn,
-                          Column, NumberColumn, block_width, column_styles, column_table, column_width,
-                          print_setup, put, put_header, put_row, put_title, round2, set_height, set_widths, table_sheet)
+from kaoping.scoring.rounding import round2
+from kaoping.warehouse.details import relabelled
 
 TIME = "yyyy-mm-dd hh:mm"
 
@@ -64,7 +70,7 @@ def detail_columns(ws: Worksheet, data: RunData, d: pd.DataFrame | None = None) 
 
 def detail_sheet_names(rows: int) -> list[str]:
     """指标明细, 指标明细(2), …: as many sheets as Excel's row limit needs for `rows` rows."""
-    count = max(1, -(-rows // (xlsx.MAX_ROWS - FIRST_ROW + 1)))
+    count = max(1, -(-rows // (cells.MAX_ROWS - FIRST_ROW + 1)))
     return [texts.SHEET_DETAILS] + [texts.SHEET_DETAILS_MORE.format(n=k) for k in range(2, count + 1)]
 
 
@@ -72,7 +78,7 @@ def details_sheet(wb: Workbook, data: RunData) -> list[str]:
     """指标明细, split over several sheets beyond Excel's row limit; returns their names."""
     rows, order = with_inputs(data.details, data.inputs, detail_order(data))  # 计算依据 under computed ones
     headers = list(texts.DETAIL_HEADERS)
-    names, per_sheet = detail_sheet_names(len(order)), xlsx.MAX_ROWS - FIRST_ROW + 1
+    names, per_sheet = detail_sheet_names(len(order)), cells.MAX_ROWS - FIRST_ROW + 1
     sheets = [wb.create_sheet(name) for name in names]
     columns = detail_columns(sheets[0], data, rows)
     caps = {3: 30, 12: 60}  # 指标名称; 报送文件 whole, never cut
@@ -213,7 +219,7 @@ def _notes_fields(data: RunData, detail_sheets: list[str]) -> list[tuple[str, st
 
 def row_height(values: list, widths: list[float]) -> float:
     """A row height that shows every wrapped value whole (office suites do not grow rows on opening)."""
-    lines = max((xlsx.wrapped_lines(str(v), w) for v, w in zip(values, widths) if v not in (None, "")), default=1)
+    lines = max((wrapped_lines(str(v), w) for v, w in zip(values, widths) if v not in (None, "")), default=1)
     return 14 * lines + 4
 
 
@@ -281,8 +287,6 @@ def adjustments_block(ws: Worksheet, data: RunData, row: int) -> None:
 def changes_sheet(wb: Workbook, data: RunData) -> None:
     """变更说明: each unit whose total, rank or grade changed since the previous version, old → new,
     with the cause of each changed indicator (SPEC §11)."""
-    from kaoping.reports.changes import Version, change_log
-
     old = data.previous
     log = change_log(old, Version(data.run.number, data.rankings, data.details, data.adjustments))
     rows = [[f"{r.unit_name}（{r.group}）" if data.grouped and r.group else r.unit_name,

@@ -5,7 +5,7 @@ import csv
 import io
 
 from kaoping.reports.data import RunData
-from kaoping.reports.xlsx import round2
+from kaoping.scoring.rounding import round2
 
 COLUMNS = ("period", "catalog", "group", "unit_code", "unit_name", "total", "rank", "grade",
            "is_vetoed", "bonus", "penalty", "rank_change", "alerts")

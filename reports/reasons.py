@@ -3,33 +3,13 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
 from typing import Iterable, Sequence
 
 from kaoping.reports import texts
-from kaoping.reports.xlsx import round2
+from kaoping.reports.rule_words import formula_text, group_text, loss_text, own_rule_text, pool_text
+from kaoping.reports.words import event_text, number_text, quantity_text
 from kaoping.scoring.catalog import Catalog, Indicator
-
-
-def number_text(value: float | None) -> str:
-    """A number as people write it: at most 2 decimals, no trailing zeros."""
-    if value is None:
-        return ""
-    text = f"{round2(value):.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-@lru_cache(maxsize=1 << 16)  # values recur across units and indicators (a few thousand distinct per run)
-def quantity_text(value: float | None, unit: str) -> str:
-    """A value with its unit of measure: `95%`, `2 起`."""
-    if not unit:
-        return number_text(value)
-    return f"{number_text(value)}{unit}" if unit in ("%", "‰") else f"{number_text(value)} {unit}"
-
-
-def event_text(name: str) -> str:
-    """`发生较大安全事故` from an item's name, whether or not the name already says 发生."""
-    return name if name.startswith("发生") else texts.EVENT.format(name=name)
+from kaoping.scoring.rounding import round2
 
 
 def points_lost(score: float | None, points: float | None) -> float | None:
@@ -106,8 +86,6 @@ def loss_reason(ind: Indicator, value_used: float | None, score: float | None, p
         return _extra_reason(ind, value_used, score)
     if texts.FLAG_MISSING in marks or value_used is None:
         return texts.REASON_MISSING
-    from kaoping.reports.rule_words import loss_text
-
     words = loss_text(ind, value_used, score, points)
     if words is not None and points_lost(score, points):
         return words
@@ -133,8 +111,6 @@ def _extra_reason(ind: Indicator, value: float | None, score: float | None) -> s
 
 
 def _rule_note(ind: Indicator, catalog: Catalog) -> str:
-    from kaoping.reports.rule_words import group_text, own_rule_text, pool_text
-
     words = own_rule_text(ind, catalog)
     if words is not None:
         return words + group_text(ind, catalog, lambda i, c: own_rule_text(i, c) or _plain_rule_note(i, c)) \
@@ -186,8 +162,6 @@ def derived_note(ind: Indicator, catalog: Catalog) -> str:
                                        b=indicator_label(d.ratio[1], catalog), scale=scale)
     if d.yoy:
         return texts.NOTE_YOY.format(x=indicator_label(d.yoy, catalog))
-    from kaoping.reports.rule_words import formula_text  # rule_words imports this module
-
     return formula_text(ind, catalog)
 
 

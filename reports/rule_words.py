@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from kaoping.reports import texts
-from kaoping.reports.reasons import event_text, number_text, quantity_text
+from kaoping.reports.words import event_text, number_text, quantity_text
 from kaoping.scoring.catalog import Catalog, Indicator, InputReference
 
 

@@ -15,7 +15,7 @@ from kaoping.reports.feedback import _indicator_values, feedback_context, feedba
 from kaoping.reports.feedback_render import openpyxl_render
 from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.reasons import loss_reason
-from kaoping.reports.xlsx import round2
+from kaoping.scoring.rounding import round2
 
 
 def _feedback(published, name: str):

@@ -14,7 +14,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from report_kit import CATALOG, INJECTED_FILE, build_published, build_ratio_published
 
-from kaoping.reports import texts, xlsx
+from kaoping.reports import texts
+from kaoping.reports.xlsx.widths import display_width
 from kaoping.stages.publishing import write_outputs
 
 RANKING = Path("out/2025Q3/排名/t-county-2025_2025Q3_考评排名.xlsx")
@@ -155,7 +156,7 @@ def _pages(pdf: Path) -> int:
 def test_details_split_over_sheets_at_the_row_limit(published, monkeypatch):
     whole = [r for r in openpyxl.load_workbook(_ranking(published))["指标明细"].iter_rows(min_row=4, values_only=True)]
     assert len(whole) == 24  # 4 units × 6 indicators
-    monkeypatch.setattr(xlsx, "MAX_ROWS", 12)  # 9 rows a sheet under the title, subtitle and header rows
+    monkeypatch.setattr("kaoping.reports.xlsx.cells.MAX_ROWS", 12)  # 9 rows a sheet under the title, subtitle and header rows
     wb = openpyxl.load_workbook(_ranking(published))
     parts = ["指标明细", "指标明细(2)", "指标明细(3)"]
     assert wb.sheetnames == SHEETS[:2] + parts + SHEETS[3:]
@@ -215,7 +216,7 @@ derived:
 def test_details_show_file_names_whole_and_centre_flags(published):
     ws = openpyxl.load_workbook(_ranking(published))["指标明细"]
     names = [ws.cell(r, 13).value for r in range(4, ws.max_row + 1) if ws.cell(r, 13).value]
-    assert ws.column_dimensions["M"].width >= max(xlsx.display_width(n) for n in names)
+    assert ws.column_dimensions["M"].width >= max(display_width(n) for n in names)
     flagged = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 10).value)
     assert ws.cell(flagged, 10).alignment.horizontal == "center"
 

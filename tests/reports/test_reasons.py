@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kaoping.reports.reasons import competition_rank, loss_reason, method_note, number_text, quantity_text
+from kaoping.reports.reasons import competition_rank, loss_reason, method_note
+from kaoping.reports.words import number_text, quantity_text
 from kaoping.sources.catalogs import parse_catalog
 
 CATALOG = """\

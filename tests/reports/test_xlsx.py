@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import os
-import random
 from datetime import datetime, timezone
 
-import numpy as np
 import openpyxl
 import pytest
 
 from kaoping.reports import files
 from kaoping.reports.files import AtomicWrites, write_atomic
-from kaoping.reports.xlsx import column_blocks, display_width, new_workbook, put_row, round2, workbook_bytes
-from kaoping.scoring.rounding import round_half_up
+from kaoping.reports.xlsx.cells import column_styles, put_row
+from kaoping.reports.xlsx.columns import NumberColumn
+from kaoping.reports.xlsx.pages import column_blocks
+from kaoping.reports.xlsx.tables import column_table
+from kaoping.reports.xlsx.widths import display_width
+from kaoping.reports.xlsx.workbook import new_workbook, workbook_bytes
 
 
 def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
@@ -31,10 +33,6 @@ def test_text_with_formula_prefixes_is_written_as_text(tmp_path):
 def test_display_width_counts_cjk_twice():
     assert display_width("东城区") == 6 and display_width("A01") == 3
     assert display_width("政治安全\n(40分)") == 8 and display_width(95.5) == 5
-
-
-def test_round2_is_half_up_like_the_ranking():
-    assert [round2(v) for v in (2.675, 89.125, 1.005, -2.675, None)] == [2.68, 89.13, 1.01, -2.68, None]
 
 
 def test_same_content_same_bytes_and_no_rewrite(tmp_path):
@@ -64,14 +62,6 @@ def test_wide_tables_print_in_whole_blocks_of_columns():
     assert scale == int(100 * 100 / 170) and breaks == [3]
 
 
-def test_round2_agrees_with_the_scoring_rounding():
-    rng = random.Random(7)
-    values = [rng.uniform(-200, 200) for _ in range(5000)] + [k / 1000 for k in range(-3000, 3000)]
-    values += [89.125, 2.675, 0.005, -0.005, 1e-9, 99.995, 100.0 - 1e-10]
-    expected = round_half_up(np.array(values))
-    assert [round2(v) for v in values] == [float(x) for x in expected]
-
-
 def test_batched_writes_rename_a_batch_at_once_and_leave_no_temp_files(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "BATCH_FILES", 2)
     with AtomicWrites() as writes:
@@ -97,13 +87,11 @@ def test_a_mark_among_numbers_lines_up_with_them(tmp_path):
     import numpy as np
     import openpyxl
 
-    from kaoping.reports import xlsx as X
-
-    wb = X.new_workbook("t", datetime(2025, 1, 1))
+    wb = new_workbook("t", datetime(2025, 1, 1))
     ws = wb.create_sheet("s")
-    column = X.NumberColumn(np.array([1.5, np.nan]), X.column_styles(ws, 1), marked=np.array([False, True]),
-                            mark="不计分")
-    X.column_table(ws, "t", None, ["得分"], [column], [10], np.arange(2))
-    cells = openpyxl.load_workbook(io.BytesIO(X.workbook_bytes(wb)))["s"]
+    column = NumberColumn(np.array([1.5, np.nan]), column_styles(ws, 1), marked=np.array([False, True]),
+                          mark="不计分")
+    column_table(ws, "t", None, ["得分"], [column], [10], np.arange(2))
+    cells = openpyxl.load_workbook(io.BytesIO(workbook_bytes(wb)))["s"]
     assert cells["A4"].value == 1.5 and cells["A5"].value == "不计分"
     assert cells["A5"].alignment.horizontal == cells["A4"].alignment.horizontal == "right"

@@ -1,6 +1,7 @@
 """Half-up rounding to 2 decimals agrees with decimal arithmetic (docs/scoring.md §6)."""
 from __future__ import annotations
 
+import random
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kaoping.scoring.rounding import cents, round_half_up
+from kaoping.scoring.rounding import cents, round2, round_half_up
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -28,3 +29,15 @@ def test_agrees_with_decimal_for_numbers_of_six_decimals(millionths):
 
 def test_vectorised():
     assert cents(np.array([[1.005, 2.675], [-0.005, 0.004]])).tolist() == [[101, 268], [-1, 0]]
+
+
+def test_round2_is_half_up_like_the_ranking():
+    assert [round2(v) for v in (2.675, 89.125, 1.005, -2.675, None)] == [2.68, 89.13, 1.01, -2.68, None]
+
+
+def test_round2_agrees_with_the_scoring_rounding():
+    rng = random.Random(7)
+    values = [rng.uniform(-200, 200) for _ in range(5000)] + [k / 1000 for k in range(-3000, 3000)]
+    values += [89.125, 2.675, 0.005, -0.005, 1e-9, 99.995, 100.0 - 1e-10]
+    expected = round_half_up(np.array(values))
+    assert [round2(v) for v in values] == [float(x) for x in expected]
