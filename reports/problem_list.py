@@ -3,7 +3,6 @@ with what to do next, plus a copy of the sender's sheet (their column widths) wi
 and commented. Both sheets print on A4, one page wide, the table header repeated on every page."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
