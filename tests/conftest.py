@@ -1,4 +1,5 @@
-"""Shared fixtures: warehouse URLs for SQLite and PostgreSQL, temporary workspaces.
+"""Shared fixtures: warehouse URLs for SQLite and PostgreSQL, temporary workspaces, the intake
+validator, and the published workspace of the report and stage tests.
 
 PostgreSQL tests get a schema of their own (search_path in the URL) so they can run in
 parallel and leave nothing behind. With CI=true an unreachable server is a failure, never a skip.
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import kaoping  # noqa: F401,E402  (its openpyxl setting, before any test module imports openpyxl)
+from tests.reports.report_kit import build_published  # noqa: E402
+from tests.sources.intake_kit import make_workspace  # noqa: E402
 
 # Tests drop files into inboxes and take them in at once: no settle wait (the test of the settle
 # interval itself removes this). Set here, so `kaoping` subprocesses inherit it too.
@@ -74,3 +77,35 @@ def warehouse(db_url: str):
     wh = Warehouse(db_url)
     yield wh
     wh.dispose()
+
+
+@pytest.fixture(scope="session")
+def validator():
+    """One GX context for the whole test session, as one is made per ingest run."""
+    from kaoping.sources.suites import Validator
+
+    return Validator()
+
+
+@pytest.fixture
+def res(tmp_path: Path):
+    """Resources of a tiny workspace on SQLite (parsing and validation tests)."""
+    resources = make_workspace(tmp_path / "ws", f"sqlite:///{tmp_path / 'warehouse.db'}")
+    yield resources
+    resources.close()
+
+
+@pytest.fixture
+def res_db(tmp_path: Path, db_url: str):
+    """Resources of a tiny workspace on SQLite and on PostgreSQL (loading tests)."""
+    resources = make_workspace(tmp_path / "ws", db_url)
+    yield resources
+    resources.close()
+
+
+@pytest.fixture
+def published(tmp_path: Path, db_url: str):
+    """A workspace whose 2025Q2 and 2025Q3 runs are published (SQLite and PostgreSQL)."""
+    built = build_published(tmp_path / "ws", db_url)
+    yield built
+    built.res.close()

@@ -9,14 +9,6 @@ from kaoping.core.config import DEFAULT_TOML
 from tests.sources.intake_kit import make_workspace
 
 
-@pytest.fixture(scope="module")
-def validator():
-    """One GX context for a module's tests."""
-    from kaoping.sources.suites import Validator
-
-    return Validator()
-
-
 @pytest.fixture
 def wide_console(monkeypatch):
     """Tables on one line per row whatever the terminal, so cells can be compared whole."""

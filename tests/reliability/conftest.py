@@ -1,17 +1,9 @@
-"""Fixtures of the reliability tests: one Great Expectations validator per test process."""
+"""Fixtures of the reliability tests: a small intake workspace of hostile files."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def validator():
-    """The intake's validator, built once (as one is built per ingest run)."""
-    from kaoping.sources.suites import Validator
-
-    return Validator()
 
 
 @pytest.fixture

@@ -4,12 +4,20 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+import pytest
 from intake_kit import GOOD_ROWS, HEADER, write_xlsx
 
 from kaoping.sources.data_docs import run_label, run_name
+from kaoping.sources.suites import Validator
 from kaoping.stages.intake import examine_file
 
 REMOTE = re.compile(r"""(src|href)=["']https?://|url\(['"]?https?://""", re.I)
+
+
+@pytest.fixture
+def validator():
+    """A GX context of this test alone: its Data Docs list every file it validated."""
+    return Validator()
 
 
 def test_docs_work_offline_and_name_file_and_department(res, validator, tmp_path):

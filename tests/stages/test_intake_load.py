@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
+from tests.sources.intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from intake_kit import CATALOG_YAML, GOOD_ROWS, HEADER, make_workspace, write_csv, write_raw_xlsx, write_xlsx
+from tests.sources.intake_kit import CATALOG_YAML, GOOD_ROWS, HEADER, make_workspace, write_csv, write_raw_xlsx, write_xlsx
 from openpyxl import Workbook, load_workbook
 
 from kaoping.stages.intake import examine_file

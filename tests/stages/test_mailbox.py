@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from intake_kit import GOOD_ROWS, HEADER, make_workspace, write_xlsx
+from tests.sources.intake_kit import GOOD_ROWS, HEADER, make_workspace, write_xlsx
 from sqlalchemy import select
 
 from kaoping.core.config import MailboxSettings
