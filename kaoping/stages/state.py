@@ -18,7 +18,8 @@ from kaoping.stages.resources import Resources
 from kaoping.stages.timeliness import completeness, expected_departments
 from kaoping.warehouse import queries
 from kaoping.warehouse.models import Adjustment, DimPeriod, RunFinalization, ScoreRun, Submission, SubmissionProblem
-from kaoping.warehouse.versions import NIGHTLY, PeriodVersion, due_periods, finalize, is_closed, period_version
+from kaoping.warehouse.versions import (NIGHTLY, REVIEW, PeriodVersion, due_periods, finalize, is_closed,
+                                      period_version)
 from kaoping.warehouse.versions import period_versions as all_period_versions
 
 REASONS_SHOWN = 3
@@ -119,6 +120,15 @@ def finalize_due(res: Resources, now: datetime | None = None) -> list[str]:
         for period in periods:
             finalize(session, period, NIGHTLY, now)
     return periods
+
+
+def finalize_period(res: Resources, period: str, by: str) -> tuple[str, list[int]]:
+    """`kaoping finalize`: the period's newest review version made final by `by` (SPEC §11). Returns
+    the period's state before (draft / review / final) and the runs made final (none unless review)."""
+    res.sync_dimensions()
+    with res.warehouse.write_lock() as session:
+        state = period_version(session, period).state
+        return state, finalize(session, period, by) if state == REVIEW else []
 
 
 def closed_periods(res: Resources, periods: list[str]) -> list[str]:

@@ -14,8 +14,9 @@ from kaoping.stages.distribution import distribute
 from kaoping.stages.publishing import write_outputs
 from kaoping.stages.resources import Resources
 from kaoping.stages.scoring import publish_drafts
+from kaoping.stages.state import finalize_period
 from kaoping.stages.timeliness import completeness
-from kaoping.warehouse import versions
+from kaoping.warehouse.versions import DRAFT
 
 
 @app.command("publish")
@@ -74,11 +75,8 @@ def finalize(period: str = typer.Option(..., "--period", "-p", metavar="PERIOD",
     res = resources()
     if not res.catalogs_for(code):
         no_catalog(code)
-    res.sync_dimensions()
-    with res.warehouse.write_lock() as session:
-        state = versions.period_version(session, code).state
-        done = versions.finalize(session, code, login_name(by)) if state == versions.REVIEW else []
-    if state == versions.DRAFT:
+    state, done = finalize_period(res, code, login_name(by))
+    if state == DRAFT:
         res.close()
         fail(f"期间 {code} 没有已发布的征求意见稿，无可定稿", f"period {code} has no published review version to finalise")
     if done:
