@@ -168,16 +168,19 @@ def table(doc, t: Table, widths_mm: list[float]) -> None:
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    for j, header in enumerate(t.headers):
-        _cell(grid.cell(0, j), header, True, WD_ALIGN_PARAGRAPH.CENTER)
-    for i, row in enumerate(t.rows, start=1):
-        for j, value in enumerate(row):
+    # each row's cells fetched once: Table.cell(i, j) walks the whole table (quadratic in its rows)
+    rows = [row.cells for row in grid.rows]
+    for cell, header in zip(rows[0], t.headers):
+        _cell(cell, header, True, WD_ALIGN_PARAGRAPH.CENTER)
+    for cells, row in zip(rows[1:], t.rows):
+        for cell, value in zip(cells, row):
             numeric = value.replace(".", "", 1).lstrip("-").isdigit() and "." in value
-            _cell(grid.cell(i, j), value, False, WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.CENTER)
-    for j, width in enumerate(widths_mm):
-        grid.columns[j].width = Mm(width)  # the table grid, which LibreOffice lays out by
-        for row in grid.rows:
-            row.cells[j].width = Mm(width)  # and each cell's own width, which Word and WPS use
+            _cell(cell, value, False, WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.CENTER)
+    for column, width in zip(grid.columns, widths_mm):
+        column.width = Mm(width)  # the table grid, which LibreOffice lays out by
+    for cells in rows:
+        for cell, width in zip(cells, widths_mm):
+            cell.width = Mm(width)  # and each cell's own width, which Word and WPS use
 
 
 def _widths(t: Table, total_mm: float) -> list[float]:
