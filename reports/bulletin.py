@@ -26,7 +26,7 @@ from docx.shared import Mm, Pt, RGBColor
 from PIL import Image
 
 from kaoping.reports import texts
-from kaoping.reports.bulletin_charts import cjk_font, heatmap_chart, totals_chart
+from kaoping.reports.bulletin_charts import PAGE_UNITS, cjk_font, heatmap_chart, totals_chart
 from kaoping.reports.bulletin_data import BulletinContent, Section, Table
 
 FANGSONG, HEITI, SONGTI, KAITI = "仿宋", "黑体", "宋体", "楷体"
@@ -230,8 +230,12 @@ def _charts(doc, c: BulletinContent) -> None:
     if font is None or not c.chart.units:
         _paragraph(doc, texts.CHARTS_MISSING)
         return
-    _figure(doc, totals_chart(c.chart, font), texts.FIGURE_TOTALS)
-    _figure(doc, heatmap_chart(c.chart, font), texts.FIGURE_HEATMAP)
+    parts = c.chart.pages(PAGE_UNITS)
+    for draw, figure in ((totals_chart, texts.FIGURE_TOTALS), (heatmap_chart, texts.FIGURE_HEATMAP)):
+        caption = figure + c.chart.note
+        for k, part in enumerate(parts, start=1):
+            _figure(doc, draw(part, font),
+                    caption if len(parts) == 1 else texts.FIGURE_PART.format(caption=caption, k=k, n=len(parts)))
 
 
 def _width_em(text: str) -> float:

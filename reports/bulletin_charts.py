@@ -26,6 +26,9 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Si
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", "Noto Sans CJK JP")
 DPI = 200
 WIDTH_IN = 6.1  # the text width of an A4 公文 page (156 mm)
+# units per picture: a picture and its caption fit the 225 mm text height of an A4 公文 page
+# (a taller one is cut off by Word and LibreOffice), and memory stays bounded at any unit count
+PAGE_UNITS = 24
 GRADE_COLOURS = ("#2E75B6", "#70AD47", "#FFC000", "#C00000", "#7F7F7F")
 HEAT = LinearSegmentedColormap.from_list("kaoping_rate", ["#C00000", "#FFC000", "#FFF2CC", "#70AD47"])
 

@@ -10,7 +10,7 @@ Without it the section says who has not sent an accepted file (from the run's su
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -25,6 +25,9 @@ from kaoping.scoring.deadlines import STATE_ZH
 from kaoping.scoring.rounding import round2
 
 BOTTOM = 3  # units named in the weakest-category section, per ranking
+# units the charts draw at most (five pages per chart): a province's 2,000 units would make a
+# 37 MB 通报 of 170 chart pages nobody reads; the annex has every unit's category scores
+CHART_UNITS = 120
 TIMELINESS_COLUMNS = ("department", "state", "days_late")
 LATE, MISSING = "迟报", "缺报"
 
@@ -68,6 +71,16 @@ class ChartData:
     categories: list[str]
     rates: np.ndarray  # units × categories, score ÷ points (NaN where a unit has no category score)
     full_marks: float
+    note: str = ""  # which units are drawn, when not all of them
+
+    def pages(self, rows: int) -> list[ChartData]:
+        """The chart cut into balanced parts of at most `rows` units, in ranking order (one picture per page)."""
+        n = len(self.units)
+        parts = max(1, -(-n // rows))
+        size = -(-n // parts) if n else 0
+        return [replace(self, units=self.units[k:k + size], totals=self.totals[k:k + size],
+                        grades=self.grades[k:k + size], rates=self.rates[k:k + size])
+                for k in range(0, max(n, 1), max(size, 1))]
 
 
 @dataclass(frozen=True)
@@ -307,16 +320,28 @@ def reporting(data: RunData, timeliness: pd.DataFrame | None) -> Section:
                                        + texts.REPORTING_MISSING.format(departments=_items(missing))])
 
 
+def charted_units(data: RunData) -> tuple[pd.DataFrame, str]:
+    """The ranking rows the charts draw, and a caption note: every unit up to CHART_UNITS; beyond,
+    the first and last units of each ranking (each group under `rank_within: group`)."""
+    r = data.rankings
+    if len(r) <= CHART_UNITS:
+        return r, ""
+    parts = _rankings(data)
+    edge = -(-CHART_UNITS // (2 * len(parts)))
+    chosen = pd.concat([p if len(p) <= 2 * edge else pd.concat([p.head(edge), p.tail(edge)]) for p in parts])
+    return r[r.index.isin(chosen.index)], texts.CHART_SUBSET.format(each=texts.CHART_EACH_GROUP if data.grouped else "", k=edge, n=len(r))
+
+
 def chart_data(data: RunData) -> ChartData:
     cats = data.catalog.categories
     scores = {(c.unit_code, c.category_code): c.score for c in data.categories.itertuples()}
-    r = data.rankings
+    r, note = charted_units(data)
     labels_ = [f"{n}（{g}）" if data.grouped and g else n for n, g in zip(r["unit_name"], r["group"])]
     rates = np.array([[scores.get((u, c.code), np.nan) / c.points if c.points else np.nan for c in cats]
                       for u in r["unit_code"]], dtype=float).reshape(len(r), len(cats))
     return ChartData(labels_, [round2(t) for t in r["total"]], list(r["grade"]),
                      [g.name for g in data.catalog.grades], [c.name for c in cats], rates,
-                     float(data.catalog.full_marks))
+                     float(data.catalog.full_marks), note)
 
 
 def doc_number(office: OfficeSettings, when: datetime) -> str:

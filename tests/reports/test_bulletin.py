@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from docx import Document
@@ -13,7 +15,7 @@ from docx import Document
 from kaoping.core.config import OfficeSettings
 from kaoping.reports import bulletin_charts, texts
 from kaoping.reports.bulletin import bulletin_docx
-from kaoping.reports.bulletin_data import bulletin_content, timeliness_frame
+from kaoping.reports.bulletin_data import CHART_UNITS, bulletin_content, chart_data, charted_units, timeliness_frame
 from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.ranking import ranking_table
 
@@ -169,6 +171,63 @@ def test_charts_are_pictures_drawn_with_an_installed_cjk_font(published):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     assert chart.rates.shape == (4, 2)
     assert chart.rates[0].tolist() == pytest.approx([34 / 40, 1.0])
+
+
+def _many(data, n: int):
+    """The run's data with a ranking of `n` units (the real units' rows repeated under new codes)."""
+    rows = pd.concat([data.rankings] * -(-n // len(data.rankings)), ignore_index=True).head(n).copy()
+    rows["unit_code"] = [f"U{k:04d}" for k in range(n)]
+    rows["unit_name"] = [f"第{k + 1}单位" for k in range(n)]
+    rows["rank"] = range(1, n + 1)
+    return replace(data, rankings=rows)
+
+
+def test_a_chart_is_cut_into_balanced_pages_in_ranking_order(published):
+    chart = chart_data(_many(_data(published), 50))
+    pages = chart.pages(bulletin_charts.PAGE_UNITS)
+    assert [len(p.units) for p in pages] == [17, 17, 16]
+    assert sum((p.units for p in pages), []) == chart.units
+    assert sum((p.totals for p in pages), []) == chart.totals
+    np.testing.assert_array_equal(np.vstack([p.rates for p in pages]), chart.rates)  # NaN where no score
+    assert len(chart.pages(50)) == 1 and chart.pages(50)[0].units == chart.units
+
+
+def test_up_to_the_limit_every_unit_is_charted(published):
+    data = _many(_data(published), CHART_UNITS)
+    rows, note = charted_units(data)
+    assert rows["unit_code"].tolist() == data.rankings["unit_code"].tolist() and note == ""
+
+
+def test_a_province_ranking_charts_its_first_and_last_units_and_says_so(published):
+    data = _many(_data(published), 2000)
+    rows, note = charted_units(data)
+    names = rows["unit_name"].tolist()
+    assert names == [f"第{k}单位" for k in range(1, 61)] + [f"第{k}单位" for k in range(1941, 2001)]
+    assert note == "（排名前60位和后60位，共2000个单位）"
+
+
+def test_grouped_rankings_chart_the_first_and_last_units_of_each_group(published):
+    data = _many(_data(published), 400)
+    data.rankings["group"] = ["一类地区", "二类地区", "三类地区", "四类地区"] * 100
+    data.catalog = data.catalog.model_copy(update={"rank_within": "group"})
+    assert data.grouped
+    rows, note = charted_units(data)
+    assert rows.groupby("group").size().tolist() == [30] * 4  # 15 first + 15 last of each of the 4 groups
+    first = rows[rows["group"] == "一类地区"]["unit_name"].tolist()
+    group_one = data.rankings[data.rankings["group"] == "一类地区"]["unit_name"].tolist()
+    assert first == group_one[:15] + group_one[-15:]
+    assert note == "（各组排名前15位和后15位，共400个单位）"
+
+
+def test_a_long_chart_is_one_picture_per_page_with_numbered_captions(published):
+    content = bulletin_content(_data(published), OFFICE)
+    content = replace(content, chart=chart_data(_many(_data(published), 2 * bulletin_charts.PAGE_UNITS)))
+    doc = Document(io.BytesIO(bulletin_docx(content)))
+    assert len(doc.inline_shapes) == 1 + 2 * 2  # the red rule, two pages of each chart
+    text = _text(doc)
+    assert f"{texts.FIGURE_TOTALS}（1/2）" in text and f"{texts.FIGURE_HEATMAP}（2/2）" in text
+    for shape in list(doc.inline_shapes)[1:]:  # a picture with its caption fits the 225 mm text height
+        assert shape.height.mm < 205
 
 
 def test_an_unset_office_falls_back_to_a_generic_name_and_a_bare_number(published):
