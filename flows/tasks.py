@@ -112,9 +112,9 @@ def unless_a_worker_died(task, task_run, state) -> bool:
 @task(name="write-outputs", task_run_name="outputs-{period}", cache_policy=NO_CACHE,
       retry_condition_fn=unless_a_worker_died, **IO_RETRIES)
 def write_outputs(res: Resources, period: str) -> list[Path]:
-    """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in a
-    worker process so that the flow goes on scoring meanwhile."""
-    return workers.run(workers.write_outputs, str(res.workspace), res.settings.database_url, period)
+    """The period's workbooks and rankings.csv (unchanged files are not rewritten), written in the
+    worker processes so that the flow goes on scoring meanwhile."""
+    return workers.write_period(str(res.workspace), res.settings.database_url, period)
 
 
 @task(name="distribute", task_run_name="distribute-{period}",

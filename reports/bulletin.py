@@ -168,6 +168,17 @@ def _align(value: str):
     return WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.CENTER
 
 
+def _set_text(run, value: str) -> None:
+    """A copied run's text replaced, as Run.text would write it; plain text without its parsing."""
+    if not value.isprintable():  # tabs, line breaks: python-docx turns them into elements
+        run.text = value
+        return
+    for child in run[1:]:  # all but the run's w:rPr, which comes first
+        run.remove(child)
+    if value:
+        run.add_t(value)
+
+
 def table(doc, t: Table, widths_mm: list[float]) -> None:
     """A bordered table, header in 黑体, numbers right-aligned, text centred; widths in mm."""
     grid = doc.add_table(rows=1 + min(len(t.rows), 1), cols=len(t.headers))
@@ -191,7 +202,7 @@ def table(doc, t: Table, widths_mm: list[float]) -> None:
         for tc, value in zip(tr.tc_lst, row):
             p = tc.p_lst[0]
             p.get_or_add_pPr().jc_val = _align(value)
-            p.r_lst[0].text = value
+            _set_text(p.r_lst[0], value)
         grid._tbl.append(tr)
 
 

@@ -53,8 +53,16 @@ def _previous(session: Session, run, catalog_code: str) -> Version | None:
                    run_details(session, before.id, catalog_code), run_adjustments(session, before.id))
 
 
-def published_runs(res: Resources, period: str) -> list[RunData]:
-    """The latest published run of every catalog of the period, with its frames (catalog order)."""
+DOCUMENTS, FEEDBACK = "documents", "feedback"
+PARTS = (DOCUMENTS, FEEDBACK)  # what two processes can write of one period at the same time
+
+
+def published_runs(res: Resources, period: str, parts: tuple[str, ...] = PARTS) -> list[RunData]:
+    """The latest published run of every catalog of the period, with its frames (catalog order).
+
+    Without DOCUMENTS in `parts`, the frames only the ranking workbook and the 通报 read (the
+    previous version, the 计算依据 inputs) are left out: seconds of reading at 2,000 units."""
+    documents = DOCUMENTS in parts
     p = Period.parse(period)
     tz = ZoneInfo(res.settings.schedule.timezone)
     gate, out = completeness(res, p.code), []
@@ -69,12 +77,14 @@ def published_runs(res: Resources, period: str) -> list[RunData]:
                 rankings=queries.ranking_rows(session, run.id),
                 categories=queries.category_scores(session, run.id),
                 details=details,
-                inputs=input_rows(details, catalog, _sent_inputs(session, catalog, p, run.created_at), p),
+                inputs=input_rows(details, catalog, _sent_inputs(session, catalog, p, run.created_at), p)
+                if documents else None,
                 submissions=queries.submission_rows(session, catalog.code, p.code),
                 history=queries.ranking_history(session, catalog.assessed_kind, p.code),
                 timeliness=department_states(res, p.code, now=run.published_at or run.created_at),
                 awaited=gate.awaited, late_missing=gate.late_missing,
-                adjustments=run_adjustments(session, run.id), previous=_previous(session, run, catalog.code)))
+                adjustments=run_adjustments(session, run.id),
+                previous=_previous(session, run, catalog.code) if documents else None))
     return out
 
 
@@ -84,24 +94,28 @@ def write_bulletin(res: Resources, data: RunData, writes: AtomicWrites) -> Path:
     # worker that never writes a 通报 (measured on the 2-core machine, 2026-12)
     from kaoping.reports.bulletin import bulletin_docx  # cold start
 
-
     path = bulletin_path(res.settings.out_dir, data.catalog.code, data.period.code)
     writes.write(path, bulletin_docx(bulletin_content(data, res.settings.office, timeliness_frame(data.timeliness))))
     return path
 
 
-def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Progress | None) -> list[Path]:
-    period = data.period.code
-    path = ranking_path(res.settings.out_dir, data.catalog.code, period)
+def _documents(res: Resources, data: RunData, writes: AtomicWrites) -> list[Path]:
+    """The ranking workbook and, for a final version, the 通报 of one run."""
+    path = ranking_path(res.settings.out_dir, data.catalog.code, data.period.code)
     writes.stream(path, lambda out: save_ranking(data, out))
-    release_memory()  # before the feedback context is built on top
+    release_memory()
     paths = [path]
     if bulletin_due(data.run.version):
         paths.append(write_bulletin(res, data, writes))
-    writer = FeedbackWriter(data, feedback_context(data))
+    return paths
+
+
+def _feedback(res: Resources, data: RunData, writes: AtomicWrites, progress: Progress | None) -> list[Path]:
+    """One feedback workbook per unit of one run."""
+    writer, paths = FeedbackWriter(data, feedback_context(data)), []
     total = len(data.rankings)
     for k, row in enumerate(data.rankings.itertuples(), start=1):
-        unit_path = feedback_path(res.settings.out_dir, period, row.unit_code, row.unit_name)
+        unit_path = feedback_path(res.settings.out_dir, data.period.code, row.unit_code, row.unit_name)
         writes.write(unit_path, writer.workbook(row))
         paths.append(unit_path)
         if progress is not None:
@@ -109,18 +123,25 @@ def _write_run(res: Resources, data: RunData, writes: AtomicWrites, progress: Pr
     return paths
 
 
-def write_outputs(res: Resources, period: str, progress: Progress | None = None) -> list[Path]:
+def write_outputs(res: Resources, period: str, progress: Progress | None = None,
+                  parts: tuple[str, ...] = PARTS) -> list[Path]:
     """Every output of the period's latest published runs; unchanged files are left untouched.
 
     Returns the output paths (ranking workbooks, 通报, feedback workbooks, rankings.csv), empty when
-    no catalog of the period has a published run.
+    no catalog of the period has a published run. `parts` writes only some of them: DOCUMENTS (the
+    ranking workbooks, 通报 and rankings.csv) or FEEDBACK (the feedback workbooks), so that two
+    processes share a period's files.
     """
-    runs = published_runs(res, period)
+    runs = published_runs(res, period, parts)
     paths: list[Path] = []
     with AtomicWrites() as writes:
         for data in runs:
-            paths += _write_run(res, data, writes, progress)
-        if runs:
+            if DOCUMENTS in parts:
+                paths += _documents(res, data, writes)
+            if FEEDBACK in parts:
+                release_memory()  # before the feedback context is built on top
+                paths += _feedback(res, data, writes, progress)
+        if runs and DOCUMENTS in parts:
             csv_path = rankings_csv_path(res.settings.out_dir, runs[0].period.code)
             writes.write(csv_path, rankings_csv_bytes(runs))
             paths.append(csv_path)

@@ -48,10 +48,10 @@ def _department(res: Resources, code: str | None) -> str:
 
 def _taken(res: Resources, session, sub: Submission) -> dict:
     """Units and indicators the accepted file's values cover, by name."""
-    rows = session.execute(select(FactValue.unit_code, FactValue.indicator_code)
-                           .where(FactValue.submission_id == sub.id).distinct()).all()
-    units = sorted({u for u, _ in rows})
-    indicators = sorted({i for _, i in rows})
+    # each column's distinct values from the database: the (unit, indicator) pairs are every row
+    # of the file (16,000 for a province), a tenth of a second per receipt to fetch
+    units, indicators = (sorted(session.scalars(select(column).where(FactValue.submission_id == sub.id).distinct()))
+                         for column in (FactValue.unit_code, FactValue.indicator_code))
     catalog = res.catalog(sub.catalog_code)
     ind_names = {i.code: i.name for i in catalog.all_indicators()}
     return {"units": len(units), "unit_names": _names([res.registry.unit_names.get(u, u) for u in units]),

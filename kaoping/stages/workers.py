@@ -24,7 +24,7 @@ from kaoping.sources.context import readable
 from kaoping.sources.examine import Examination
 from kaoping.sources.problems import make_problem
 from kaoping.stages.intake import prepared_file
-from kaoping.stages.publishing import write_outputs as write
+from kaoping.stages.publishing import PARTS, write_outputs as write
 from kaoping.stages.resources import Resources
 from kaoping.stages.state import published_run_ids
 
@@ -46,6 +46,10 @@ def pool() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(_size(), mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
             atexit.register(_pool.shutdown)
+            # a spawn pool starts a process only when none is idle: two calls submitted while the
+            # first worker is idle would both run in it, one after the other. Start every worker now.
+            for _ in range(_size()):
+                _pool.submit(os.getpid)
         return _pool
 
 
@@ -78,9 +82,11 @@ class WorkerDied(RuntimeError):
     """A worker process ended abruptly (killed, out of memory); its files were not all written."""
 
 
-def run(fn, *args):
-    """`fn(*args)` in a worker process; a dead worker raises WorkerDied and the pool is replaced."""
-    return _result(pool().submit(fn, *args))
+def run_each(*calls: tuple) -> list:
+    """Each call `(fn, *args)` in a worker process, all at once; their results in order. A dead
+    worker raises WorkerDied and the pool is replaced."""
+    futures = [pool().submit(*call) for call in calls]
+    return [_result(future) for future in futures]
 
 
 class WorkerTimedOut(WorkerDied):
@@ -200,8 +206,9 @@ def memory_budget(megabytes: float) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:
-    """The period's output files, written from its newest published runs (runs in a worker).
+def write_outputs(workspace: str, database_url: str, period: str, parts: tuple[str, ...] = PARTS) -> list[Path]:
+    """The period's output files (`parts` of them), written from its newest published runs (runs in
+    a worker).
 
     Written again when a run of the period was published meanwhile by a concurrent flow, so
     the last files written are always those of the newest published runs.
@@ -210,8 +217,15 @@ def write_outputs(workspace: str, database_url: str, period: str) -> list[Path]:
     try:
         while True:
             runs = published_run_ids(res, period)
-            paths = write(res, period)
+            paths = write(res, period, parts=parts)
             if published_run_ids(res, period) == runs:
                 return paths
     finally:
         res.close()
+
+
+def write_period(workspace: str, database_url: str, period: str) -> list[Path]:
+    """The period's output files written by the pool, its documents and its feedback workbooks at the
+    same time (one period alone, after a file was replaced, would keep one core idle otherwise)."""
+    written = run_each(*((write_outputs, workspace, database_url, period, (part,)) for part in PARTS))
+    return [path for paths in written for path in paths]

@@ -14,15 +14,23 @@ from kaoping.stages import workers
 
 
 def test_a_dead_worker_raises_and_the_next_call_gets_a_new_pool():
-    first = workers.run(os.getpid)
+    first, = workers.run_each((os.getpid,))
     with pytest.raises(workers.WorkerDied, match="工作进程意外终止"):
-        workers.run(os._exit, 9)
-    second = workers.run(os.getpid)
+        workers.run_each((os._exit, 9))
+    second, = workers.run_each((os.getpid,))
     assert first != os.getpid() and second not in (first, os.getpid())
 
 
+def test_calls_run_at_once_in_both_workers_and_come_back_in_order():
+    spans = workers.run_each((_span, 1.0, "a"), (_span, 1.0, "b"))
+    assert [tag for _, tag, _, _ in spans] == ["a", "b"]
+    assert len({pid for pid, *_ in spans}) == 2 and os.getpid() not in {pid for pid, *_ in spans}
+    assert max(start for *_, start, _ in spans) < min(end for *_, end in spans)  # side by side
+
+
 def test_workers_exit_when_the_parent_is_killed():
-    code = "from kaoping.stages import workers; import os, time; print(workers.run(os.getpid), flush=True); time.sleep(60)"
+    code = ("from kaoping.stages import workers; import os, time; print(*workers.run_each((os.getpid,)), flush=True); "
+            "time.sleep(60)")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                               cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     worker = int(parent.stdout.readline())
@@ -40,3 +48,9 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def _span(seconds: float, tag: str) -> tuple[int, str, float, float]:
+    start = time.time()
+    time.sleep(seconds)
+    return os.getpid(), tag, start, time.time()
