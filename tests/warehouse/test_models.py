@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kaoping.sources.catalogs import parse_catalog
 from kaoping.sources.registry import Registry
+from kaoping.warehouse.engine import bulk_insert
 from kaoping.warehouse.dimensions import ensure_period, known_periods, sync_catalog, sync_registry
 from kaoping.warehouse.models import (Base, DimCatalog, DimDepartment, DimIndicator, DimPeriod, DimRecipient, DimUnit,
                               Distribution, FactCategoryScore, FactRanking, FactScore, FactValue, ScoreRun,
@@ -336,6 +337,26 @@ def test_one_statement_over_a_draft_and_a_published_run_is_refused_whole(wh) -> 
     with wh.session() as s:
         for run_id in (draft, published):
             assert s.scalars(select(FactScore.run_id).where(FactScore.run_id == run_id)).all() == [run_id]
+
+
+def test_bulk_rows_into_a_published_run_are_refused_whole_and_into_a_draft_taken(wh) -> None:
+    """The path score runs are stored by (COPY on PostgreSQL, executemany on SQLite) is checked too:
+    on PostgreSQL once per statement (revision 0011), on SQLite per row."""
+    draft, published = _scored_run(wh, "draft", with_submission=False), _scored_run(wh, "published")
+    columns = ["run_id", "unit_code", "indicator_code", "flags"]
+    for run_id in (draft, published):
+        rows = [(run_id, "C01", f"B{k:03d}", "") for k in range(300)]
+        if run_id == published:
+            with pytest.raises(Exception, match="已发布的评分批次不可修改"):
+                with wh.session() as s:
+                    bulk_insert(s, "fact_score", columns, [rows[:150], rows[150:]])
+        else:
+            with wh.session() as s:
+                bulk_insert(s, "fact_score", columns, [rows[:150], rows[150:]])
+    with wh.session() as s:
+        added = select(func.count()).select_from(FactScore).where(FactScore.indicator_code.like("B%"))
+        assert s.scalar(added.where(FactScore.run_id == draft)) == 300
+        assert s.scalar(added.where(FactScore.run_id == published)) == 0
 
 
 def test_draft_run_can_change_then_be_published(wh) -> None:
