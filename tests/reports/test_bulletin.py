@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from kaoping.core.config import OfficeSettings
 from kaoping.reports import bulletin_charts, texts
-from kaoping.reports.bulletin import bulletin_docx
-from kaoping.reports.bulletin_data import CHART_UNITS, bulletin_content, chart_data, charted_units, timeliness_frame
+from kaoping.reports.bulletin import bulletin_docx, table
+from kaoping.reports.bulletin_data import (CHART_UNITS, Table, bulletin_content, chart_data, charted_units,
+                                           timeliness_frame)
 from kaoping.stages.publishing import published_runs, write_outputs
 from kaoping.reports.ranking import ranking_table
 
@@ -228,6 +230,24 @@ def test_a_long_chart_is_one_picture_per_page_with_numbered_captions(published):
     assert f"{texts.FIGURE_TOTALS}（1/2）" in text and f"{texts.FIGURE_HEATMAP}（2/2）" in text
     for shape in list(doc.inline_shapes)[1:]:  # a picture with its caption fits the 225 mm text height
         assert shape.height.mm < 205
+
+
+def test_a_table_s_copied_rows_read_back_cell_for_cell_with_their_alignment():
+    rows = [["1", "东城区", "95.50"], ["2", "", "-3.25"], ["3", "南山县\n（一类）", "9.00"], ["4", " 北湖县 ", "—"]]
+    doc = Document()
+    table(doc, Table(["名次", "单位", "总分"], rows), [20, 40, 30])
+    doc = Document(io.BytesIO(_saved(doc)))
+    assert _cells(doc.tables[0]) == [["名次", "单位", "总分"], *rows]
+    aligned = [[c.paragraphs[0].alignment for c in row.cells] for row in doc.tables[0].rows[1:]]
+    assert [a[2] for a in aligned[:3]] == [WD_ALIGN_PARAGRAPH.RIGHT] * 3  # numbers right, text centred
+    assert aligned[3][2] == aligned[0][1] == WD_ALIGN_PARAGRAPH.CENTER
+    assert [round(c.width.mm) for c in doc.tables[0].rows[3].cells] == [20, 40, 30]
+
+
+def _saved(doc) -> bytes:
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def test_an_unset_office_falls_back_to_a_generic_name_and_a_bare_number(published):
