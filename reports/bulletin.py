@@ -188,8 +188,9 @@ def table(doc, t: Table, widths_mm: list[float]) -> None:
     rows = [row.cells for row in grid.rows]
     for cell, header in zip(rows[0], t.headers):
         _cell(cell, header, True, WD_ALIGN_PARAGRAPH.CENTER)
-    for cell, value in zip(rows[1] if t.rows else [], t.rows[0] if t.rows else []):
-        _cell(cell, value, False, _align(value))
+    for cells, row in zip(rows[1:], t.rows[:1]):
+        for cell, value in zip(cells, row):
+            _cell(cell, value, False, _align(value))
     for column, width in zip(grid.columns, widths_mm):
         column.width = Mm(width)  # the table grid, which LibreOffice lays out by
     for cells in rows:

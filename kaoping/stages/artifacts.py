@@ -84,10 +84,23 @@ def intake_markdown(outcomes: list, missing: dict[str, list[str]],
     return "\n".join(lines)
 
 
+# a folder of more files than this is one link with its count: a province's 2,000 feedback
+# workbooks listed one by one made a 3 MB artifact, over the size Prefect's events accept
+FILES_LISTED = 50
+
+
 def outputs_markdown(period: str, paths: list[Path]) -> str:
-    """Links to the period's output files."""
+    """Links to the period's output files; a folder of many files (the feedback workbooks) as one link."""
+    folders: dict[Path, list[Path]] = {}
+    for p in sorted(Path(p) for p in paths):
+        folders.setdefault(p.parent, []).append(p)
     lines = [texts.OUTPUTS_TITLE.format(period=period), ""]
-    lines += [f"- [{markdown(Path(p).name)}]({Path(p).resolve().as_uri()})" for p in sorted(paths)]
+    for folder, files in folders.items():
+        if len(files) > FILES_LISTED:
+            lines.append(texts.FOLDER_FILES.format(folder=markdown(folder.name), uri=folder.resolve().as_uri(),
+                                                   n=len(files)))
+        else:
+            lines += [f"- [{markdown(p.name)}]({p.resolve().as_uri()})" for p in files]
     return "\n".join(lines)
 
 

@@ -109,3 +109,12 @@ def test_outputs_markdown_links(tmp_path: Path):
     assert text.splitlines()[0] == "## 2025Q1 输出文件"
     assert f"- [x.xlsx]({a.resolve().as_uri()})" in text and "- [rankings\\_" not in text
     assert text.index("rankings.csv") < text.index("x.xlsx")  # sorted by path
+
+
+def test_outputs_markdown_gives_a_folder_of_many_files_as_one_link(tmp_path: Path):
+    feedback = [tmp_path / "反馈" / f"U{k:04d}_单位.xlsx" for k in range(2000)]
+    ranking = tmp_path / "排名" / "x.xlsx"
+    text = outputs_markdown("2025Q1", [*feedback, ranking])
+    assert f"- [反馈/]({(tmp_path / '反馈').resolve().as_uri()})：2000 个文件" in text
+    assert f"- [x.xlsx]({ranking.resolve().as_uri()})" in text
+    assert "U0001" not in text and len(text.encode()) < 1000
