@@ -340,8 +340,7 @@ def test_one_statement_over_a_draft_and_a_published_run_is_refused_whole(wh) -> 
 
 
 def test_bulk_rows_into_a_published_run_are_refused_whole_and_into_a_draft_taken(wh) -> None:
-    """The path score runs are stored by (COPY on PostgreSQL, executemany on SQLite) is checked too:
-    on PostgreSQL once per statement (revision 0011), on SQLite per row."""
+    """The path score runs are stored by (COPY on PostgreSQL, executemany on SQLite) is checked too."""
     draft, published = _scored_run(wh, "draft", with_submission=False), _scored_run(wh, "published")
     columns = ["run_id", "unit_code", "indicator_code", "flags"]
     for run_id in (draft, published):
