@@ -329,7 +329,8 @@ def charted_units(data: RunData) -> tuple[pd.DataFrame, str]:
     parts = _rankings(data)
     edge = -(-CHART_UNITS // (2 * len(parts)))
     chosen = pd.concat([p if len(p) <= 2 * edge else pd.concat([p.head(edge), p.tail(edge)]) for p in parts])
-    return r[r.index.isin(chosen.index)], texts.CHART_SUBSET.format(each=texts.CHART_EACH_GROUP if data.grouped else "", k=edge, n=len(r))
+    each = texts.CHART_EACH_GROUP if data.grouped else ""
+    return r[r.index.isin(chosen.index)], texts.CHART_SUBSET.format(each=each, k=edge, n=len(r))
 
 
 def chart_data(data: RunData) -> ChartData:
