@@ -13,9 +13,12 @@ Noto Serif / Sans CJK SC (docs/bulletin.md). What the document says comes from b
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Iterator
 from copy import deepcopy
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -24,6 +27,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
 from PIL import Image
 
 from kaoping.reports import texts
@@ -37,6 +41,10 @@ LINE_PT = 28  # fixed line pitch of the body: 22 lines in the 225 mm text block
 TEXT_WIDTH_MM = 156
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+ROWS_MARK = "kaoping-rows-{}"  # an XML comment where a table's later rows go
+_MARKS = re.compile(rb"<!--kaoping-rows-(\d+)-->")
+_NAMESPACES = re.compile(rb'\s+xmlns(?::[\w.-]+)?="[^"]*"')
+_PLACEHOLDER = "KAOPING_CELL_TEXT"
 
 
 def set_font(run, name: str, size: float | None = None, bold: bool = False, color: RGBColor | None = None) -> None:
@@ -179,8 +187,11 @@ def _set_text(run, value: str) -> None:
         run.add_t(value)
 
 
-def table(doc, t: Table, widths_mm: list[float]) -> None:
-    """A bordered table, header in 黑体, numbers right-aligned, text centred; widths in mm."""
+def table(doc, t: Table, widths_mm: list[float], later: list) -> None:
+    """A bordered table, header in 黑体, numbers right-aligned, text centred; widths in mm.
+
+    Rows after the first body row are not built in the document: a mark stands in their place and
+    `later` receives the XML of each (`_row_xml`), which `_package` writes where the mark is."""
     grid = doc.add_table(rows=1 + min(len(t.rows), 1), cols=len(t.headers))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -196,15 +207,50 @@ def table(doc, t: Table, widths_mm: list[float]) -> None:
     for cells in rows:
         for cell, width in zip(cells, widths_mm):
             cell.width = Mm(width)  # and each cell's own width, which Word and WPS use
-    # the other rows are copies of the first body row with their own text and alignment: the same
-    # XML the API writes, without its per-cell font and spacing calls (seconds per 2,000 rows)
-    for row in t.rows[1:]:
-        tr = deepcopy(rows[1][0]._tc.getparent())
-        for tc, value in zip(tr.tc_lst, row):
-            p = tc.p_lst[0]
-            p.get_or_add_pPr().jc_val = _align(value)
-            _set_text(p.r_lst[0], value)
-        grid._tbl.append(tr)
+    if len(t.rows) > 1:
+        grid._tbl.append(etree.Comment(ROWS_MARK.format(len(later))))
+        later.append(_row_xml(rows[1][0]._tc.getparent(), t.rows[1:]))
+
+
+def _fragment(element) -> bytes:
+    """An element serialised as it is within the document (without the namespace declarations that
+    serialising it alone adds to its first tag)."""
+    xml = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
+    end = xml.index(b">")
+    return _NAMESPACES.sub(b"", xml[:end]) + xml[end:]
+
+
+def _copied_cell(tc, value: str, align) -> bytes:
+    """A copy of a body cell with its own text and alignment, serialised."""
+    tc = deepcopy(tc)
+    p = tc.p_lst[0]
+    p.get_or_add_pPr().jc_val = align
+    _set_text(p.r_lst[0], value)
+    return _fragment(tc)
+
+
+def _row_xml(template, rows: list[list[str]]) -> Iterator[bytes]:
+    """The XML of each row as copies of the `template` row with the row's texts and alignments.
+
+    The bulk of them are made from text: each cell of the template serialised once per alignment
+    around a placeholder text, the value escaped into it. Values whose XML differs in more than
+    the text (empty, edge spaces, tabs and line breaks) are copied element by element."""
+    row_xml = _fragment(template)
+    cells = [_fragment(tc) for tc in template.tc_lst]
+    start = row_xml.index(cells[0])
+    head, tail = row_xml[:start], row_xml[start + len(b"".join(cells)):]
+    around = [{align: _copied_cell(tc, _PLACEHOLDER, align).split(_PLACEHOLDER.encode())
+               for align in (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT)} for tc in template.tc_lst]
+    for row in rows:
+        parts = [head]
+        for tc, sides, value in zip(template.tc_lst, around, row):
+            if value and value.isprintable() and value.strip() == value:
+                before, after = sides[_align(value)]
+                parts += [before, escape(value).encode(), after]
+            else:
+                parts.append(_copied_cell(tc, value, _align(value)))
+        parts.append(tail)
+        yield b"".join(parts)
 
 
 def _widths(t: Table, total_mm: float) -> list[float]:
@@ -225,7 +271,7 @@ def _widths(t: Table, total_mm: float) -> list[float]:
     return [w * scale for w in need]
 
 
-def _section(doc, number: int, s: Section) -> None:
+def _section(doc, number: int, s: Section, later: list) -> None:
     heading = _paragraph(doc, f"{texts.CHINESE_NUMERALS[number]}、{s.heading}", HEITI)
     heading.paragraph_format.keep_with_next = True
     for text in s.paragraphs:
@@ -234,7 +280,7 @@ def _section(doc, number: int, s: Section) -> None:
         caption = _single(_paragraph(doc, s.table_caption, HEITI, 14, align=WD_ALIGN_PARAGRAPH.CENTER, indent_chars=0),
                           before=8, after=4)
         caption.paragraph_format.keep_with_next = True
-        table(doc, s.table, _widths(s.table, TEXT_WIDTH_MM * 0.8))
+        table(doc, s.table, _widths(s.table, TEXT_WIDTH_MM * 0.8), later)
         _single(doc.add_paragraph(), after=4)
     for text in s.after_table:
         _paragraph(doc, text)
@@ -285,24 +331,37 @@ def _signature(doc, c: BulletinContent) -> None:
     date.paragraph_format.right_indent = Pt(BODY_PT * max(0.0, 2 + _width_em(c.office) - 2 - _width_em(c.signature_date)))
 
 
-def _annex(doc, c: BulletinContent) -> None:
+def _annex(doc, c: BulletinContent, later: list) -> None:
     """附件 on a landscape page of its own: the category scores of every unit."""
     section = doc.add_section()
     _page(section, landscape=True)
     _paragraph(doc, texts.ANNEX_LABEL, HEITI, indent_chars=0)
     title = _paragraph(doc, c.annex_title, SONGTI, 18, True, WD_ALIGN_PARAGRAPH.CENTER, 0)
     title.paragraph_format.space_after = Pt(8)
-    table(doc, c.annex, _widths(c.annex, 297 - 37 - 35))
+    table(doc, c.annex, _widths(c.annex, 297 - 37 - 35), later)
 
 
-def _deterministic(raw: bytes) -> bytes:
-    """The .docx zip rewritten with one fixed entry time, so equal content gives equal bytes."""
+def _document_xml(xml: bytes, later: list) -> Iterator[bytes]:
+    """document.xml with each table's later rows where its mark is."""
+    pieces = _MARKS.split(xml)
+    yield pieces[0]
+    for k in range(1, len(pieces), 2):
+        yield from later[int(pieces[k])]
+        yield pieces[k + 1]
+
+
+def _package(raw: bytes, later: list) -> bytes:
+    """The .docx zip rewritten with one fixed entry time, so equal content gives equal bytes, and
+    the tables' later rows written into document.xml as it is compressed."""
     source, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            data = source.read(info.filename)
+            with target.open(entry, "w") as stream:
+                for chunk in (_document_xml(data, later) if info.filename == "word/document.xml" else [data]):
+                    stream.write(chunk)
     return out.getvalue()
 
 
@@ -317,13 +376,14 @@ def bulletin_docx(c: BulletinContent) -> bytes:
     props.title, props.author, props.last_modified_by = c.core_properties_title, c.office, texts.CREATOR
     props.created = props.modified = stamp
     props.revision, props.comments, props.subject = 1, "", ""
+    later: list = []
     _head(doc, c)
     for k, s in enumerate(c.sections):
-        _section(doc, k, s)
+        _section(doc, k, s, later)
         if s.heading == texts.H_CHARTS:
             _charts(doc, c)
     _signature(doc, c)
-    _annex(doc, c)
+    _annex(doc, c, later)
     out = io.BytesIO()
     doc.save(out)
-    return _deterministic(out.getvalue())
+    return _package(out.getvalue(), later)

@@ -6,6 +6,8 @@ the same period × unit × indicator the newest (highest id) counts.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -111,3 +113,24 @@ def adjusted_scores(scores: pd.DataFrame, adjustments: pd.DataFrame, catalog: Ca
                     for f, m in zip(flags, marked)]
     lineage = pd.DataFrame([(u, c, i) for (u, c), i in sorted(links.items())], columns=[*KEY, "adjustment_id"])
     return out, lineage
+
+
+class AdjustedBlocks:
+    """fact_score blocks (each holding whole units) with `adjusted_scores` applied to each; once
+    iterated, `lineage` holds the lineage rows of them all (a row's adjustments are its unit's own)."""
+
+    def __init__(self, blocks: Iterable[pd.DataFrame], adjustments: pd.DataFrame, catalog: Catalog, period: str):
+        self.blocks, self.adjustments, self.catalog, self.period = blocks, adjustments, catalog, period
+        self._lineage: list[pd.DataFrame] = []
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for block in self.blocks:
+            block, lineage = adjusted_scores(block, self.adjustments, self.catalog, self.period)
+            self._lineage.append(lineage)
+            yield block
+
+    @property
+    def lineage(self) -> pd.DataFrame:
+        """unit_code, indicator_code, adjustment_id of every adjusted row, in units order."""
+        found = [frame for frame in self._lineage if len(frame)]
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=[*KEY, "adjustment_id"])

@@ -2,10 +2,12 @@
 
 `score_period` returns frames with the columns declared here, which are those of the warehouse
 tables `fact_score`, `fact_category_score` and `fact_ranking` without `run_id` (a warehouse test
-holds the two together); `warehouse.runs` stores them.
+holds the two together); `warehouse.runs` stores them. fact_score, one row per unit × item (millions
+in a province), comes a block of units at a time, so that no run holds all of its rows at once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,13 +51,20 @@ class ScoreOptions:
 
 @dataclass
 class ScoreResult:
-    """The engine's output, shaped like fact_score, fact_category_score, fact_ranking."""
+    """The engine's output, shaped like fact_score, fact_category_score, fact_ranking; fact_score as
+    `score_blocks(n)`: its rows n ranked units at a time, in units order."""
 
-    scores: pd.DataFrame
+    score_blocks: Callable[[int], Iterator[pd.DataFrame]]
     category_scores: pd.DataFrame
     rankings: pd.DataFrame
     sensitivity: pd.DataFrame | None
     combined: pd.DataFrame | None = None  # a combined year: unit_code, part, weight, value, periods, skip
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Every fact_score row in one frame (one block of all units)."""
+        blocks = list(self.score_blocks(max(1, len(self.rankings))))
+        return blocks[0] if blocks else pd.DataFrame(columns=SCORE_COLUMNS)
 
 
 def registry_groups(catalog: Catalog, units: pd.DataFrame) -> pd.Series:
@@ -211,43 +220,46 @@ def effect_flags(catalog: Catalog, hit: np.ndarray) -> np.ndarray:
 
 
 def extra_blocks(catalog: Catalog, vals: _Values, t: _Totals, units: pd.Index, period: str,
-                 unit_group: np.ndarray) -> list[pd.DataFrame]:
-    """fact_score rows of the bonus, penalty, category deduction and veto items (no value counts as 0, no flag)."""
+                 unit_group: np.ndarray, block: slice) -> list[pd.DataFrame]:
+    """fact_score rows of the bonus, penalty, category deduction and veto items of the units in `block`
+    (no value counts as 0, no flag)."""
     out = []
     for kind, parts in (("bonus", t.bonus_parts), ("penalty", t.penalty_parts), ("deduction", t.deduction_parts),
                         ("veto", None)):
         rows = indicator_rows(catalog, kind)
-        value = vals.current[rows.index].to_numpy(dtype=float)
+        value = vals.current[rows.index].to_numpy(dtype=float)[block]
         hit = veto_hits(value)
         flags = effect_flags(catalog, hit) if parts is None else np.full(value.shape, "", dtype=object)
         if kind == "veto":
             detail = effect_details(catalog, hit)
         elif kind == "deduction":
-            detail = deduction_details(catalog, rows.index, t.deductions)
+            detail = deduction_details(catalog, rows.index, t.deductions[block])
         else:
-            detail = indicator_details(catalog, rows.index, value, unit_group)
+            detail = indicator_details(catalog, rows.index, value, unit_group[block])
             if kind == "penalty":
-                detail = pool_details(catalog, rows.index, t.pools, detail)
-        out.append(score_block(units, rows.index, value_used=value,
-                               score=np.zeros(value.shape) if parts is None else parts,
+                detail = pool_details(catalog, rows.index, t.pools[block], detail)
+        out.append(score_block(units[block], rows.index, value_used=value,
+                               score=np.zeros(value.shape) if parts is None else parts[block],
                                points=rows["cap"].to_numpy(dtype=float),
                                flags=flags,
                                value_period=np.where(np.isnan(value), None, period).astype(object),
-                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float),
+                               fact_value_id=vals.current_ids[rows.index].to_numpy(dtype=float)[block],
                                detail=detail))
     return out
 
 
 def score_table(catalog: Catalog, scored: pd.DataFrame, vals: _Values, t: _Totals, units: pd.Index,
-                period: str, unit_group: np.ndarray) -> pd.DataFrame:
-    """fact_score: one row per ranked unit × scored, bonus, penalty, deduction and veto indicator."""
+                period: str, unit_group: np.ndarray, block: slice = slice(None)) -> pd.DataFrame:
+    """fact_score of the units in `block`: one row per unit × scored, bonus, penalty, deduction and veto item."""
     exclude = (scored["missing"] == "exclude").to_numpy()
-    main = score_block(units, scored.index, value_used=vals.used, score=t.scores,
+    references = {code: np.asarray(ref, dtype=float)[block] for code, ref in vals.references.items()}
+    main = score_block(units[block], scored.index, value_used=vals.used[block], score=t.scores[block],
                        points=scored["points"].to_numpy(dtype=float),
-                       flags=score_flags(vals.present, vals.carried, exclude),
-                       value_period=vals.value_period, fact_value_id=vals.fact_value_id,
-                       detail=indicator_details(catalog, scored.index, vals.used, unit_group, vals.references))
-    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period, unit_group)], ignore_index=True)
+                       flags=score_flags(vals.present[block], vals.carried[block], exclude),
+                       value_period=vals.value_period[block], fact_value_id=vals.fact_value_id[block],
+                       detail=indicator_details(catalog, scored.index, vals.used[block], unit_group[block],
+                                                references))
+    frame = pd.concat([main, *extra_blocks(catalog, vals, t, units, period, unit_group, block)], ignore_index=True)
     frame["fact_value_id"] = frame["fact_value_id"].astype("Int64")
     return frame[SCORE_COLUMNS]
 
@@ -336,8 +348,12 @@ def score_period(catalog: Catalog, values: pd.DataFrame, units: pd.DataFrame, hi
         summary = rank_summary(roster.index, draw_ranks(catalog, scored, t, group, weights)[2])
         rankings[summary.columns] = summary.reindex(rankings["unit_code"]).to_numpy()
         summary = summary.reset_index()
-    scores = score_table(catalog, scored, vals, t, roster.index, period, unit_group)
-    if combined and not any(p.from_ == "year" for p in catalog.combine):
-        scores = scores.iloc[0:0]  # no year-end files: the year's own items are not part of the result
-    return ScoreResult(scores, category_table(catalog, by_category, points, roster.index), rankings, summary,
+    # no year-end files in a combined year: the year's own items are not part of the result
+    own_items = not combined or any(p.from_ == "year" for p in catalog.combine)
+
+    def score_blocks(size: int) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(roster) if own_items else 0, size):
+            yield score_table(catalog, scored, vals, t, roster.index, period, unit_group, slice(start, start + size))
+
+    return ScoreResult(score_blocks, category_table(catalog, by_category, points, roster.index), rankings, summary,
                        lineage)

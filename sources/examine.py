@@ -50,6 +50,7 @@ class Examination:
     problems: list[Problem] = field(default_factory=list)
     workbook: RawWorkbook | None = None
     pending: SuiteInput | None = None  # prepared for the suite, not yet finished
+    suite_ran: bool = False  # `validated`: the suite and the cell checks have added their problems
 
     @property
     def pending_rows(self) -> int:
@@ -193,12 +194,14 @@ def _suite_input(exam: Examination, res: Workspace, long: pd.DataFrame) -> Suite
 
 
 def validated(res: Workspace, exams: list[Examination], validator: Validator) -> None:
-    """The suite over every pending file in one GX run, plus the cell checks; adds their problems."""
-    waiting = [e for e in exams if e.pending is not None]
+    """The suite over every pending file not yet validated in one GX run, plus the cell checks; adds
+    their problems."""
+    waiting = [e for e in exams if e.pending is not None and not e.suite_ran]
     if not waiting:
         return
     for exam, problems in zip(waiting, validator.validate([e.pending for e in waiting])):
         item = exam.pending
+        exam.suite_ran = True
         exam.problems += problems
         exam.problems += checks.cell_problems(item.rows, exam.file, exam.period, item.unit_names,
                                               _indicator_names(exam.catalog))

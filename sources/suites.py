@@ -92,25 +92,25 @@ def gx_frame(item: SuiteInput, part: int) -> pd.DataFrame:
 
 
 class Validator:
-    """One ephemeral GX context for a run, with the one suite of the intake."""
+    """One ephemeral GX context for a run, with the one suite of the intake, made on first use (where
+    worker processes validate, the flow's own validator may never run). `keep=False`: results are
+    not kept for Data Docs (a worker process validates for many runs)."""
 
-    def __init__(self) -> None:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.enable_analytics(False)  # runs offline; nothing about submissions leaves the machine
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        batch = (self.context.data_sources.add_pandas("submissions").add_dataframe_asset("long_values")
-                 .add_batch_definition_whole_dataframe("files"))
-        suite = self.context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
-        for cls, kwargs, rule in _EXPECTATIONS:
-            suite.add_expectation(getattr(gx.expectations, cls)(**kwargs, meta={"rule": rule}))
-        self._definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=SUITE_NAME, data=batch, suite=suite))
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self._context = self._definition = None
         self.results: list = []
         self.entries: list[DocsEntry] = []
+
+    def open(self) -> "Validator":
+        """The GX context made now, if not yet (a worker does it before any file's time limit starts)."""
+        if self._context is None:
+            self._context, self._definition = _suite_context()
+        return self
+
+    @property
+    def context(self):
+        return self.open()._context
 
     def validate(self, items: list[SuiteInput]) -> list[list[Problem]]:
         """Problems the suite finds in each item's rows, in one GX run over all of them."""
@@ -118,7 +118,8 @@ class Validator:
             return []
         frame = pd.concat([gx_frame(item, part) for part, item in enumerate(items)], ignore_index=True)
         result = self._named_run(frame, run_label([(item.file, item.department) for item in items]))
-        self.results.append(result)
+        if self.keep:
+            self.results.append(result)
         failed = _failed_rows(result, frame)
         return [_file_problems(item, failed[failed["part"] == part]) for part, item in enumerate(items)]
 
@@ -130,14 +131,18 @@ class Validator:
 
         when = datetime.now(timezone.utc)
         run_id = RunIdentifier(run_name=run_name(label, when.strftime("%Y%m%dT%H%M%S.%f")), run_time=when)
+        store = self.context.validation_results_store
         result = self._definition.run(batch_parameters={"dataframe": frame}, run_id=run_id,
                                       result_format={"result_format": "COMPLETE"})
         result.meta.setdefault("batch_spec", {})["data_asset_name"] = label
-        store = self.context.validation_results_store
-        for key in store.list_keys():  # stored before the name was set: store it again with it
+        for key in store.list_keys():  # stored before the name was set: store it again with it (or drop it)
             if getattr(key, "run_id", None) is not None and key.run_id.run_name == run_id.run_name:
-                store.set(key, result)
-        self.entries.append(DocsEntry(run_id.run_name, label, bool(result.success)))
+                if self.keep:
+                    store.set(key, result)
+                else:
+                    store.remove_key(key)
+        if self.keep:
+            self.entries.append(DocsEntry(run_id.run_name, label, bool(result.success)))
         return result
 
     def build_docs(self, folder: Path) -> Path:
@@ -149,6 +154,24 @@ class Validator:
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)}})
         self.context.build_data_docs(site_names=["kaoping"])
         return make_offline(folder, self.entries)
+
+
+def _suite_context():
+    """An ephemeral GX context holding the intake suite, and its validation definition."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)  # runs offline; nothing about submissions leaves the machine
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (context.data_sources.add_pandas("submissions").add_dataframe_asset("long_values")
+             .add_batch_definition_whole_dataframe("files"))
+    suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
+    for cls, kwargs, rule in _EXPECTATIONS:
+        suite.add_expectation(getattr(gx.expectations, cls)(**kwargs, meta={"rule": rule}))
+    return context, context.validation_definitions.add(gx.ValidationDefinition(name=SUITE_NAME, data=batch,
+                                                                                suite=suite))
 
 
 def _failed_rows(result, frame: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ VALUE_COLUMNS = ["period", "unit_code", "indicator_code", "value", "raw_text", "
                  "department"]
 
 
-def _coded(values: np.ndarray, table: dict) -> np.ndarray:
+def text_codes(values: np.ndarray, table: dict) -> np.ndarray:
     """Codes of `values` in `table` (value → code, seeded {None: -1}; new values are added)."""
     codes, uniques = pd.factorize(values)
     known = np.array([table.setdefault(v, len(table) - 1) for v in uniques.tolist()] + [-1], dtype=np.int32)
@@ -66,7 +66,7 @@ def run_details(session: Session, run_id: int, catalog_code: str) -> pd.DataFram
         table = np.array(rows, dtype=object)  # one 2-D array: far cheaper than transposing the tuples
         for k, name in enumerate(names):
             columns[name][done:done + len(rows)] = (np.array(table[:, k].tolist(), dtype=float)
-                                                    if name in DETAIL_NUMBERS else _coded(table[:, k], tables[name]))
+                                                    if name in DETAIL_NUMBERS else text_codes(table[:, k], tables[name]))
         done += len(rows)
     frame = pd.DataFrame({n: columns.pop(n)[:done] for n in DETAIL_NUMBERS})
     for name, table in tables.items():

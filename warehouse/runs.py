@@ -17,24 +17,26 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Integer, Table, func, select
+from sqlalchemy import Boolean, Integer, String, Table, func, select
 from sqlalchemy.orm import Session
 
 from kaoping.core.faults import fault_point
 from kaoping.scoring.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
-from kaoping.scoring.adjustments import apply_adjustments
+from kaoping.scoring.adjustments import AdjustedBlocks, apply_adjustments
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.combine import PartRuns, part_periods
 from kaoping.scoring.engine import ScoreResult
 from kaoping.scoring.periods import Period
 from kaoping.scoring.values import history_codes
 from kaoping.warehouse.adjustments import scoring_adjustments
+from kaoping.warehouse.details import text_codes
 from kaoping.warehouse.engine import bulk_insert
 from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                                      FactScoreAdjustment, FactValue, ScoreRun, Submission)
 
 REGISTRY_COLUMNS = ["code", "name", "kind", "group"]
 CHUNK = 50_000  # rows per fetch / insert batch: large enough to amortise calls, small enough for memory
+UNITS_PER_BLOCK = 1_000  # units whose fact_score rows are made and stored at once (200,000 rows at 200 items)
 
 
 class NoData(LookupError):
@@ -68,19 +70,29 @@ def _frame(session: Session, query) -> pd.DataFrame:
 
 
 def _driver_frame(session: Session, query) -> pd.DataFrame:
-    """The rows of `query` as the driver returns them, for columns that need no type conversion.
+    """The rows of `query` as the driver returns them, text columns as categoricals.
 
     At province scale SQLAlchemy's Row objects cost more than the query, so the DBAPI cursor is read
-    directly, CHUNK rows at a time: a frame per chunk keeps the tuples' memory bounded.
+    directly, CHUNK rows at a time; and a Python string per row and text column would hold more
+    memory than all the numbers (millions of values), so each chunk's texts become codes.
     """
+    text = [c.key for c in query.selected_columns if isinstance(c.type, String)]
+    tables = {name: {None: -1} for name in text}
     result = session.connection().execute(query)
     with result:
         names = list(result.keys())
-        parts = [pd.DataFrame(rows, columns=names) for rows in iter(lambda: result.cursor.fetchmany(CHUNK), [])]
-    if not parts:
-        return pd.DataFrame(columns=names)
+        parts = []
+        for rows in iter(lambda: result.cursor.fetchmany(CHUNK), []):
+            part = pd.DataFrame(rows, columns=names)
+            for name in text:
+                part[name] = text_codes(part[name].to_numpy(dtype=object), tables[name])
+            parts.append(part)
     # a chunk whose values are all NULL comes out as object: infer again as one frame would
-    return pd.concat(parts, ignore_index=True).infer_objects()
+    frame = pd.concat(parts, ignore_index=True).infer_objects() if parts else pd.DataFrame(columns=names)
+    for name in text:
+        frame[name] = pd.Categorical.from_codes(frame[name].to_numpy(dtype=np.int32),
+                                                [v for v in tables[name] if v is not None])
+    return frame
 
 
 def _value_columns(catalog: Catalog, *columns) -> tuple:
@@ -269,17 +281,22 @@ def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: in
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,
-              digest: str, cutoff: datetime | None, adjusted: pd.DataFrame | None = None) -> int:
-    """A new draft score_run with its fact_score, fact_category_score and fact_ranking rows, and the
-    lineage of its adjusted scores (`adjusted`: unit_code, indicator_code, adjustment_id)."""
+              digest: str, cutoff: datetime | None, adjustments: pd.DataFrame | None = None) -> int:
+    """A new draft score_run with its fact_score (UNITS_PER_BLOCK units at a time, with `adjustments`
+    marked), fact_category_score and fact_ranking rows, and the lineage of its adjusted scores."""
     run = ScoreRun(period=period.code, catalog_code=catalog.code, status="draft", parameters=parameters,
                    input_sha256=digest, created_at=datetime.now(timezone.utc), data_cutoff_at=cutoff,
                    produced_by=produced_by())
     session.add(run)
     session.flush()
-    for model, frame in ((FactScore, result.scores), (FactCategoryScore, result.category_scores),
-                         (FactRanking, result.rankings), (FactScoreAdjustment, adjusted)):
-        if frame is not None and len(frame):
+    scores = AdjustedBlocks(result.score_blocks(UNITS_PER_BLOCK),
+                            pd.DataFrame(columns=ADJUSTMENT_COLUMNS) if adjustments is None else adjustments,
+                            catalog, period.code)
+    for block in scores:
+        _bulk_insert(session, FactScore.__table__, block, run.id)
+    for model, frame in ((FactCategoryScore, result.category_scores), (FactRanking, result.rankings),
+                         (FactScoreAdjustment, scores.lineage)):
+        if len(frame):
             _bulk_insert(session, model.__table__, frame, run.id)
     fault_point("score")
     return run.id

@@ -3,11 +3,11 @@ rejection with its 问题清单 workbook. The inbox is never modified; processed
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -225,6 +225,20 @@ def prepared_file(res: Resources, inbox_file: InboxFile) -> Examination | None:
         return failed_examination(inbox_file.path.name, exc)
 
 
+def validated_files(res: Resources, inbox_files: list[InboxFile], validator: Validator,
+                    guard: Callable[[], ContextManager] = nullcontext) -> list[Examination | None]:
+    """`prepared_file` of each file, then the suite and the cell checks over them in one GX run:
+    everything of a file's examination but the history check, which reads the warehouse as loaded.
+    Each file's reading, and the run, under its own `guard()` (a memory budget)."""
+    exams = []
+    for inbox_file in inbox_files:
+        with guard():
+            exams.append(prepared_file(res, inbox_file))
+    with guard():
+        validated(res, [exam for exam in exams if exam is not None], validator)
+    return exams
+
+
 def _group_outcomes(res: Resources, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
                     ) -> Iterator[IngestOutcome]:
     """One GX run over the group's files, then each file finished and loaded in order (the history
@@ -257,17 +271,20 @@ def _long_lived_frozen() -> Iterator[None]:
 def process_files(res: Resources, inbox_files: list[InboxFile], validator: Validator,
                   prepare: Prepare | None = None) -> Iterator[IngestOutcome]:
     """Each inbox file examined, archived, then loaded or rejected in its own transaction, in order;
-    files are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come as files finish.
+    files not validated yet are validated together, one GX run per ROWS_PER_RUN rows. Outcomes come
+    as files finish.
 
     `prepare` maps the files to their `prepared_file` results in order (default: here, one by
-    one); the orchestration passes one that reads the next files in worker processes meanwhile."""
+    one); the orchestration passes one that reads and validates the next files in worker
+    processes meanwhile (`validated_files`)."""
     res.sync_dimensions()
     exams = (prepare or (lambda files: (prepared_file(res, f) for f in files)))(inbox_files)
     with _long_lived_frozen():
         group: list[tuple[InboxFile, Examination | None]] = []
         for inbox_file, exam in zip(inbox_files, exams):
             group.append((inbox_file, exam))
-            if sum(exam.pending_rows for _, exam in group if exam is not None) >= ROWS_PER_RUN:
+            waiting = sum(exam.pending_rows for _, exam in group if exam is not None and not exam.suite_ran)
+            if waiting >= ROWS_PER_RUN or not waiting:
                 yield from _group_outcomes(res, group, validator)
                 group = []
         yield from _group_outcomes(res, group, validator)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from kaoping.scoring.adjustments import adjusted_scores
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.engine import ScoreOptions, score_period
 from kaoping.scoring.periods import Period
@@ -52,8 +51,7 @@ def score(res: Resources, catalog: Catalog, period: Period | str, sensitivity: b
                                parameters.get("width", 0.2), parameters.get("seed", 0))
         result = score_period(catalog, inputs.values, inputs.units, inputs.history,
                               inputs.previous_rankings, options, inputs.parts)
-        result.scores, adjusted = adjusted_scores(result.scores, inputs.adjustments, catalog, p.code)
-        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at, adjusted)
+        return store_run(session, result, catalog, p, parameters, digest, inputs.data_cutoff_at, inputs.adjustments)
 
 
 def publish(res: Resources, run_id: int, now: datetime | None = None) -> None:

@@ -10,25 +10,28 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from kaoping.sources.context import readable
 from kaoping.sources.examine import Examination
 from kaoping.sources.problems import make_problem
-from kaoping.stages.intake import prepared_file
+from kaoping.sources.suites import Validator
+from kaoping.stages.intake import validated_files
 from kaoping.stages.publishing import PARTS, write_outputs as write
 from kaoping.stages.resources import Resources
 from kaoping.stages.state import published_run_ids
 
 PARENT_CHECK_S = 1.0
+BATCH_BYTES = 1 << 20  # inbox bytes read and validated by one worker task: GX's fixed cost per run shared
 _pool: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
 
@@ -93,55 +96,67 @@ class WorkerTimedOut(WorkerDied):
     """A worker took longer than its budget and was ended."""
 
 
-def _result(future: Future, timeout: float | None = None):
-    """The future's result; a dead worker raises WorkerDied and the pool is replaced. Past `timeout`
-    seconds the pool's processes are ended (a file's parse cannot be interrupted otherwise)."""
+def _result(future: Future):
+    """The future's result; a dead worker raises WorkerDied (WorkerTimedOut when its time limit
+    ended it) and the pool is replaced."""
     global _pool
     try:
-        return future.result(timeout)
-    except FutureTimeout:
-        with _lock:
-            broken, _pool = _pool, None
-        for process in list(getattr(broken, "_processes", {}).values()) if broken else []:
-            process.kill()
-        if broken:
-            broken.shutdown(wait=False, cancel_futures=True)
-        raise WorkerTimedOut("工作进程超时，已终止 / a worker process ran out of time") from None
+        return future.result()
     except BrokenProcessPool as exc:
         with _lock:
-            _pool = None
+            broken, _pool = _pool, None
+        processes = list((getattr(broken, "_processes", None) or {}).values())
+        for process in processes:  # all are ending: the dead one's exit code may not be collected yet
+            process.join(timeout=5)
+        if any(process.exitcode == -signal.SIGALRM for process in processes):
+            raise WorkerTimedOut("工作进程超时，已终止 / a worker process ran out of time") from exc
         raise WorkerDied("工作进程意外终止，本次运行未完成，下次运行时继续 / "
                          "a worker process died; the next run takes up what this one left") from exc
 
 
-def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 4,
-                   timeout_s: float | None = None) -> Iterator:
-    """`stages.intake.prepared_file` of each file, in order, computed in the workers at most
-    `ahead` files in advance (a province file's cells take memory: no unbounded read-ahead).
+def batches(files: list, limit_bytes: int = BATCH_BYTES) -> list[list]:
+    """Consecutive files in groups of at most `limit_bytes` (a larger file alone)."""
+    out: list[list] = []
+    size = limit_bytes
+    for inbox_file in files:
+        if size + inbox_file.size > limit_bytes:
+            out.append([])
+            size = 0
+        out[-1].append(inbox_file)
+        size += inbox_file.size
+    return out
 
-    A worker that dies (killed for memory, say) or runs past `timeout_s` takes the files in flight
-    with it: each of them is then read again alone, so the one that kills a worker is known; that
+
+def prepared_files(workspace: str, database_url: str, files: list, ahead: int = 3,
+                   timeout_s: float | None = None) -> Iterator:
+    """`stages.intake.validated_files` of each file, in order, computed in the workers a batch of
+    files at a time (`batches`: one GX run each), at most `ahead` batches in advance (a province
+    file's cells take memory: no unbounded read-ahead); each file's reading ends its worker past
+    `timeout_s` seconds (`time_limit`).
+
+    A worker that dies (killed for memory, say) or runs out of time takes the files in flight with
+    it: each of them is then examined again alone, so the one that ends a worker is known; that
     one comes back as an examination refusing it (recorded, so never retried), the others as usual."""
-    waiting, queue, alone = deque(files), deque(), deque()
+    waiting, queue, alone = deque(batches(files)), deque(), deque()
     while waiting or queue or alone:
         if alone:
             inbox_file = alone.popleft()
             try:
-                yield _result(pool().submit(_prepared_file, workspace, database_url, inbox_file), timeout_s)
+                yield _result(pool().submit(_validated_files, workspace, database_url, [inbox_file], timeout_s))[0]
             except WorkerDied as died:
                 yield _refused(inbox_file, died, timeout_s)
             continue
         while waiting and len(queue) < ahead:
-            inbox_file = waiting.popleft()
-            queue.append((inbox_file, pool().submit(_prepared_file, workspace, database_url, inbox_file)))
-        inbox_file, future = queue.popleft()
+            batch = waiting.popleft()
+            queue.append((batch, pool().submit(_validated_files, workspace, database_url, batch, timeout_s)))
+        batch, future = queue.popleft()
         try:
-            exam = _result(future, timeout_s)
+            exams = _result(future)
         except WorkerDied:
-            alone.extend([inbox_file, *(f for f, _ in queue)])
+            alone.extend([*batch, *(f for b, _ in queue for f in b)])
             queue.clear()
             continue
-        yield exam
+        yield from exams
 
 
 def _refused(inbox_file, died: WorkerDied, timeout_s: float | None):
@@ -155,19 +170,44 @@ def _refused(inbox_file, died: WorkerDied, timeout_s: float | None):
 
 
 _resources: dict = {}
+_validator: list[Validator] = []
 
 
-def _prepared_file(workspace: str, database_url: str, inbox_file):
-    """One file read and cleaned (runs in a worker; the workspace's registries are loaded once, and
-    again when their files change),
-    within the per-file memory budget (`[intake] max_file_memory_mb` more address space than the
-    worker holds before it: beyond, allocations fail and the file is refused for memory)."""
+def _validated_files(workspace: str, database_url: str, inbox_files: list, timeout_s: float | None = None) -> list:
+    """The files read, cleaned and validated (runs in a worker; the workspace's registries are loaded
+    once, and again when their files change; one GX context serves the worker's life). Each file's
+    reading, and the GX run, within the per-file budgets: `[intake] max_file_memory_mb` more
+    address space than the worker holds before it (beyond, allocations fail and the file is refused
+    for memory) and `timeout_s` seconds."""
     key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
     if key not in _resources or _resources[key][0] != stamp:  # registries or catalogs edited since
         _resources[key] = (stamp, Resources.open(workspace, database_url))
     res = _resources[key][1]
-    with memory_budget(res.settings.intake.max_file_memory_mb):
-        return prepared_file(res, inbox_file)
+    if not _validator:
+        _validator.append(Validator(keep=False).open())
+    return validated_files(res, inbox_files, _validator[0],
+                           partial(_file_budget, res.settings.intake.max_file_memory_mb, timeout_s))
+
+
+@contextmanager
+def _file_budget(megabytes: float, seconds: float | None) -> Iterator[None]:
+    with memory_budget(megabytes), time_limit(seconds):
+        yield
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """This process ends past `seconds` meanwhile (SIGALRM at its default action: native code, a
+    parse say, cannot be interrupted otherwise); counted from here, not from when the task waited."""
+    if not seconds:
+        yield
+        return
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _workspace_stamp(workspace: Path) -> tuple:

@@ -9,8 +9,11 @@ import sys
 import time
 
 import pytest
+from tests.sources.intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
 
 from kaoping.stages import workers
+from kaoping.stages.intake import discover, prepared_file
+from kaoping.sources.examine import validated
 
 
 def test_a_dead_worker_raises_and_the_next_call_gets_a_new_pool():
@@ -54,3 +57,29 @@ def _span(seconds: float, tag: str) -> tuple[int, str, float, float]:
     start = time.time()
     time.sleep(seconds)
     return os.getpid(), tag, start, time.time()
+
+
+def test_batches_keep_the_order_and_stay_under_the_limit_unless_one_file_is_larger():
+    sizes = [300, 300, 500, 2000, 100, 100, 900]
+    files = [type("F", (), {"size": size, "name": k})() for k, size in enumerate(sizes)]
+    got = [[f.name for f in batch] for batch in workers.batches(files, 1000)]
+    assert got == [[0, 1], [2], [3], [4, 5], [6]]
+    assert workers.batches([], 1000) == []
+
+
+def test_workers_validate_batches_as_the_flow_would_alone(res, validator):
+    inbox = res.settings.inbox_dir / "公安局"
+    write_xlsx(inbox / "公安局_2025Q3.xlsx", [HEADER, *GOOD_ROWS])
+    write_csv(inbox / "公安局_2025Q2.csv", [HEADER, ["东城县", "九十", 12], ["无此县", 80, 1]])
+    write_csv(inbox / "公安局_2025Q1.csv", [HEADER, ["东城县", 95, 12], ["东城县", 96, 12]])
+    files = discover(res)
+    assert len(workers.batches(files)) == 1  # the three in one worker task, one GX run
+    res.sync_dimensions()
+    alone = [prepared_file(res, f) for f in files]
+    for exam in alone:
+        validated(res, [exam], validator)
+    remote = list(workers.prepared_files(str(res.workspace), res.settings.database_url, files))
+    assert [e.suite_ran for e in remote] == [True, True, True]
+    assert [[(p.rule, p.cell, p.message) for p in e.problems] for e in remote] == \
+        [[(p.rule, p.cell, p.message) for p in e.problems] for e in alone]
+    assert sum(len(e.problems) for e in remote) >= 3

@@ -220,7 +220,7 @@ def test_a_reader_exception_rejects_that_file_and_intake_goes_on(res, monkeypatc
 
 
 def _worker_ingest(res, monkeypatch, fn, timeout_s=None):
-    monkeypatch.setattr(workers, "_prepared_file", fn)
+    monkeypatch.setattr(workers, "_validated_files", fn)
     prepare = partial(workers.prepared_files, str(res.workspace), res.settings.database_url, timeout_s=timeout_s)
     return ingest(res, prepare=prepare)
 

@@ -15,7 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from kaoping.core.config import OfficeSettings
 from kaoping.reports import bulletin_charts, texts
-from kaoping.reports.bulletin import bulletin_docx, table
+from kaoping.reports.bulletin import _package, bulletin_docx, table
 from kaoping.reports.bulletin_data import (CHART_UNITS, Table, bulletin_content, chart_data, charted_units,
                                            timeliness_frame)
 from kaoping.stages.publishing import published_runs, write_outputs
@@ -233,10 +233,11 @@ def test_a_long_chart_is_one_picture_per_page_with_numbered_captions(published):
 
 
 def test_a_table_s_copied_rows_read_back_cell_for_cell_with_their_alignment():
-    rows = [["1", "东城区", "95.50"], ["2", "", "-3.25"], ["3", "南山县\n（一类）", "9.00"], ["4", " 北湖县 ", "—"]]
-    doc = Document()
-    table(doc, Table(["名次", "单位", "总分"], rows), [20, 40, 30])
-    doc = Document(io.BytesIO(_saved(doc)))
+    rows = [["1", "东城区", "95.50"], ["2", "", "-3.25"], ["3", "南山县\n（一类）", "9.00"], ["4", " 北湖县 ", "—"],
+            ["5", "A&B<县>\"'", "12"]]
+    doc, later = Document(), []
+    table(doc, Table(["名次", "单位", "总分"], rows), [20, 40, 30], later)
+    doc = Document(io.BytesIO(_package(_saved(doc), later)))
     assert _cells(doc.tables[0]) == [["名次", "单位", "总分"], *rows]
     aligned = [[c.paragraphs[0].alignment for c in row.cells] for row in doc.tables[0].rows[1:]]
     assert [a[2] for a in aligned[:3]] == [WD_ALIGN_PARAGRAPH.RIGHT] * 3  # numbers right, text centred
