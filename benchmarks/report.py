@@ -157,12 +157,20 @@ def step_table(results: dict[str, Measurement]) -> Table:
     return table
 
 
+def figure_text(value: float | None, bound: str) -> str:
+    """A figure with its bound: three significant digits, whole numbers from 1,000 (no exponent)."""
+    if value is None:
+        return "not available"
+    number = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
+    return number if bound == "=" else f"{bound} {number}"
+
+
 def figure_table(title: str, figures: list[Figure]) -> Table:
     table = Table(title=title)
     for col in ("figure", "value", "goal", "met"):
         table.add_column(col)
     for f in figures:
-        value = "not available" if f.value is None else f"{'' if f.bound == '=' else f.bound + ' '}{f.value:,.3g}"
+        value = figure_text(f.value, f.bound)
         met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "—"}[f.met]
         table.add_row(f.label, value, f.goal, met)
     return table
@@ -198,8 +206,7 @@ def markdown(doc: dict) -> str:
                      f"{_num(m['inner_seconds'], 3)} | {_num(m['peak_rss_mb'], 0)} | {notes} |")
     lines += ["", "| figure | value | goal | met |", "| --- | ---: | --- | --- |"]
     for f in doc["figures"]:
-        value = "not available" if f["value"] is None else \
-            f"{'' if f['bound'] == '=' else f['bound'] + ' '}{f['value']:,.3g}"
+        value = figure_text(f["value"], f["bound"])
         lines.append(f"| {f['label']} | {value} | {f['goal']} | {({True: 'yes', False: 'no'}).get(f['met'], '—')} |")
     return "\n".join(lines) + "\n"
 

@@ -179,14 +179,31 @@ def _validated_files(workspace: str, database_url: str, inbox_files: list, timeo
     reading, and the GX run, within the per-file budgets: `[intake] max_file_memory_mb` more
     address space than the worker holds before it (beyond, allocations fail and the file is refused
     for memory) and `timeout_s` seconds."""
+    res = _worker_resources(workspace, database_url)
+    return validated_files(res, inbox_files, _validator[0],
+                           partial(_file_budget, res.settings.intake.max_file_memory_mb, timeout_s))
+
+
+def _worker_resources(workspace: str, database_url: str) -> Resources:
+    """The worker's Resources of the workspace (loaded again when its registries or catalogs
+    change) and its GX context, made once."""
     key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
     if key not in _resources or _resources[key][0] != stamp:  # registries or catalogs edited since
         _resources[key] = (stamp, Resources.open(workspace, database_url))
-    res = _resources[key][1]
     if not _validator:
         _validator.append(Validator(keep=False).open())
-    return validated_files(res, inbox_files, _validator[0],
-                           partial(_file_budget, res.settings.intake.max_file_memory_mb, timeout_s))
+    return _resources[key][1]
+
+
+def _warmed(workspace: str, database_url: str) -> None:
+    _worker_resources(workspace, database_url)
+
+
+def warm(workspace: str, database_url: str) -> None:
+    """The pool started and each worker set up for the workspace (registries, GX context: ~3 s)
+    now, without waiting: meant to overlap the flow's own start-up, not the first files."""
+    for _ in range(_size()):
+        pool().submit(_warmed, workspace, database_url)
 
 
 @contextmanager

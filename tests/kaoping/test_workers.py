@@ -83,3 +83,14 @@ def test_workers_validate_batches_as_the_flow_would_alone(res, validator):
     assert [[(p.rule, p.cell, p.message) for p in e.problems] for e in remote] == \
         [[(p.rule, p.cell, p.message) for p in e.problems] for e in alone]
     assert sum(len(e.problems) for e in remote) >= 3
+
+
+def test_warm_sets_a_worker_up_for_the_workspace_before_any_file(res):
+    workers.warm(str(res.workspace), res.settings.database_url)
+    states = workers.run_each(*[(_set_up, str(res.workspace), res.settings.database_url)] * 2)
+    assert any(loaded and gx for loaded, gx in states)
+
+
+def _set_up(workspace: str, database_url: str) -> tuple[bool, bool]:
+    time.sleep(0.5)  # both workers busy at once: one call each
+    return (workspace, database_url) in workers._resources, bool(workers._validator)

@@ -23,7 +23,7 @@ from kaoping.cli.tables import Row, named, record_table
 from kaoping.core.display import clean, line
 from kaoping.demo import office
 from kaoping.scoring.periods import Period, backfill_periods, sort_periods
-from kaoping.stages import state
+from kaoping.stages import state, workers
 from kaoping.stages.intake import discover
 from kaoping.stages.mailbox import pull_mailbox
 from kaoping.stages.resources import Resources
@@ -142,6 +142,8 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
 
             send_cycle_messages(res)  # a night without new files still sends the reminders due
             raise typer.Exit(EXIT_OK)
+        if "files" in work:  # the workers' set-up for reading files overlaps the API's start-up
+            workers.warm(str(res.workspace), res.settings.database_url)
     finally:
         res.close()
     from kaoping.flows.api import ApiStarter  # cold start: Prefect, 1.0 s, only where a flow runs
@@ -149,8 +151,6 @@ def run(period: Optional[list[str]] = typer.Option(None, "--period", "-p", metav
     api = ApiStarter()
     from kaoping.flows.pipeline import nightly  # cold start: Prefect, 1.0 s, only where a flow runs
 
-    if "files" in work:
-        import great_expectations  # noqa: F401  (its seconds of import overlap the API's start-up)
     summary = _with_progress(lambda: nightly(workspace=ws, database_url=cli.state.database_url,
                                              periods=periods or None), api)
     raise typer.Exit(_print_summary(summary, ws))
