@@ -241,7 +241,7 @@ def validated_files(res: Resources, inbox_files: list[InboxFile], validator: Val
 
 def _group_outcomes(res: Resources, group: list[tuple[InboxFile, Examination | None]], validator: Validator,
                     ) -> Iterator[IngestOutcome]:
-    """One GX run over the group's files, then each file finished and loaded in order (the history
+    """One GX run over the group's files not validated yet, then each file finished and loaded in order (the history
     check of a file sees the values of the files loaded before it)."""
     validated(res, [exam for _, exam in group if exam is not None], validator)
     for inbox_file, exam in group:
