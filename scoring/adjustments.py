@@ -17,6 +17,7 @@ from kaoping.scoring.periods import Period
 
 COLUMNS = ["id", "period", "unit_code", "indicator_code", "value"]
 KEY = ["unit_code", "indicator_code"]
+LINEAGE_COLUMNS = [*KEY, "adjustment_id"]  # which adjustment a score row used (fact_score_adjustment)
 
 
 def newest(adjustments: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +88,7 @@ def adjusted_scores(scores: pd.DataFrame, adjustments: pd.DataFrame, catalog: Ca
     period one year before (yoy).
     """
     force = newest(adjustments)
-    empty = pd.DataFrame(columns=[*KEY, "adjustment_id"])
+    empty = pd.DataFrame(columns=LINEAGE_COLUMNS)
     if force.empty or scores.empty:
         return scores, empty
     p = Period.parse(period)
@@ -111,7 +112,7 @@ def adjusted_scores(scores: pd.DataFrame, adjustments: pd.DataFrame, catalog: Ca
     flags = out["flags"].astype(object).to_numpy()
     out["flags"] = [labels.SEPARATOR.join(filter(None, [f, labels.ADJUSTED])) if m else f
                     for f, m in zip(flags, marked)]
-    lineage = pd.DataFrame([(u, c, i) for (u, c), i in sorted(links.items())], columns=[*KEY, "adjustment_id"])
+    lineage = pd.DataFrame([(u, c, i) for (u, c), i in sorted(links.items())], columns=LINEAGE_COLUMNS)
     return out, lineage
 
 
@@ -133,4 +134,4 @@ class AdjustedBlocks:
     def lineage(self) -> pd.DataFrame:
         """unit_code, indicator_code, adjustment_id of every adjusted row, in units order."""
         found = [frame for frame in self._lineage if len(frame)]
-        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=[*KEY, "adjustment_id"])
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=LINEAGE_COLUMNS)

@@ -281,7 +281,7 @@ def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: in
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,
-              digest: str, cutoff: datetime | None, adjustments: pd.DataFrame | None = None) -> int:
+              digest: str, cutoff: datetime | None, adjustments: pd.DataFrame) -> int:
     """A new draft score_run with its fact_score (UNITS_PER_BLOCK units at a time, with `adjustments`
     marked), fact_category_score and fact_ranking rows, and the lineage of its adjusted scores."""
     run = ScoreRun(period=period.code, catalog_code=catalog.code, status="draft", parameters=parameters,
@@ -289,9 +289,7 @@ def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: P
                    produced_by=produced_by())
     session.add(run)
     session.flush()
-    scores = AdjustedBlocks(result.score_blocks(UNITS_PER_BLOCK),
-                            pd.DataFrame(columns=ADJUSTMENT_COLUMNS) if adjustments is None else adjustments,
-                            catalog, period.code)
+    scores = AdjustedBlocks(result.score_blocks(UNITS_PER_BLOCK), adjustments, catalog, period.code)
     for block in scores:
         _bulk_insert(session, FactScore.__table__, block, run.id)
     for model, frame in ((FactCategoryScore, result.category_scores), (FactRanking, result.rankings),

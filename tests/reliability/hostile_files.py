@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pandas as pd
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -240,3 +242,24 @@ def lying_zip(path: Path, parts: dict[str, str | bytes], member: str, stated_siz
         pos += 4
     path.write_bytes(bytes(data))
     return path
+
+
+# a good file as CSV, and what an examination holds
+CSV_HEADER = ",".join(HEADER)
+CSV_ROWS = [",".join(str(v) for v in row) for row in GOOD_ROWS]
+
+
+def good_csv(res, name: str = f"{NAME}.csv") -> Path:
+    path = inbox_path(res, name)
+    path.write_text("\n".join([CSV_HEADER, *CSV_ROWS]) + "\n", encoding="utf-8")
+    return path
+
+
+def values_of(exam) -> dict:
+    return {(r.unit_code, r.indicator_code): None if pd.isna(r.value) else float(r.value)
+            for r in exam.values.itertuples()}
+
+
+def errors_of(exam) -> list:
+    return [p for p in exam.problems if p.severity == "error"]
+
