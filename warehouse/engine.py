@@ -6,7 +6,7 @@ import zlib
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -179,22 +179,3 @@ class Warehouse:
         self.engine.dispose()
         if "_readers" in self.__dict__ and self._readers is not self._sessions:
             self._readers.kw["bind"].dispose()
-
-
-def bulk_insert(session: Session, table: str, columns: Sequence[str], batches: Iterable[list[tuple]]) -> None:
-    """Rows (batches of plain tuples in `columns` order) into `table` in the session's transaction:
-    COPY on PostgreSQL, one DBAPI executemany per batch elsewhere. Both skip SQLAlchemy's
-    per-row parameter handling, which costs seconds at the 10⁵–10⁶ rows of a province."""
-    connection = session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    target = f"{quote(table)} ({', '.join(quote(c) for c in columns)})"
-    if connection.dialect.name == "postgresql":
-        with (connection.connection.driver_connection.cursor() as cursor,
-              cursor.copy(f"COPY {target} FROM STDIN") as copy):
-            for rows in batches:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    for rows in batches:
-        connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([mark] * len(columns))})", rows)

@@ -30,7 +30,7 @@ from kaoping.scoring.periods import Period
 from kaoping.scoring.values import history_codes
 from kaoping.warehouse.adjustments import scoring_adjustments
 from kaoping.warehouse.details import text_codes
-from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.bulk import bulk_insert
 from kaoping.warehouse.models import (DimCatalog, DimPeriod, DimUnit, FactCategoryScore, FactRanking, FactScore,
                                      FactScoreAdjustment, FactValue, ScoreRun, Submission)
 
@@ -277,7 +277,7 @@ def _row_chunks(frame: pd.DataFrame, table: Table, run_id: int) -> Iterator[list
 
 def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame, run_id: int) -> None:
     """A run's rows (`frame` plus its run id) into `table`, in the session's transaction."""
-    bulk_insert(session, table.name, ["run_id", *frame.columns], _row_chunks(frame, table, run_id))
+    bulk_insert(session, table, ["run_id", *frame.columns], _row_chunks(frame, table, run_id))
 
 
 def store_run(session: Session, result: ScoreResult, catalog: Catalog, period: Period, parameters: dict,

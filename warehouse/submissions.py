@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kaoping.core.faults import fault_point
 from kaoping.scoring.periods import Period
 from kaoping.warehouse.dimensions import ensure_period
-from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.bulk import bulk_insert
 from kaoping.warehouse.models import DimPeriod, FactValue, Submission, SubmissionProblem
 
 HISTORY_COLUMNS = ["unit_code", "indicator_code", "period", "ordinal", "value"]
@@ -87,7 +87,7 @@ def _value_rows(submission_id: int, catalog_code: str, period: str, values: pd.D
 
 def _insert_values(session: Session, rows: list[tuple]) -> None:
     """The rows in the session's transaction (the ORM's per-row work costs seconds per province file)."""
-    bulk_insert(session, FactValue.__tablename__, _VALUE_FIELDS, [rows])
+    bulk_insert(session, FactValue.__table__, _VALUE_FIELDS, [rows])
 
 
 def _insert_problems(session: Session, submission_id: int, problems: list) -> None:

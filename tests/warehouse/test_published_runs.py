@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from kaoping.warehouse.engine import bulk_insert
+from kaoping.warehouse.bulk import bulk_insert
 from kaoping.warehouse.models import FactCategoryScore, FactRanking, FactScore, ScoreRun
 from tests.warehouse.warehouse_kit import RECEIVED, loaded, ranking_row, refused, scored_run
 
@@ -68,10 +68,10 @@ def test_bulk_rows_into_a_published_run_are_refused_whole_and_into_a_draft_taken
         return [rows[:150], rows[150:]]
 
     with wh.session() as s:
-        bulk_insert(s, "fact_score", columns, batches(draft))
+        bulk_insert(s, FactScore.__table__, columns, batches(draft))
     with pytest.raises(Exception, match="已发布的评分批次不可修改"):
         with wh.session() as s:
-            bulk_insert(s, "fact_score", columns, batches(published))
+            bulk_insert(s, FactScore.__table__, columns, batches(published))
     with wh.session() as s:
         added = select(func.count()).select_from(FactScore).where(FactScore.indicator_code.like("B%"))
         assert s.scalar(added.where(FactScore.run_id == draft)) == 300
