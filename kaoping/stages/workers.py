@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -47,7 +48,7 @@ def pool() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(_size(), mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                        initializer=_start_worker, initargs=(os.getpid(),))
             atexit.register(_pool.shutdown)
             # a spawn pool starts a process only when none is idle: two calls submitted while the
             # first worker is idle would both run in it, one after the other. Start every worker now.
@@ -69,6 +70,19 @@ def terminate() -> None:
     stopping.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=5)
+
+
+def _start_worker(parent: int) -> None:
+    """A worker ends with its parent, and closes its warehouse connections when it ends: SQLite
+    checkpoints the WAL into the database file only when its last connection closes, so a worker
+    left holding one would hand that work (and the WAL's recovery) to the next command."""
+    _exit_with_parent(parent)
+    multiprocessing.util.Finalize(None, _close_resources, exitpriority=0)
+
+
+def _close_resources() -> None:
+    while _resources:
+        _resources.popitem()[1][1].close()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -189,6 +203,8 @@ def _worker_resources(workspace: str, database_url: str) -> Resources:
     change) and its GX context, made once."""
     key, stamp = (workspace, database_url), _workspace_stamp(Path(workspace))
     if key not in _resources or _resources[key][0] != stamp:  # registries or catalogs edited since
+        if key in _resources:
+            _resources.pop(key)[1].close()
         _resources[key] = (stamp, Resources.open(workspace, database_url))
     if not _validator:
         _validator.append(Validator(keep=False).open())

@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from tests.sources.intake_kit import GOOD_ROWS, HEADER, write_csv, write_xlsx
 
 from kaoping.stages import workers
 from kaoping.stages.intake import discover, prepared_file
+from kaoping.warehouse.dimensions import ensure_period
 from kaoping.sources.examine import validated
 
 
@@ -94,3 +96,21 @@ def test_warm_sets_a_worker_up_for_the_workspace_before_any_file(res):
 def _set_up(workspace: str, database_url: str) -> tuple[bool, bool]:
     time.sleep(0.5)  # both workers busy at once: one call each
     return (workspace, database_url) in workers._resources, bool(workers._validator)
+
+
+def test_workers_close_their_warehouse_connections_when_they_end(res, tmp_path):
+    """SQLite folds the WAL into the database only when the last connection closes: a worker that
+    ended holding one would leave that work, and the WAL's recovery, to the next command."""
+    workspace, url = str(res.workspace), res.settings.database_url
+    res.close()
+    script = ("from kaoping.stages import workers\n"
+              "from tests.kaoping.test_workers import _write_in_worker\n"
+              f"workers.run_each(*[(_write_in_worker, {workspace!r}, {url!r})] * 2)\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120, cwd=Path(__file__).parents[2])
+    assert not (tmp_path / "warehouse.db-wal").exists()
+
+
+def _write_in_worker(workspace: str, database_url: str) -> None:
+    time.sleep(0.5)  # both workers busy at once: each holds a connection of its own
+    with workers._worker_resources(workspace, database_url).warehouse.session() as session:
+        ensure_period(session, f"2025Q{os.getpid() % 4 + 1}")
