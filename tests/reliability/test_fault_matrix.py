@@ -19,6 +19,8 @@ import pytest
 
 import harness as h
 
+from kaoping.warehouse.bulk import STAGE
+
 pytestmark = pytest.mark.reliability
 
 
@@ -196,8 +198,10 @@ def test_postgres_connection_cut_mid_load(clean_runs, ws, pg_url, pg_admin_url):
                 terminated = admin.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE application_name = %s AND state = 'idle in transaction' "
-                    "AND (query LIKE 'INSERT INTO fact_value%%' OR query LIKE 'COPY fact_value%%')",
-                    (tag,)).fetchone()[0]
+                    # the load's last statement: the bulk path's (staged, or COPY) or SQLAlchemy's
+                    "AND (query LIKE 'INSERT INTO fact_value%%' OR query LIKE 'COPY fact_value%%' "
+                    "OR query = %s)",
+                    (tag, f"DROP TABLE {STAGE}")).fetchone()[0]
                 if terminated or proc.poll() is not None:
                     break
                 time.sleep(0.5)
