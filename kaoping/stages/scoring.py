@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from kaoping.reports.files import release_memory
 from kaoping.scoring.catalog import Catalog
 from kaoping.scoring.engine import ScoreOptions, score_period
 from kaoping.scoring.periods import Period
@@ -38,6 +39,9 @@ def score(res: Resources, catalog: Catalog, period: Period | str, sensitivity: b
     res.sync_dimensions()
     p = Period.parse(period) if isinstance(period, str) else period
     parameters = run_parameters(res, sensitivity)
+    # what intake or the previous period freed, glibc keeps fragmented: at 20,000 units the main
+    # process's peak (the last period's scoring) was 1,558 MiB with it, 1,390 MiB handed back
+    release_memory()
     with res.warehouse.write_lock() as session:
         if is_closed(session, p.code):
             raise PeriodClosed(p.code)
